@@ -1,0 +1,225 @@
+"""The `templater` command line: parses options, calls the API, formats, returns an exit code."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from templater import api
+from templater.errors import EXIT_ERROR, EXIT_FINDINGS, InputError, TemplaterError
+from templater.findings import Severity
+from templater.formatters import FORMATTERS
+from templater.formatters.text import format_findings
+from templater.linter import LintOptions
+
+SEVERITIES = click.Choice(["error", "warning", "info"])
+
+
+def _csv(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.strip() for item in values for v in item.split(",") if v.strip())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="templater")
+@click.option("--debug", is_flag=True, help="Show the full traceback of an unexpected internal error.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Lint and render business SMS templates so each message matches the consent behind it."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True)
+@click.option("--select", multiple=True, help="Only these rule ids (comma-separated or repeated).")
+@click.option("--ignore", multiple=True, help="Skip these rule ids (comma-separated or repeated).")
+@click.option("--fail-on", type=SEVERITIES, default="error", show_default=True,
+              help="Exit 1 when a finding is at least this severe.")
+def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str) -> None:
+    """Lint .sms templates (files, or folders searched recursively)."""
+    options = LintOptions(select=_csv(select), ignore=_csv(ignore))
+    findings, files = api.lint(paths, options)
+    colour = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    click.echo(FORMATTERS[fmt](findings, files, colour))
+    threshold = Severity.parse(fail_on)
+    if any(f.severity >= threshold for f in findings):
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1)
+@click.option("--text", "texts", multiple=True, help="Classify this literal message (repeatable).")
+@click.option("--language", type=click.Choice(["en", "fr"]), help="The messages' language (default: detected).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def classify(inputs: tuple[str, ...], texts: tuple[str, ...], language: str | None, fmt: str) -> None:
+    """Infer each message's category from its content, with the evidence and the consent it needs.
+
+    INPUTS are .sms templates, plain-text files holding one message, or '-' for standard input.
+    """
+    if not inputs and not texts:
+        raise click.UsageError("give a .sms template, a text file, '-' for standard input, or --text")
+    results = []
+    for item in inputs:
+        if item == "-":
+            results.append(_with_path(api.classify(_STDIN.read(), language), "-"))
+        elif item.endswith(".sms"):
+            from templater.library import load_template
+            results.append(api.classify_file(load_template(Path(item), item), language))
+        else:
+            results.append(_with_path(api.classify(_read_text(item), language), item))
+    for text in texts:
+        results.append(api.classify(text, language))
+    if fmt == "json":
+        click.echo(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+        return
+    for r in results:
+        click.echo(f"{r.path}: {r.category} (needs {r.consent} consent)")
+        if r.declared is not None and not r.agrees:
+            click.echo(f"  declared {r.declared}, but the content reads as {r.category}")
+        for ev in r.evidence:
+            click.echo(f"  {ev.kind} {ev.signal}: '{ev.text}' at {ev.start}-{ev.end}"
+                       + (f" ({ev.where})" if ev.where != "text" else ""))
+        if not r.evidence:
+            click.echo("  no promotional or transactional markers: reads as a reply")
+
+
+class _Stdin:
+    """Standard input read once, however many times '-' is given."""
+
+    _text: str | None = None
+
+    def read(self) -> str:
+        if self._text is None:
+            self._text = sys.stdin.read()
+        return self._text
+
+
+_STDIN = _Stdin()
+
+
+def _with_path(result: Any, path: str) -> Any:
+    result.path = path
+    return result
+
+
+def _read_text(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("no such file", path) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text: save the message as UTF-8", path, 1) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path) from None
+
+
+def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if vars_file:
+        try:
+            data = yaml.safe_load(_read_text(vars_file))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise InputError(f"invalid JSON or YAML: {getattr(exc, 'problem', exc)}", vars_file,
+                             mark.line + 1 if mark else None) from None
+        if not isinstance(data, dict):
+            raise InputError("must hold a mapping of variable names to values", vars_file, 1)
+        values.update({str(k): v for k, v in data.items()})
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"'{pair}' is not NAME=VALUE", param_hint="--var")
+        values[name.strip()] = value
+    return values
+
+
+@cli.command()
+@click.argument("template")
+@click.option("--var", "pairs", multiple=True, metavar="NAME=VALUE", help="A variable's value (repeatable).")
+@click.option("--vars", "vars_file", type=click.Path(), help="A JSON or YAML file of variable values.")
+@click.option("--example", is_flag=True, help="Fill what is missing with the template's example values.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--max-output", type=click.IntRange(1, 100_000), default=1600, show_default=True,
+              help="Stop rendering past this many characters.")
+def render(template: str, pairs: tuple[str, ...], vars_file: str | None, example: bool, fmt: str,
+           max_output: int) -> None:
+    """Render one message from a template file or a library id, then lint it."""
+    values = _parse_vars(pairs, vars_file)
+    try:
+        message, findings = api.render(template, values, example=example, max_output=max_output)
+    except api.RenderBlocked as blocked:
+        click.echo(format_findings(blocked.findings, 1), err=True)
+        click.echo("not rendered: the message has error-level findings", err=True)
+        sys.exit(EXIT_FINDINGS)
+    if fmt == "json":
+        data = message.to_dict()
+        data["findings"] = [f.to_dict() for f in findings]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(message.text)
+        for f in findings:
+            click.echo(f"{f.severity} {f.rule} {f.message}", err=True)
+
+
+@cli.command("list")
+@click.option("--category", type=click.Choice(["promotional", "transactional", "conversational"]))
+@click.option("--language", type=click.Choice(["en", "fr"]))
+@click.option("--industry", help="retail, banking, health, travel, restaurant, ...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_(category: str | None, language: str | None, industry: str | None, fmt: str) -> None:
+    """List the bundled library's templates."""
+    from templater.library import entries
+    rows = [e for e in entries() if (not category or e.category == category)
+            and (not language or e.language == language) and (not industry or e.industry == industry)]
+    if fmt == "json":
+        click.echo(json.dumps([e.to_dict() for e in rows], ensure_ascii=False, indent=2))
+        return
+    width = max((len(e.id) for e in rows), default=0)
+    for e in rows:
+        click.echo(f"{e.id:<{width}}  {e.category:<14}  {e.description}")
+
+
+@cli.command()
+@click.argument("template_id")
+def show(template_id: str) -> None:
+    """Print a library template (front matter and body) as it is stored."""
+    from templater.library import find
+    click.echo(find(template_id).source, nl=False)
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning every error into one line and exit 2."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_ERROR)
+    except click.exceptions.Abort:
+        click.echo("templater: aborted", err=True)
+        sys.exit(EXIT_ERROR)
+    except TemplaterError as exc:
+        click.echo(f"templater: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("templater: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        if debug:
+            raise
+        click.echo(f"templater: internal error: {type(exc).__name__}: {exc} (run again with --debug "
+                   "for the traceback, and please report it)", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Everything the rules look at for one template, computed once: masked text, variables, render."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from jinja2 import meta as jinja_meta
+from jinja2 import nodes
+from jinja2.exceptions import TemplateError as JinjaError
+
+from templater.render import sandbox
+from templater.rulepacks.loader import RuleSet
+from templater.signals import Evidence, find_in_text, find_in_variables
+from templater.template import Problem, Template
+from templater.text import expression_spans, mask_jinja, normalize
+
+
+@dataclass
+class Hit:
+    """What a check reports: a rule, a place (body offset or file line/column), message fields."""
+
+    rule: str
+    params: dict = field(default_factory=dict)
+    offset: int | None = None
+    line: int | None = None
+    column: int = 1
+    variant: str | None = None
+
+
+def optional_values(template: Template) -> dict[str, Any]:
+    """Values for declared variables that are not required: their default, else empty."""
+    return {name: spec.get("default", "") for name, spec in template.variables.items()
+            if not spec.get("required", False)}
+
+
+class LintContext:
+    """One template as the rules see it; expensive views are computed on first use."""
+
+    def __init__(self, template: Template, ruleset: RuleSet, problems: list[Problem] | None = None,
+                 max_output: int = sandbox.DEFAULT_MAX_OUTPUT) -> None:
+        self.template = template
+        self.ruleset = ruleset
+        self.problems = problems or []
+        self.max_output = max_output
+        self.syntax_error: JinjaError | None = None
+        self.ast: nodes.Template | None = None
+        try:
+            self.ast = sandbox.environment().parse(template.body)
+        except JinjaError as exc:
+            self.syntax_error = exc
+
+    @classmethod
+    def for_message(cls, template: Template, text: str, ruleset: RuleSet) -> "LintContext":
+        """A context for an already rendered message: its text is the body, with nothing to render."""
+        ctx = cls.__new__(cls)
+        ctx.template = Template(template.path, template.source, template.meta, text, template.body_line,
+                                template.key_lines, template.variable_lines, template.default_id)
+        ctx.ruleset, ctx.problems, ctx.max_output = ruleset, [], len(text)
+        ctx.syntax_error, ctx.ast = None, nodes.Template([], lineno=1)
+        norm = normalize(text)
+        ctx.__dict__.update(masked=norm, used={}, render_result=(text, None))
+        return ctx
+
+    @property
+    def language(self) -> str:
+        return self.template.language
+
+    @cached_property
+    def masked(self) -> str:
+        """The body's literal text in every branch, normalized, tags blanked in place."""
+        return normalize(mask_jinja(self.template.body))
+
+    @cached_property
+    def used(self) -> dict[str, int]:
+        """Variables the body reads from its context, each with the offset of its first use."""
+        if self.ast is None:
+            return {}
+        names = sorted(jinja_meta.find_undeclared_variables(self.ast))
+        body = self.template.body
+        spans = expression_spans(body)
+        used = {}
+        for name in names:
+            pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
+            used[name] = next((m.start() for s, e in spans for m in [pattern.search(body, s, e)] if m), 0)
+        return used
+
+    @cached_property
+    def render_result(self) -> tuple[str | None, str | None]:
+        """(rendered example text, error) from the declared examples and optional defaults."""
+        if self.ast is None:
+            return None, None
+        values = optional_values(self.template)
+        values.update(self.template.examples())
+        for name in self.used:
+            values.setdefault(name, "")
+        try:
+            compiled = sandbox.compile_ast(self.ast, self.template.path)
+            return sandbox.render_bounded(compiled, values, self.max_output), None
+        except JinjaError as exc:
+            return None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError) as exc:
+            return None, f"{type(exc).__name__}: {exc}"
+
+    @property
+    def rendered(self) -> str | None:
+        text = self.render_result[0]
+        return normalize(text) if text is not None else None
+
+    def signal_pairs(self) -> list:
+        return self.ruleset.signals_for(self.language)
+
+    @cached_property
+    def evidence(self) -> list[Evidence]:
+        """Markers in the body text, the variable names and the rendered example, without repeats."""
+        pairs = self.signal_pairs()
+        found = find_in_text(pairs, self.masked)
+        found += find_in_variables(list(self.ruleset.signals.values()), self.used)
+        seen = {(e.signal, e.text.lower()) for e in found} | {(e.signal, e.start) for e in found}
+        rendered = self.rendered
+        if rendered:
+            for ev in find_in_text(pairs, rendered, "rendered"):
+                start, end = self._rendered_place(ev)
+                if (ev.signal, ev.text.lower()) not in seen and (ev.signal, start) not in seen:
+                    seen.update({(ev.signal, ev.text.lower()), (ev.signal, start)})
+                    found.append(Evidence(ev.signal, ev.kind, ev.text, start, end, "rendered"))
+        return found
+
+    def _rendered_place(self, ev: Evidence) -> tuple[int, int]:
+        """Point rendered-only evidence at the variable whose example value carries it."""
+        examples = self.template.examples()
+        for name, offset in self.used.items():
+            value = str(examples.get(name, "")).lower()
+            if value and (value in ev.text.lower() or ev.text.lower() in value):
+                return offset, offset + len(name)
+        return 0, 0

@@ -1,0 +1,42 @@
+"""The errors templater raises, and the exit codes the CLI maps them to."""
+from __future__ import annotations
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+
+class TemplaterError(Exception):
+    """Base of every error a user can cause; the CLI prints it on one line and exits 2."""
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path:
+            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+        return f"{where}{self.message}"
+
+
+class RulePackError(TemplaterError):
+    """A rule pack that cannot be loaded: bad YAML, unknown field, invalid pattern."""
+
+
+class TemplateError(TemplaterError):
+    """A template that cannot be used: unreadable file, unknown library id."""
+
+
+class RenderError(TemplaterError):
+    """A render that cannot complete: missing variables, sandbox violation, output too long."""
+
+
+class ConfigError(TemplaterError):
+    """A configuration file or option with a bad key or value."""
+
+
+class InputError(TemplaterError):
+    """An input file (recipients, variables, suppression list) that cannot be read."""

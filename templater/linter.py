@@ -1,0 +1,152 @@
+"""Lint templates: find files, run the selected rules, place and sort the findings."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from templater.context import Hit, LintContext
+from templater.errors import InputError, RulePackError
+from templater.findings import Finding, Severity
+from templater.rulepacks.checks import CHECKS
+from templater.rulepacks.kinds import checks_messages, run
+from templater.rulepacks.loader import RuleSet
+from templater.rulepacks.model import Rule
+from templater.template import Problem, Template, parse, read_source
+
+# Rules the linter runs itself, across files or before a template exists.
+RUN_LEVEL = {"duplicate-id", "unreadable-file"}
+
+
+@dataclass
+class LintOptions:
+    """Which rules run and at which severity."""
+
+    select: tuple[str, ...] = ()          # rule ids (or prefixes); empty = all
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    max_output: int = 1600
+
+    def enabled(self, rule_id: str) -> bool:
+        if self.select and not any(rule_id.startswith(s) for s in self.select):
+            return False
+        return not any(rule_id.startswith(s) for s in self.ignore)
+
+
+@dataclass
+class FileResult:
+    """The findings of one file and the id it declares (for the duplicate-id check)."""
+
+    path: str
+    findings: list[Finding]
+    template_id: str | None = None
+    id_line: int = 1
+
+
+def discover(paths: Iterable[str]) -> list[tuple[Path, str, str]]:
+    """(file, display path, default id) for every file argument and every *.sms below a folder."""
+    found = []
+    for arg in paths:
+        root = Path(arg)
+        if root.is_dir():
+            for file in sorted(root.rglob("*.sms")):
+                if file.is_file():
+                    rel = file.relative_to(root).with_suffix("")
+                    found.append((file, str(file), ".".join(rel.parts)))
+        elif root.is_file():
+            found.append((root, arg, root.with_suffix("").name))
+        else:
+            raise InputError("no such file or folder (give .sms files or folders that hold them)", arg)
+    return found
+
+
+class Linter:
+    """Runs a rule set over templates."""
+
+    def __init__(self, ruleset: RuleSet, options: LintOptions | None = None) -> None:
+        self.ruleset = ruleset
+        self.options = options or LintOptions()
+        for rule in ruleset.rules.values():
+            if rule.kind == "builtin" and rule.check not in CHECKS and rule.id not in RUN_LEVEL:
+                raise RulePackError(f"rule '{rule.id}': unknown check '{rule.check}'", rule.packs[0])
+        self.active = [r for r in ruleset.rules.values() if self.options.enabled(r.id)]
+
+    def _finding(self, rule: Rule, hit: Hit, template: Template | None, path: str) -> Finding:
+        if hit.offset is not None and template is not None:
+            line, column = template.position(hit.offset)
+        else:
+            line, column = hit.line or 1, hit.column
+        severity = self.options.severity.get(rule.id, rule.severity_of(hit.variant))
+        message = rule.message_of(hit.variant).format(**hit.params)
+        return Finding(path, line, column, rule.id, severity, message)
+
+    def lint_source(self, source: str, path: str, default_id: str) -> FileResult:
+        """Lint one template given as text."""
+        template, problems = parse(source, path, default_id)
+        return self.lint_parsed(template, problems, path)
+
+    def lint_parsed(self, template: Template | None, problems: list[Problem], path: str) -> FileResult:
+        findings: list[Finding] = []
+        if template is None:
+            for problem in problems:
+                rule = self.ruleset.rules.get(problem.rule)
+                if rule is not None and rule in self.active:
+                    findings.append(self._finding(rule, Hit(rule.id, problem.params, line=problem.line,
+                                                            column=problem.column), None, path))
+            return FileResult(path, sorted(findings))
+        ctx = LintContext(template, self.ruleset, problems, self.options.max_output)
+        for rule in self.active:
+            if rule.id in RUN_LEVEL:
+                continue
+            for hit in run(rule, ctx):
+                findings.append(self._finding(rule, hit, template, path))
+        return FileResult(path, sorted(set(findings)), template.id, template.key_line("id"))
+
+    def lint_message(self, template: Template, text: str) -> list[Finding]:
+        """Lint a rendered message against the content rules, under its template's category."""
+        ctx = LintContext.for_message(template, text, self.ruleset)
+        findings = []
+        for rule in self.active:
+            if checks_messages(rule):
+                for hit in run(rule, ctx):
+                    findings.append(self._finding(rule, Hit(hit.rule, hit.params, line=template.body_line,
+                                                            variant=hit.variant), None, template.path))
+        return sorted(set(findings))
+
+    def lint_file(self, file: Path, display: str, default_id: str) -> FileResult:
+        """Lint one file; a file that cannot be read is a finding, and the run goes on."""
+        try:
+            source = read_source(file)
+        except (OSError, ValueError) as exc:
+            rule = self.ruleset.rules.get("unreadable-file")
+            if rule is None or rule not in self.active:
+                return FileResult(display, [])
+            return FileResult(display, [self._finding(rule, Hit(rule.id, {"problem": str(exc)}, line=1),
+                                                      None, display)])
+        return self.lint_source(source, display, default_id)
+
+    def duplicate_ids(self, results: list[FileResult]) -> list[Finding]:
+        """Findings for every template whose id an earlier template in the run already has."""
+        rule = self.ruleset.rules.get("duplicate-id")
+        if rule is None or rule not in self.active:
+            return []
+        first: dict[str, FileResult] = {}
+        out = []
+        for result in results:
+            if result.template_id is None:
+                continue
+            if result.template_id in first:
+                other = first[result.template_id]
+                hit = Hit(rule.id, {"id": result.template_id, "other": f"{other.path}:{other.id_line}"},
+                          line=result.id_line)
+                out.append(self._finding(rule, hit, None, result.path))
+            else:
+                first[result.template_id] = result
+        return out
+
+    def lint_paths(self, paths: Iterable[str]) -> tuple[list[Finding], int]:
+        """All findings for the given files and folders, sorted, and the number of files linted."""
+        files = discover(paths)
+        results = [self.lint_file(*f) for f in files]
+        findings = [f for r in results for f in r.findings] + self.duplicate_ids(results)
+        return sorted(findings), len(files)

@@ -1,0 +1,1 @@
+"""Rendering: the bounded sandbox, single messages, and encoding facts."""

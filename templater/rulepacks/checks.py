@@ -1,0 +1,126 @@
+"""The builtin checks that rule packs name with `check:`; each yields hits for one rule."""
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+from templater.context import Hit, LintContext
+from templater.rulepacks.model import Rule
+from templater.template import CATEGORIES, CONSENT_FOR, LANGUAGES
+
+Check = Callable[[Rule, LintContext], Iterator[Hit]]
+
+
+def parse(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    """Problems found while reading the file (front matter, YAML), reported under their rule."""
+    for p in ctx.problems:
+        if p.rule == rule.id:
+            yield Hit(rule.id, p.params, line=p.line, column=p.column)
+
+
+def jinja_syntax(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    err = ctx.syntax_error
+    if err is not None:
+        line = ctx.template.body_line + (getattr(err, "lineno", 1) or 1) - 1
+        yield Hit(rule.id, {"problem": getattr(err, "message", None) or str(err)}, line=line)
+
+
+def missing_category(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    if ctx.template.meta.get("category") in (None, ""):
+        yield Hit(rule.id, {}, line=1)
+
+
+def unknown_category(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    value = ctx.template.meta.get("category")
+    if value not in (None, "") and value not in CATEGORIES:
+        yield Hit(rule.id, {"value": value, "allowed": ", ".join(CATEGORIES)}, line=ctx.template.key_line("category"))
+
+
+def unknown_language(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    value = ctx.template.meta.get("language")
+    if value is not None and ctx.template.language not in LANGUAGES:
+        yield Hit(rule.id, {"value": value, "allowed": ", ".join(LANGUAGES)}, line=ctx.template.key_line("language"))
+
+
+def consent_mismatch(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    declared = ctx.template.meta.get("consent")
+    category = ctx.template.category
+    if declared is None or category not in CONSENT_FOR:
+        return
+    needed = CONSENT_FOR[category]
+    if declared != needed:
+        yield Hit(rule.id, {"value": declared, "category": category, "needed": needed},
+                  line=ctx.template.key_line("consent"))
+
+
+def invalid_metadata(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    meta = ctx.template.meta
+    for key in ("id", "description", "category", "language", "consent"):
+        if key in meta and meta[key] is not None and not isinstance(meta[key], str):
+            yield Hit(rule.id, {"key": key, "problem": "must be a string"}, line=ctx.template.key_line(key))
+    variables = meta.get("variables")
+    if variables is not None and not isinstance(variables, dict):
+        yield Hit(rule.id, {"key": "variables", "problem": "must map each variable name to its description, "
+                            "example and required flag"}, line=ctx.template.key_line("variables"))
+    elif isinstance(variables, dict):
+        for name, spec in variables.items():
+            if spec is not None and not isinstance(spec, dict):
+                yield Hit(rule.id, {"key": f"variables.{name}", "problem": "must be a mapping such as "
+                                    "{description: ..., example: ...}"},
+                          line=ctx.template.variable_lines.get(str(name), ctx.template.key_line("variables")))
+
+
+def undeclared_variable(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    declared = ctx.template.variables
+    for name, offset in ctx.used.items():
+        if name not in declared:
+            yield Hit(rule.id, {"name": name}, offset=offset)
+
+
+def unused_variable(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    if ctx.ast is None:
+        return
+    for name in ctx.template.variables:
+        if name not in ctx.used:
+            yield Hit(rule.id, {"name": name}, line=ctx.template.variable_lines.get(name, 1))
+
+
+def example_render(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    _text, error = ctx.render_result
+    if error:
+        yield Hit(rule.id, {"problem": error}, line=ctx.template.body_line)
+
+
+def mixed_content(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    category = ctx.template.category
+    if category not in ("transactional", "conversational"):
+        return
+    signals = ctx.ruleset.signals
+    for ev in ctx.evidence:
+        signal = signals[ev.signal]
+        if ev.kind == "promotional":
+            variant, needed = "promotional", CONSENT_FOR["promotional"]
+        elif category == "conversational" and signal.mixes:
+            variant, needed = "transactional", CONSENT_FOR["transactional"]
+        else:
+            continue
+        where = " (in the rendered example)" if ev.where == "rendered" else ""
+        if ev.where == "variable":
+            where = " (a variable name)"
+        yield Hit(rule.id, {"text": ev.text, "signal": ev.signal, "label": signal.label, "category": category,
+                            "needed": needed, "has": CONSENT_FOR[category], "where": where},
+                  offset=ev.start, variant=variant)
+
+
+CHECKS: dict[str, Check] = {
+    "parse": parse,
+    "jinja_syntax": jinja_syntax,
+    "missing_category": missing_category,
+    "unknown_category": unknown_category,
+    "unknown_language": unknown_language,
+    "consent_mismatch": consent_mismatch,
+    "invalid_metadata": invalid_metadata,
+    "undeclared_variable": undeclared_variable,
+    "unused_variable": unused_variable,
+    "example_render": example_render,
+    "mixed_content": mixed_content,
+}

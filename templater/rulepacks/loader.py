@@ -1,0 +1,254 @@
+"""Load rule packs from YAML, validate every field, compile patterns, merge languages."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from templater.errors import RulePackError
+from templater.findings import Severity
+from templater.rulepacks.model import RULE_KINDS, SIGNAL_KINDS, Example, Rule, Signal, Variant
+from templater.template import CATEGORIES, LANGUAGES
+
+try:
+    from yaml import CSafeLoader as _Base
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Base  # type: ignore[assignment]
+
+LINE = "__line__"
+PACK_KEYS = {"pack", "language", "description", "signals", "rules"}
+SIGNAL_KEYS = {"id", "signal", "label", "doc", "patterns", "variables", "mixes", "examples"}
+RULE_KEYS = {"id", "kind", "severity", "message", "summary", "doc", "applies_to", "patterns",
+             "suggestion", "variants", "check", "options", "examples"}
+EXAMPLE_KEYS = {"body", "category", "language", "meta", "source"}
+
+
+class _LineLoader(_Base):
+    """A YAML loader that records the line of every mapping, for errors that name it."""
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        mapping = super().construct_mapping(node, deep=deep)
+        mapping[LINE] = node.start_mark.line + 1
+        return mapping
+
+
+@dataclass
+class RuleSet:
+    """Every signal and rule of the loaded packs, by id."""
+
+    signals: dict[str, Signal] = field(default_factory=dict)
+    rules: dict[str, Rule] = field(default_factory=dict)
+    packs: list[str] = field(default_factory=list)
+
+    def signals_for(self, language: str | None) -> list[tuple[Signal, re.Pattern]]:
+        """(signal, pattern) pairs for one language, or for every language when None."""
+        out = []
+        for signal in self.signals.values():
+            for lang, pattern in signal.patterns.items():
+                if language is None or lang == language:
+                    out.append((signal, pattern))
+        return out
+
+
+class _Pack:
+    """Validation helpers bound to one pack file, so every error names it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = path.stem
+
+    def fail(self, message: str, where: dict | None = None) -> RulePackError:
+        return RulePackError(message, str(self.path), (where or {}).get(LINE))
+
+    def keys(self, mapping: dict, allowed: set[str], what: str) -> None:
+        unknown = sorted(k for k in mapping if k != LINE and k not in allowed)
+        if unknown:
+            raise self.fail(f"{what}: unknown field '{unknown[0]}' (allowed: {', '.join(sorted(allowed))})", mapping)
+
+    def text(self, mapping: dict, key: str, what: str, required: bool = True) -> str:
+        value = mapping.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"{what}: field '{key}' must be a non-empty string", mapping)
+        return value.strip()
+
+    def compile(self, patterns: Any, what: str, where: dict) -> re.Pattern | None:
+        if patterns is None:
+            return None
+        if isinstance(patterns, str):
+            patterns = [patterns]
+        if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
+            raise self.fail(f"{what}: 'patterns' must be a list of regular expressions", where)
+        for p in patterns:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise self.fail(f"{what}: invalid regular expression {p!r}: {exc}", where) from None
+        return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+    def examples(self, mapping: dict, what: str, language: str) -> tuple[list[Example], list[Example]]:
+        raw = mapping.get("examples")
+        if raw is None:
+            raise self.fail(f"{what}: 'examples' with 'fail' and 'pass' lists is required", mapping)
+        if not isinstance(raw, dict):
+            raise self.fail(f"{what}: 'examples' must map 'fail' and 'pass' to lists", mapping)
+        self.keys(raw, {"fail", "pass"}, f"{what} examples")
+        out: list[list[Example]] = []
+        for key in ("fail", "pass"):
+            items = raw.get(key)
+            if not isinstance(items, list) or not items:
+                raise self.fail(f"{what}: examples need a non-empty '{key}' list", raw)
+            out.append([self.example(item, what, language) for item in items])
+        return out[0], out[1]
+
+    def example(self, item: Any, what: str, language: str) -> Example:
+        lang = language if language in LANGUAGES else "en"
+        if isinstance(item, str):
+            return Example(body=item, language=lang)
+        if not isinstance(item, dict):
+            raise self.fail(f"{what}: an example must be a string or a mapping with 'body'", None)
+        self.keys(item, EXAMPLE_KEYS, f"{what} example")
+        if not isinstance(item.get("body", item.get("source")), str):
+            raise self.fail(f"{what}: an example needs a 'body' (or a whole-file 'source') string", item)
+        meta = item.get("meta") or {}
+        meta = {k: v for k, v in meta.items() if k != LINE} if isinstance(meta, dict) else {}
+        return Example(body=item.get("body", ""), category=item.get("category"),
+                       language=item.get("language", lang), meta=_strip_lines(meta), source=item.get("source"))
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != LINE}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def _load_signal(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None:
+    if not isinstance(raw, dict):
+        raise pack.fail("each entry of 'signals' must be a mapping")
+    sid = pack.text(raw, "id", "signal")
+    what = f"signal '{sid}'"
+    pack.keys(raw, SIGNAL_KEYS, what)
+    kind = raw.get("signal")
+    if kind not in SIGNAL_KINDS:
+        raise pack.fail(f"{what}: 'signal' must be one of {', '.join(SIGNAL_KINDS)}", raw)
+    patterns = pack.compile(raw.get("patterns"), what, raw)
+    variables = pack.compile(raw.get("variables"), what, raw)
+    if patterns is None and variables is None:
+        raise pack.fail(f"{what}: give 'patterns', 'variables' or both", raw)
+    fail, passes = pack.examples(raw, what, language)
+    signal = ruleset.signals.get(sid)
+    if signal is None:
+        signal = Signal(sid, kind, pack.text(raw, "label", what), pack.text(raw, "doc", what),
+                        mixes=bool(raw.get("mixes", True)))
+        ruleset.signals[sid] = signal
+    elif signal.kind != kind:
+        raise pack.fail(f"{what}: declared '{kind}' here but '{signal.kind}' in {signal.packs[0]}", raw)
+    if patterns is not None:
+        if language not in LANGUAGES:
+            raise pack.fail(f"{what}: text patterns need the pack's 'language' ({', '.join(LANGUAGES)})", raw)
+        if language in signal.patterns:
+            raise pack.fail(f"{what}: defined twice for language '{language}'", raw)
+        signal.patterns[language] = patterns
+    if variables is not None:
+        signal.variables = variables
+    signal.fail += fail
+    signal.passes += passes
+    signal.packs.append(str(pack.path))
+
+
+def _load_rule(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None:
+    if not isinstance(raw, dict):
+        raise pack.fail("each entry of 'rules' must be a mapping")
+    rid = pack.text(raw, "id", "rule")
+    what = f"rule '{rid}'"
+    pack.keys(raw, RULE_KEYS, what)
+    patterns = pack.compile(raw.get("patterns"), what, raw)
+    fail, passes = pack.examples(raw, what, language)
+    rule = ruleset.rules.get(rid)
+    if rule is None:
+        kind = raw.get("kind")
+        if kind not in RULE_KINDS:
+            raise pack.fail(f"{what}: 'kind' must be one of {', '.join(RULE_KINDS)}", raw)
+        try:
+            severity = Severity.parse(str(raw.get("severity", "")))
+        except ValueError as exc:
+            raise pack.fail(f"{what}: {exc}", raw) from None
+        applies = raw.get("applies_to")
+        if applies is not None:
+            if not isinstance(applies, list) or any(a not in CATEGORIES for a in applies):
+                raise pack.fail(f"{what}: 'applies_to' must list categories among {', '.join(CATEGORIES)}", raw)
+            applies = tuple(applies)
+        variants = {}
+        for name, spec in (raw.get("variants") or {}).items():
+            if name == LINE:
+                continue
+            if not isinstance(spec, dict):
+                raise pack.fail(f"{what}: variant '{name}' must map 'severity' and 'message'", raw)
+            pack.keys(spec, {"severity", "message"}, f"{what} variant '{name}'")
+            try:
+                variants[name] = Variant(Severity.parse(str(spec.get("severity", ""))),
+                                         pack.text(spec, "message", f"{what} variant '{name}'"))
+            except ValueError as exc:
+                raise pack.fail(f"{what} variant '{name}': {exc}", spec) from None
+        check = raw.get("check")
+        if kind == "builtin" and not isinstance(check, str):
+            raise pack.fail(f"{what}: a builtin rule names its 'check'", raw)
+        if kind in ("requirement", "existence") and patterns is None:
+            raise pack.fail(f"{what}: a {kind} rule needs 'patterns'", raw)
+        options = raw.get("options") or {}
+        rule = Rule(rid, kind, severity, pack.text(raw, "message", what), pack.text(raw, "summary", what),
+                    pack.text(raw, "doc", what), applies, variants=variants, check=check,
+                    options=_strip_lines(options))
+        ruleset.rules[rid] = rule
+    if patterns is not None:
+        if language not in LANGUAGES:
+            raise pack.fail(f"{what}: text patterns need the pack's 'language' ({', '.join(LANGUAGES)})", raw)
+        if language in rule.patterns:
+            raise pack.fail(f"{what}: defined twice for language '{language}'", raw)
+        rule.patterns[language] = patterns
+    if raw.get("suggestion"):
+        rule.suggestion[language] = pack.text(raw, "suggestion", what)
+    rule.fail += fail
+    rule.passes += passes
+    rule.packs.append(str(pack.path))
+
+
+def load_pack(path: Path, ruleset: RuleSet) -> None:
+    """Load one pack file into a rule set, or raise RulePackError naming the file and field."""
+    pack = _Pack(path)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise pack.fail(f"cannot read the rule pack: {exc}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise RulePackError(f"invalid YAML: {getattr(exc, 'problem', exc)}", str(path),
+                            mark.line + 1 if mark else None) from None
+    if not isinstance(data, dict):
+        raise pack.fail("a rule pack is a mapping with 'signals' and/or 'rules'")
+    pack.keys(data, PACK_KEYS, "pack")
+    language = data.get("language", "any")
+    if language not in (*LANGUAGES, "any"):
+        raise pack.fail(f"pack: 'language' must be one of {', '.join(LANGUAGES)} or any", data)
+    for key, loader in (("signals", _load_signal), ("rules", _load_rule)):
+        entries = data.get(key) or []
+        if not isinstance(entries, list):
+            raise pack.fail(f"pack: '{key}' must be a list", data)
+        for raw in entries:
+            loader(pack, raw, language, ruleset)
+    ruleset.packs.append(str(path))
+
+
+def load_ruleset(folders: Iterable[Path]) -> RuleSet:
+    """Load every *.yaml pack of the given folders, in name order, into one rule set."""
+    ruleset = RuleSet()
+    for folder in folders:
+        for path in sorted(Path(folder).glob("*.yaml")):
+            load_pack(path, ruleset)
+    return ruleset

@@ -1,0 +1,77 @@
+"""What a loaded rule pack holds: signals (content markers) and rules (checks with findings)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from templater.findings import Severity
+
+SIGNAL_KINDS = ("promotional", "transactional")
+RULE_KINDS = ("builtin", "requirement", "existence")
+
+
+@dataclass
+class Example:
+    """One example from a pack: a body (or whole file) that must fail or pass the rule."""
+
+    body: str
+    category: str | None = None
+    language: str = "en"
+    meta: dict = field(default_factory=dict)
+    source: str | None = None  # a whole .sms file, for metadata rules
+
+
+@dataclass
+class Signal:
+    """A named marker of promotional or transactional content, matched per language."""
+
+    id: str
+    kind: str
+    label: str
+    doc: str
+    patterns: dict[str, re.Pattern] = field(default_factory=dict)
+    variables: re.Pattern | None = None
+    mixes: bool = True
+    fail: list[Example] = field(default_factory=list)
+    passes: list[Example] = field(default_factory=list)
+    packs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Variant:
+    """A named outcome of a rule with its own severity and message."""
+
+    severity: Severity
+    message: str
+
+
+@dataclass
+class Rule:
+    """A check that produces findings: its id, level, message, documentation and examples."""
+
+    id: str
+    kind: str
+    severity: Severity
+    message: str
+    summary: str
+    doc: str
+    applies_to: tuple[str, ...] | None = None
+    patterns: dict[str, re.Pattern] = field(default_factory=dict)
+    suggestion: dict[str, str] = field(default_factory=dict)
+    variants: dict[str, Variant] = field(default_factory=dict)
+    check: str | None = None
+    options: dict = field(default_factory=dict)
+    fail: list[Example] = field(default_factory=list)
+    passes: list[Example] = field(default_factory=list)
+    packs: list[str] = field(default_factory=list)
+
+    @property
+    def languages(self) -> list[str]:
+        """The languages this rule has wording for ('any' when it is language-neutral)."""
+        return sorted(self.patterns) or ["any"]
+
+    def severity_of(self, variant: str | None) -> Severity:
+        return self.variants[variant].severity if variant else self.severity
+
+    def message_of(self, variant: str | None) -> str:
+        return self.variants[variant].message if variant else self.message

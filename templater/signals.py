@@ -1,0 +1,47 @@
+"""Find signal evidence (promotional and transactional markers) in text and variable names."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from templater.rulepacks.model import Signal
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One marker found: which signal, the text that matched, and where."""
+
+    signal: str
+    kind: str
+    text: str
+    start: int
+    end: int
+    where: str = "text"  # text | variable | rendered
+
+    def to_dict(self) -> dict:
+        return {"signal": self.signal, "kind": self.kind, "text": self.text,
+                "start": self.start, "end": self.end, "where": self.where}
+
+
+def find_in_text(pairs: list[tuple[Signal, re.Pattern]], text: str, where: str = "text") -> list[Evidence]:
+    """Every match of every (signal, pattern) pair in a normalized text, in text order."""
+    found = []
+    for signal, pattern in pairs:
+        for m in pattern.finditer(text):
+            if m.end() > m.start():
+                found.append(Evidence(signal.id, signal.kind, m.group(0).strip(), m.start(), m.end(), where))
+    found.sort(key=lambda e: (e.start, e.end, e.signal))
+    return found
+
+
+def find_in_variables(signals: list[Signal], names: dict[str, int]) -> list[Evidence]:
+    """Signals whose variable-name patterns match a variable used in the body (name -> offset)."""
+    found = []
+    for signal in signals:
+        if signal.variables is None:
+            continue
+        for name, offset in names.items():
+            if signal.variables.fullmatch(name):
+                found.append(Evidence(signal.id, signal.kind, name, offset, offset + len(name), "variable"))
+    found.sort(key=lambda e: (e.start, e.signal))
+    return found

@@ -1,0 +1,56 @@
+"""Text preparation shared by every rule: same-length normalization and Jinja masking."""
+from __future__ import annotations
+
+import re
+
+# One character in, one character out, so that match offsets stay valid in the original text.
+_NORMALIZE = str.maketrans({
+    "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " ", "\u200a": " ", "\u2002": " ",
+    "\u2003": " ", "\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u201b": "'", "\u00b4": "'",
+    "\u201c": '"', "\u201d": '"', "\u00ab": '"', "\u00bb": '"', "\u2013": "-", "\u2014": "-",
+    "\u2212": "-", "\u2011": "-", "\u2010": "-",
+})
+
+_JINJA_BLOCK = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_STRING_LITERAL = re.compile(r"\"((?:[^\"\\]|\\.)*)\"|'((?:[^'\\]|\\.)*)'", re.S)
+
+
+def normalize(text: str) -> str:
+    """Fold typographic spaces, quotes and dashes to ASCII without changing the length."""
+    return text.translate(_NORMALIZE)
+
+
+# An expression's value is unknown: a character that is neither a word nor a space stands for it,
+# so that patterns neither match across it as if it were blank nor take it for a word.
+HOLE = "\x00"
+
+
+def _blank(chunk: str, fill: str = " ") -> str:
+    return "".join("\n" if c == "\n" else fill for c in chunk)
+
+
+def _mask_block(match: re.Match) -> str:
+    block = match.group(0)
+    if block.startswith("{#"):
+        return _blank(block)
+    # String literals in expressions and statements are message text too: keep them in place.
+    fill = HOLE if block.startswith("{{") else " "
+    out, last = [], 0
+    for lit in _STRING_LITERAL.finditer(block):
+        out.append(_blank(block[last:lit.start()], fill))
+        out.append(" " + (lit.group(1) if lit.group(1) is not None else lit.group(2)) + " ")
+        last = lit.end()
+    out.append(_blank(block[last:], fill))
+    return "".join(out)
+
+
+def mask_jinja(body: str) -> str:
+    """The literal text of every branch of a Jinja body, with tags blanked to spaces in place."""
+    if "{" not in body:
+        return body
+    return _JINJA_BLOCK.sub(_mask_block, body)
+
+
+def expression_spans(body: str) -> list[tuple[int, int]]:
+    """Start and end offsets of every {{ ... }} and {% ... %} block in a body."""
+    return [(m.start(), m.end()) for m in _JINJA_BLOCK.finditer(body) if not m.group(0).startswith("{#")]
