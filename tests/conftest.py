@@ -1,0 +1,56 @@
+"""Shared helpers: run the CLI in-process, write templates to temporary folders."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from templater.cli import cli
+from templater.rulepacks.model import Example
+
+
+def run_cli(*args: str, input: str | None = None):
+    """Invoke `templater ARGS` in-process; returns click's Result (exit_code, stdout, stderr)."""
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def lint_json(*args: str) -> tuple[int, list[dict]]:
+    """Run `templater lint --format json ARGS`; returns the exit code and the findings."""
+    result = run_cli("lint", "--format", "json", *args)
+    return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else []
+
+
+def template_source(body: str, category: str | None = "transactional", language: str = "en",
+                    **meta) -> str:
+    """A whole .sms file from metadata and a body."""
+    head = {}
+    if category is not None:
+        head["category"] = category
+    head["language"] = language
+    head.update(meta)
+    return "---\n" + yaml.safe_dump(head, allow_unicode=True, sort_keys=False) + "---\n" + body
+
+
+def example_source(example: Example, default_category: str = "transactional") -> str:
+    """The .sms text a pack example stands for."""
+    if example.source is not None:
+        return example.source
+    return template_source(example.body, example.category or default_category, example.language,
+                           **example.meta)
+
+
+@pytest.fixture
+def write(tmp_path: Path):
+    """write(name, source) -> path of a file written under a temporary folder."""
+    def _write(name: str, source: str | bytes) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(source, bytes):
+            path.write_bytes(source)
+        else:
+            path.write_text(source, encoding="utf-8")
+        return path
+    return _write
