@@ -24,7 +24,29 @@ def _csv(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.strip() for item in values for v in item.split(",") if v.strip())
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Turns every error into one line on stderr and exit 2: never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TemplaterError as exc:
+            click.echo(f"templater: error: {exc}", err=True)
+            ctx.exit(EXIT_ERROR)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("templater: interrupted", err=True)
+            ctx.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if (ctx.obj or {}).get("debug"):
+                raise
+            click.echo(f"templater: internal error: {type(exc).__name__}: {exc} (run again with --debug "
+                       "for the traceback, and please report it)", err=True)
+            ctx.exit(EXIT_ERROR)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="templater")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an unexpected internal error.")
 @click.pass_context
@@ -193,32 +215,8 @@ def show(template_id: str) -> None:
 
 
 def main() -> None:
-    """Entry point: run the CLI, turning every error into one line and exit 2."""
-    debug = "--debug" in sys.argv[1:]
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_ERROR)
-    except click.exceptions.Abort:
-        click.echo("templater: aborted", err=True)
-        sys.exit(EXIT_ERROR)
-    except TemplaterError as exc:
-        click.echo(f"templater: error: {exc}", err=True)
-        sys.exit(EXIT_ERROR)
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        click.echo("templater: interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
-        if debug:
-            raise
-        click.echo(f"templater: internal error: {type(exc).__name__}: {exc} (run again with --debug "
-                   "for the traceback, and please report it)", err=True)
-        sys.exit(EXIT_ERROR)
+    """Entry point of the `templater` console script."""
+    cli(prog_name="templater")
 
 
 if __name__ == "__main__":
