@@ -1,0 +1,51 @@
+"""The built wheel carries rules/ and template_library/ and works from a fresh virtual environment."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+                   check=True, capture_output=True, text=True)
+    [whl] = out.glob("templater-*.whl")
+    return whl
+
+
+def test_wheel_holds_rule_packs_and_library(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(n.startswith("templater/rules/") and n.endswith(".yaml") for n in names)
+    sms = [n for n in names if n.startswith("templater/template_library/") and n.endswith(".sms")]
+    assert len(sms) == len(list((ROOT / "template_library").rglob("*.sms")))
+
+
+def test_installed_wheel_lints_the_bundled_library_from_another_folder(wheel, tmp_path):
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    py = env_dir / "bin" / "python"
+    subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = ("from templater.resources import library_dir, rules_dir; "
+            "print(library_dir()); print(rules_dir())")
+    clean_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    where = subprocess.run([str(py), "-c", code], cwd=elsewhere, capture_output=True, text=True,
+                           check=True, env=clean_env).stdout.split()
+    assert all(str(env_dir) in w for w in where), where
+    result = subprocess.run([str(env_dir / "bin" / "templater"), "lint", where[0]], cwd=elsewhere,
+                            capture_output=True, text=True, env=clean_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().startswith("no findings in ")
+    listed = subprocess.run([str(env_dir / "bin" / "templater"), "list"], cwd=elsewhere,
+                            capture_output=True, text=True, env=clean_env)
+    assert "retail.order-shipped.en" in listed.stdout
