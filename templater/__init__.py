@@ -1,0 +1,16 @@
+"""templater: lint and render business SMS templates so each message matches its consent."""
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+# The public API, imported on first use so that `import templater` (and CLI start-up) stays cheap.
+_API = {"lint", "classify", "classify_file", "render", "RenderBlocked", "ruleset"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from templater import api
+        return getattr(api, name)
+    raise AttributeError(f"module 'templater' has no attribute {name!r}")
