@@ -1,0 +1,144 @@
+"""Lint benchmark: start-up, throughput on 10,000 templates and peak memory, against floors.
+
+Run: python benchmarks/lint.py [--files 10000] [--runs 15]
+Each figure is printed with its ratio to a floor measured in the same run and its target; the
+script exits 1 when a target is missed.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from templater.library import entries  # noqa: E402
+
+EXTRA = {
+    "en": ["Questions? Reply to this message.", "We're here to help 7 days a week.",
+           "Thank you for choosing us.", "Use code SAVE20 for 20% off your next order!",
+           "Feel free to call our toll-free line.", "Shop now: new arrivals just dropped."],
+    "fr": ["Une question ? Répondez à ce message.", "Nous sommes là 7 jours sur 7.",
+           "Merci de votre confiance.", "Profitez de -20 % avec le code MERCI20 !",
+           "Notre service client vous répond du lundi au samedi.", "Découvrez notre nouvelle collection."],
+}
+
+
+def generate(folder: Path, count: int, seed: int = 7) -> None:
+    """Write `count` templates of varied length, language and category (some with findings)."""
+    rng = random.Random(seed)
+    library = [e.path.read_text(encoding="utf-8") for e in entries()]
+    langs = [e.language for e in entries()]
+    for i in range(count):
+        k = rng.randrange(len(library))
+        head, _, body = library[k].partition("\n---\n")
+        head = "\n".join(line for line in head.splitlines() if not line.startswith("id:"))
+        extra = " ".join(rng.choice(EXTRA[langs[k]]) for _ in range(rng.randrange(0, 4)))
+        path = folder / f"group{i % 50:02d}" / f"t{i:05d}.sms"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{head}\n---\n{body.rstrip()} {extra}\n", encoding="utf-8")
+
+
+def timed(cmd: list[str], **kwargs) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+    return time.perf_counter() - start
+
+
+def templater_cmd() -> list[str]:
+    exe = shutil.which("templater", path=str(Path(sys.executable).parent)) or shutil.which("templater")
+    return [exe] if exe else [sys.executable, "-m", "templater.cli"]
+
+
+def startup(runs: int) -> tuple[float, float]:
+    """Median wall time of linting one short template vs importing templater's dependencies."""
+    one = entries()[0].path
+    lint = templater_cmd() + ["lint", str(one)]
+    floor = [sys.executable, "-c", "import jinja2, click, yaml"]
+    for cmd in (lint, floor):  # warm the file cache
+        timed(cmd)
+    ours = statistics.median(timed(lint) for _ in range(runs))
+    base = statistics.median(timed(floor) for _ in range(runs))
+    return ours, base
+
+
+def jinja_floor(folder: Path) -> float:
+    """Seconds to read, parse and compile every file with bare Jinja2 in one process."""
+    code = ("import sys, time, pathlib, jinja2\n"
+            "files = sorted(pathlib.Path(sys.argv[1]).rglob('*.sms'))\n"
+            "env = jinja2.Environment()\n"
+            "t = time.perf_counter()\n"
+            "for f in files:\n"
+            "    env.from_string(f.read_text(encoding='utf-8'))\n"
+            "print(time.perf_counter() - t)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def lint_run(folder: Path, jobs: int) -> tuple[float, float]:
+    """(seconds, peak RSS MiB) of `templater lint --jobs N folder`, measured by a fresh parent."""
+    # A fresh parent process sees only this run among its children, so ru_maxrss is this run's peak.
+    code = ("import resource, subprocess, sys, time\n"
+            "t = time.perf_counter()\n"
+            "p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)\n"
+            "e = time.perf_counter() - t\n"
+            "if p.returncode not in (0, 1): sys.exit(p.stderr.strip() or 'templater lint failed')\n"
+            "print(e, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)\n")
+    cmd = templater_cmd() + ["lint", "--jobs", str(jobs), "--format", "json", str(folder)]
+    out = subprocess.run([sys.executable, "-c", code, *cmd], capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(out.stderr.strip())
+    elapsed, peak = map(float, out.stdout.split())
+    return elapsed, peak
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    rows, ok = [], True
+
+    ours, base = startup(args.runs)
+    ratio = ours / base
+    ok &= ratio <= 1.5
+    rows.append(("start-up: lint one template", f"{ours * 1000:.0f} ms",
+                 f"import jinja2, click, yaml: {base * 1000:.0f} ms", f"{ratio:.2f}", "<= 1.5"))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "templates"
+        generate(folder, args.files)
+        floor = jinja_floor(folder)
+        floor_rate = args.files / floor
+        for jobs, target in ((1, 0.5), (cores, 1.0)):
+            elapsed, peak = lint_run(folder, jobs)
+            rate = args.files / elapsed
+            r = rate / floor_rate
+            good = r >= target if jobs == 1 else r > target
+            ok &= good
+            rows.append((f"throughput --jobs {jobs}", f"{rate:.0f} files/s",
+                         f"bare Jinja2 parse+compile: {floor_rate:.0f} files/s", f"{r:.2f}",
+                         f">= {target}" if jobs == 1 else f"> {target}"))
+            if jobs == 1:
+                ok &= peak < 200
+                rows.append((f"peak memory, {args.files} files, --jobs 1", f"{peak:.0f} MiB", "", "", "< 200 MiB"))
+
+    width = max(len(r[0]) for r in rows)
+    for name, value, floor_text, ratio_text, target in rows:
+        ratio_part = f"ratio {ratio_text:>5}  " if ratio_text else ""
+        print(f"{name:<{width}}  {value:>12}  {ratio_part}target {target:<9}  {floor_text}")
+    print("all targets met" if ok else "TARGET MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
