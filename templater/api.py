@@ -25,9 +25,9 @@ def ruleset(extra_folders: Iterable[Path] = ()) -> RuleSet:
     return _RULESETS[folders]
 
 
-def lint(paths: Iterable[str], options: LintOptions | None = None) -> tuple[list[Finding], int]:
-    """Lint files and folders; returns the sorted findings and the number of files linted."""
-    return Linter(ruleset(), options).lint_paths(paths)
+def lint(paths: Iterable[str], options: LintOptions | None = None, jobs: int = 1) -> tuple[list[Finding], int]:
+    """Lint files and folders in `jobs` processes; returns the sorted findings and the file count."""
+    return Linter(ruleset(), options).lint_paths(paths, jobs)
 
 
 def classify(text: str, language: str | None = None) -> Classification:

@@ -16,6 +16,7 @@ from templater.findings import Severity
 from templater.formatters import FORMATTERS
 from templater.formatters.text import format_findings
 from templater.linter import LintOptions
+from templater.parallel import default_jobs
 
 SEVERITIES = click.Choice(["error", "warning", "info"])
 
@@ -62,10 +63,13 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--ignore", multiple=True, help="Skip these rule ids (comma-separated or repeated).")
 @click.option("--fail-on", type=SEVERITIES, default="error", show_default=True,
               help="Exit 1 when a finding is at least this severe.")
-def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: all cores). Output order does not depend on it.")
+def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str,
+         jobs: int | None) -> None:
     """Lint .sms templates (files, or folders searched recursively)."""
     options = LintOptions(select=_csv(select), ignore=_csv(ignore))
-    findings, files = api.lint(paths, options)
+    findings, files = api.lint(paths, options, jobs or default_jobs())
     colour = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     click.echo(FORMATTERS[fmt](findings, files, colour))
     threshold = Severity.parse(fail_on)

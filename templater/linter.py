@@ -8,6 +8,7 @@ from typing import Iterable
 from templater.context import Hit, LintContext
 from templater.errors import InputError, RulePackError
 from templater.findings import Finding, Severity
+from templater.parallel import ordered_map
 from templater.rulepacks.checks import CHECKS
 from templater.rulepacks.kinds import checks_messages, run
 from templater.rulepacks.loader import RuleSet
@@ -113,6 +114,9 @@ class Linter:
                                                             variant=hit.variant), None, template.path))
         return sorted(set(findings))
 
+    def _lint_entry(self, entry: tuple[Path, str, str]) -> FileResult:
+        return self.lint_file(*entry)
+
     def lint_file(self, file: Path, display: str, default_id: str) -> FileResult:
         """Lint one file; a file that cannot be read is a finding, and the run goes on."""
         try:
@@ -144,9 +148,9 @@ class Linter:
                 first[result.template_id] = result
         return out
 
-    def lint_paths(self, paths: Iterable[str]) -> tuple[list[Finding], int]:
+    def lint_paths(self, paths: Iterable[str], jobs: int = 1) -> tuple[list[Finding], int]:
         """All findings for the given files and folders, sorted, and the number of files linted."""
         files = discover(paths)
-        results = [self.lint_file(*f) for f in files]
+        results = list(ordered_map(self._lint_entry, files, jobs))
         findings = [f for r in results for f in r.findings] + self.duplicate_ids(results)
         return sorted(findings), len(files)
