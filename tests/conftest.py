@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,9 @@ from click.testing import CliRunner
 
 from templater.cli import cli
 from templater.rulepacks.model import Example
+
+# The rule-set cache of a test run lives in a temporary folder, not in the user's home.
+os.environ.setdefault("TEMPLATER_CACHE_DIR", tempfile.mkdtemp(prefix="templater-cache-"))
 
 
 def run_cli(*args: str, input: str | None = None):

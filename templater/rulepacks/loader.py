@@ -10,6 +10,8 @@ import yaml
 
 from templater.errors import RulePackError
 from templater.findings import Severity
+from templater.rulepacks.cache import cached
+from templater.rulepacks.patterns import LazyPattern
 from templater.rulepacks.model import RULE_KINDS, SIGNAL_KINDS, Example, Rule, Signal, Variant
 from templater.template import CATEGORIES, LANGUAGES
 
@@ -76,19 +78,24 @@ class _Pack:
             raise self.fail(f"{what}: field '{key}' must be a non-empty string", mapping)
         return value.strip()
 
-    def compile(self, patterns: Any, what: str, where: dict) -> re.Pattern | None:
+    def compile(self, patterns: Any, what: str, where: dict) -> LazyPattern | None:
         if patterns is None:
             return None
         if isinstance(patterns, str):
             patterns = [patterns]
         if not isinstance(patterns, list) or not all(isinstance(p, str) and p for p in patterns):
             raise self.fail(f"{what}: 'patterns' must be a list of regular expressions", where)
-        for p in patterns:
-            try:
-                re.compile(p)
-            except re.error as exc:
-                raise self.fail(f"{what}: invalid regular expression {p!r}: {exc}", where) from None
-        return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+        source = "|".join(f"(?:{p})" for p in patterns)
+        try:
+            compiled = re.compile(source, re.IGNORECASE)
+        except re.error:
+            for p in patterns:  # name the pattern at fault
+                try:
+                    re.compile(p)
+                except re.error as exc:
+                    raise self.fail(f"{what}: invalid regular expression {p!r}: {exc}", where) from None
+            raise self.fail(f"{what}: the patterns do not combine into one regular expression", where) from None
+        return LazyPattern(source, re.IGNORECASE, compiled)
 
     def examples(self, mapping: dict, what: str, language: str) -> tuple[list[Example], list[Example]]:
         raw = mapping.get("examples")
@@ -246,9 +253,13 @@ def load_pack(path: Path, ruleset: RuleSet) -> None:
 
 
 def load_ruleset(folders: Iterable[Path]) -> RuleSet:
-    """Load every *.yaml pack of the given folders, in name order, into one rule set."""
-    ruleset = RuleSet()
-    for folder in folders:
-        for path in sorted(Path(folder).glob("*.yaml")):
+    """Load every *.yaml pack of the given folders, in name order, into one rule set (cached)."""
+    files = [path for folder in folders for path in sorted(Path(folder).glob("*.yaml"))]
+
+    def load() -> RuleSet:
+        ruleset = RuleSet()
+        for path in files:
             load_pack(path, ruleset)
-    return ruleset
+        return ruleset
+
+    return cached(files, load)

@@ -1,0 +1,60 @@
+"""A per-user cache of loaded rule sets, keyed by the packs' content and the loader's code."""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+_CODE = [Path(__file__).with_name(n) for n in ("loader.py", "model.py", "patterns.py", "cache.py")]
+
+
+def cache_dir() -> Path | None:
+    """$TEMPLATER_CACHE_DIR, else $XDG_CACHE_HOME/templater, else ~/.cache/templater; None if off."""
+    if os.environ.get("TEMPLATER_NO_CACHE"):
+        return None
+    explicit = os.environ.get("TEMPLATER_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "templater"
+
+
+def key_of(files: list[Path]) -> str:
+    """A digest of the pack files' names and bytes and of the code that loads them."""
+    digest = hashlib.sha256()
+    for path in [*_CODE, *files]:
+        digest.update(str(path).encode() + b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()[:32]
+
+
+def cached(files: list[Path], load: Callable[[], T]) -> T:
+    """load() once for these files' content; later runs unpickle the result instead."""
+    folder = cache_dir()
+    if folder is None:
+        return load()
+    try:
+        path = folder / f"rules-{key_of(files)}.pickle"
+    except OSError:
+        return load()
+    try:
+        with path.open("rb") as fh:
+            return pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        pass  # missing, unreadable or stale: load and rewrite
+    value = load()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".rules-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home is fine: the cache only saves time
+    return value

@@ -1,0 +1,81 @@
+"""The rule-set cache: reused while the packs are unchanged, rebuilt when they change or break."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from templater.errors import RulePackError
+from templater.rulepacks.loader import load_ruleset
+
+PACK = """pack: mine
+language: en
+signals:
+  - id: my-marker
+    signal: promotional
+    label: my marker
+    doc: A test marker.
+    patterns: ['{pattern}']
+    examples:
+      fail: ["x"]
+      pass: ["y"]
+"""
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("TEMPLATER_CACHE_DIR", str(folder))
+    monkeypatch.delenv("TEMPLATER_NO_CACHE", raising=False)
+    return folder
+
+
+def _load(packs: Path):
+    return load_ruleset([packs])
+
+
+def test_cache_is_written_reused_and_invalidated(tmp_path, cache):
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "mine.yaml").write_text(PACK.format(pattern=r"\bzebra\b"))
+    first = _load(packs)
+    [entry] = cache.glob("rules-*.pickle")
+    assert first.signals["my-marker"].patterns["en"].search("a zebra")
+    second = _load(packs)
+    assert second.signals["my-marker"].patterns["en"].search("a zebra")
+    assert list(cache.glob("rules-*.pickle")) == [entry]
+    (packs / "mine.yaml").write_text(PACK.format(pattern=r"\bgiraffe\b"))
+    third = _load(packs)
+    assert not third.signals["my-marker"].patterns["en"].search("a zebra")
+    assert third.signals["my-marker"].patterns["en"].search("a giraffe")
+    assert len(list(cache.glob("rules-*.pickle"))) == 2
+
+
+def test_corrupt_cache_is_rebuilt(tmp_path, cache):
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "mine.yaml").write_text(PACK.format(pattern=r"\bzebra\b"))
+    _load(packs)
+    [entry] = cache.glob("rules-*.pickle")
+    entry.write_bytes(b"not a pickle")
+    assert _load(packs).signals["my-marker"].patterns["en"].search("zebra")
+
+
+def test_broken_packs_are_never_cached(tmp_path, cache):
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "mine.yaml").write_text(PACK.format(pattern="(unclosed"))
+    for _ in range(2):
+        with pytest.raises(RulePackError, match="invalid regular expression"):
+            _load(packs)
+    assert not list(cache.glob("rules-*.pickle"))
+
+
+def test_unwritable_cache_folder_still_loads(tmp_path, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("TEMPLATER_CACHE_DIR", str(blocker / "sub"))
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    (packs / "mine.yaml").write_text(PACK.format(pattern=r"\bzebra\b"))
+    assert _load(packs).signals["my-marker"].patterns["en"].search("zebra")
