@@ -1,7 +1,6 @@
 """Ordered parallel map over worker processes, for per-file and per-row work."""
 from __future__ import annotations
 
-import multiprocessing
 import os
 from typing import Callable, Iterable, Iterator, TypeVar
 
@@ -26,7 +25,12 @@ def _call(item):  # runs in a worker: the function was set before the fork
 def ordered_map(func: Callable[[T], R], items: Iterable[T], jobs: int, chunksize: int = 16) -> Iterator[R]:
     """func over items in `jobs` processes, results in input order; in-process when jobs <= 1."""
     items = list(items)
-    if jobs <= 1 or len(items) < 2 * chunksize or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(items) < 2 * chunksize:
+        yield from map(func, items)
+        return
+    import multiprocessing  # only runs that fan out pay for importing it
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         yield from map(func, items)
         return
     global _WORK
