@@ -103,10 +103,9 @@ def mixed_content(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
             variant, needed = "transactional", CONSENT_FOR["transactional"]
         else:
             continue
-        where = " (in the rendered example)" if ev.where == "rendered" else ""
-        if ev.where == "variable":
-            where = " (a variable name)"
-        yield Hit(rule.id, {"text": ev.text, "signal": ev.signal, "label": signal.label, "category": category,
+        where = {"rendered": " (in the rendered example)", "variable": " (by the variable's name)"}.get(ev.where, "")
+        text = "{{ " + ev.text + " }}" if ev.where == "variable" else ev.text
+        yield Hit(rule.id, {"text": text, "signal": ev.signal, "label": signal.label, "category": category,
                             "needed": needed, "has": CONSENT_FOR[category], "where": where},
                   offset=ev.start, variant=variant)
 
