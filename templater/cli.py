@@ -10,7 +10,7 @@ from typing import Any
 import click
 import yaml
 
-from templater import api
+from templater import api, cli_info
 from templater.errors import EXIT_ERROR, EXIT_FINDINGS, InputError, TemplaterError
 from templater.findings import Severity
 from templater.formatters import FORMATTERS
@@ -216,6 +216,9 @@ def show(template_id: str) -> None:
     """Print a library template (front matter and body) as it is stored."""
     from templater.library import find
     click.echo(find(template_id).source, nl=False)
+
+
+cli.add_command(cli_info.segments)
 
 
 def main() -> None:

@@ -1,9 +1,13 @@
-"""GSM 03.38 and UCS-2 accounting: encoding, septets or code units, and segments."""
+"""GSM 03.38 and UCS-2 accounting: encoding, characters, septets or code units, and segments."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
-# GSM 03.38 default alphabet (the escape code 0x1B is not a character of its own).
+from templater.graphemes import graphemes, utf16_units
+
+# GSM 03.38 default alphabet (the escape code 0x1B is not a character of its own). 0x09 is the
+# capital Ç, as in the 3GPP table and Twilio's calculator: a lowercase ç forces UCS-2.
 GSM_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -11,18 +15,16 @@ GSM_BASIC = frozenset(
 # The extension table: each costs an escape septet plus its own.
 GSM_EXTENSION = frozenset("\f^{}\\[~]|€")
 
-# Characters that force UCS-2 and the GSM-7 character a writer usually meant.
+# Characters that force UCS-2 and the GSM-7 text a writer usually meant, where decomposing the
+# character (NFKD, accents dropped) would not find it or would find something worse.
 LOOKALIKES = {
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u02bc": "'", "\u00b4": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-",
-    "\u00a0": " ", "\u202f": " ", "\u2007": " ", "\u2009": " ", "\u200a": " ", "\u2002": " ",
-    "\u2003": " ", "\u2026": "...", "\u00e7": "c", "\u00e2": "a", "\u00ea": "e", "\u00ee": "i",
-    "\u00f4": "o", "\u00fb": "u", "\u00eb": "e", "\u00ef": "i", "\u00e1": "a", "\u00ed": "i",
-    "\u00f3": "o", "\u00fa": "u", "\u00c0": "A", "\u00c2": "A", "\u00c8": "E", "\u00ca": "E",
-    "\u00ce": "I", "\u00d4": "O", "\u00db": "U", "\u0153": "oe", "\u0152": "OE", "\u00b0": "o",
-    "\u2022": "-", "\u00b7": ".", "\u2122": "TM", "\u00ae": "(R)", "\u00a9": "(C)", "\t": " ",
-    "\u200b": "",
+    "\u2032": "'", "\u0060": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"',
+    "\u00bb": '"', "\u2033": '"', "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-",
+    "\u2010": "-", "\u2011": "-", "\u2015": "-", "\u00a0": " ", "\u202f": " ", "\u2007": " ",
+    "\u2009": " ", "\u200a": " ", "\u2002": " ", "\u2003": " ", "\u2026": "...", "\u0153": "oe",
+    "\u0152": "OE", "\u00b0": "o", "\u2022": "-", "\u00b7": ".", "\u00ae": "(R)", "\u00a9": "(C)",
+    "\t": " ", "\u200b": "", "\ufeff": "", "\u00d7": "x", "\u00f7": "/",
 }
 
 GSM_SINGLE, GSM_MULTI = 160, 153
@@ -33,10 +35,10 @@ UCS2_SINGLE, UCS2_MULTI = 70, 67
 class NonGsm:
     """A character that forces UCS-2: what it is, where, and what GSM-7 text could replace it."""
 
-    char: str
-    index: int
-    codepoint: str
-    replacement: str | None
+    char: str                # one user-perceived character (an emoji with its modifiers, a flag)
+    index: int               # 0-based offset of its first code point in the text
+    codepoint: str           # "U+2019", or "U+1F1EB U+1F1F7" for a sequence
+    replacement: str | None  # GSM-7 look-alike, None when there is none (emoji, other scripts)
 
     def to_dict(self) -> dict:
         return {"char": self.char, "index": self.index, "codepoint": self.codepoint,
@@ -45,11 +47,11 @@ class NonGsm:
 
 @dataclass(frozen=True)
 class Encoding:
-    """The encoding facts of one message."""
+    """The encoding facts of one message, counted as Twilio's segment calculator counts them."""
 
     encoding: str            # "GSM-7" | "UCS-2"
-    characters: int          # characters as the handset counts them (UTF-16 units in UCS-2)
-    units: int               # septets in GSM-7, 16-bit code units in UCS-2
+    characters: int          # GSM-7: septets (extension characters count 2); UCS-2: characters
+    units: int               # septets in GSM-7, 16-bit code units in UCS-2 (emoji count 2)
     segments: int
     non_gsm: tuple[NonGsm, ...] = field(default=())
 
@@ -59,15 +61,41 @@ class Encoding:
 
 
 def is_gsm(char: str) -> bool:
+    """Whether one character is in the GSM 03.38 default alphabet or its extension table."""
     return char in GSM_BASIC or char in GSM_EXTENSION
 
 
-def _segments(costs: list[int], single: int, multi: int) -> int:
-    """Segments needed when no character (escape pair, surrogate pair) may be split across two."""
+def is_gsm_text(text: str) -> bool:
+    """Whether a whole text can be sent in GSM-7."""
+    return all(is_gsm(ch) for ch in text)
+
+
+def lookalike(cluster: str) -> str | None:
+    """GSM-7 text that reads like a character outside GSM-7, or None when there is none."""
+    if cluster in LOOKALIKES:
+        return LOOKALIKES[cluster]
+    composed = unicodedata.normalize("NFC", cluster)
+    if is_gsm_text(composed):
+        return composed  # a decomposed é (e + U+0301) is the GSM-7 é
+    stripped = "".join(c for c in unicodedata.normalize("NFKD", cluster) if not unicodedata.combining(c))
+    stripped = "".join(LOOKALIKES.get(c, c) for c in stripped)
+    return stripped if stripped and is_gsm_text(stripped) else None
+
+
+def _codepoints(cluster: str) -> str:
+    return " ".join(f"U+{ord(ch):04X}" for ch in cluster)
+
+
+def non_gsm_characters(text: str) -> list[NonGsm]:
+    """Every user-perceived character of a text that GSM-7 cannot carry, with its look-alike."""
+    return [NonGsm(cluster, i, _codepoints(cluster), lookalike(cluster))
+            for i, cluster in graphemes(text) if not is_gsm_text(cluster)]
+
+
+def segment_count(costs: list[int], single: int, multi: int) -> int:
+    """Segments needed when no character (escape pair, surrogate pair, emoji sequence) may be split."""
     total = sum(costs)
-    if total == 0:
-        return 0
-    if total <= single:
+    if total <= single:  # an empty message still takes one segment, as Twilio counts it
         return 1
     segments, used = 1, 0
     for cost in costs:
@@ -80,11 +108,12 @@ def _segments(costs: list[int], single: int, multi: int) -> int:
 
 def analyze(text: str) -> Encoding:
     """Encoding, character count, units and segments of a message, as a carrier counts them."""
-    non_gsm = tuple(NonGsm(ch, i, f"U+{ord(ch):04X}", LOOKALIKES.get(ch))
-                    for i, ch in enumerate(text) if not is_gsm(ch))
+    clusters = [c for _i, c in graphemes(text)]
+    non_gsm = tuple(non_gsm_characters(text))
     if not non_gsm:
-        costs = [2 if ch in GSM_EXTENSION else 1 for ch in text]
-        return Encoding("GSM-7", len(text), sum(costs), _segments(costs, GSM_SINGLE, GSM_MULTI))
-    costs = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
-    units = sum(costs)
-    return Encoding("UCS-2", units, units, _segments(costs, UCS2_SINGLE, UCS2_MULTI), non_gsm)
+        costs = [sum(2 if ch in GSM_EXTENSION else 1 for ch in c) for c in clusters]
+        units = sum(costs)
+        return Encoding("GSM-7", units, units, segment_count(costs, GSM_SINGLE, GSM_MULTI))
+    costs = [utf16_units(c) for c in clusters]
+    return Encoding("UCS-2", len(clusters), sum(costs), segment_count(costs, UCS2_SINGLE, UCS2_MULTI),
+                    non_gsm)
