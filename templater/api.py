@@ -1,18 +1,24 @@
 """What users call from Python: lint, classify, render. Returns data; never prints."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from templater import config as configuration
+from templater import fixes
 from templater.classify import Classification, classify_template, classify_text
 from templater.context import LintContext
 from templater.findings import Finding, Severity
 from templater.library import find
-from templater.linter import Linter, LintOptions
+from templater.errors import InputError
+from templater.linter import FileResult, Linter, LintOptions, discover
+from templater.parallel import ordered_map
 from templater.render.message import Rendered, Renderer
 from templater.resources import rules_dir
 from templater.rulepacks.loader import RuleSet, load_ruleset
 from templater.template import Template
+from templater.text import normalize
 
 _RULESETS: dict[tuple[str, ...], RuleSet] = {}
 
@@ -28,6 +34,98 @@ def ruleset(extra_folders: Iterable[Path] = ()) -> RuleSet:
 def lint(paths: Iterable[str], options: LintOptions | None = None, jobs: int = 1) -> tuple[list[Finding], int]:
     """Lint files and folders in `jobs` processes; returns the sorted findings and the file count."""
     return Linter(ruleset(), options).lint_paths(paths, jobs)
+
+
+@dataclass
+class LintedFile:
+    """One linted file, the configuration that governs it, and its findings after suppression."""
+
+    file: Path
+    display: str
+    default_id: str
+    config: configuration.Config
+    findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    """The outcome of linting files under their configurations."""
+
+    files: list[LintedFile]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return sorted(f for lf in self.files for f in lf.findings)
+
+    def failed(self, fail_on: Severity | None = None) -> bool:
+        """Whether a finding reaches fail_on, or else its own file's configured fail_on."""
+        return any(f.severity >= (fail_on or lf.config.fail_on) for lf in self.files for f in lf.findings)
+
+
+def checked_ruleset(config: configuration.Config) -> RuleSet:
+    """The rules a configuration asks for, after checking the rule ids and wording it names."""
+    rules = ruleset(config.rule_folders)
+    configuration.check_rule_ids(config, set(rules.rules))
+    opt_out = rules.rules.get(fixes.OPT_OUT_RULE)
+    for lang, wording in config.opt_out.items():
+        pattern = opt_out.patterns.get(lang) if opt_out else None
+        if pattern is not None and not pattern.search(normalize(wording)):
+            raise config.error(f"opt_out.{lang}", f"'{wording}' is not opt-out wording that rule "
+                               f"{opt_out.id} recognises: write for example {opt_out.suggestion.get(lang, '')}")
+    return rules
+
+
+def lint_project(paths: Iterable[str], config_file: str | Path | None = None, select: tuple[str, ...] = (),
+                 ignore: tuple[str, ...] = (), jobs: int = 1) -> Report:
+    """Lint files and folders, each under its nearest configuration (or config_file for all).
+
+    select replaces the configuration's select; ignore adds to its ignore.
+    """
+    resolver = configuration.Resolver(config_file)
+    entries = discover(paths)
+    linters: dict[tuple, Linter] = {}
+    keyed = []
+    for entry in entries:
+        config = resolver.for_path(entry[0])
+        extra = config.ignored_for(entry[0])
+        key = (config.path, extra)
+        if key not in linters:
+            rules = checked_ruleset(config)
+            for option, names in (("--select", select), ("--ignore", ignore)):
+                configuration.check_rule_ids(configuration.Config(select=names), set(rules.rules), option)
+            linters[key] = Linter(rules, LintOptions(
+                select=select or config.select, ignore=(*config.ignore, *ignore, *extra),
+                severity=config.severity, language=config.language, max_segments=config.max_segments))
+        keyed.append((key, config, entry))
+    results: list[FileResult] = list(ordered_map(lambda k: linters[k[0]].lint_file(*k[2]), keyed, jobs))
+    duplicates: dict[str, list[Finding]] = {}
+    for key, linter in linters.items():
+        mine = {r.path for (k, _c, _e), r in zip(keyed, results) if k == key}
+        for finding in linter.duplicate_ids(results):
+            if finding.path in mine:
+                duplicates.setdefault(finding.path, []).append(finding)
+    return Report([LintedFile(e[0], e[1], e[2], c, linters[k].finish(r, duplicates.get(r.path, ())))
+                   for (k, c, e), r in zip(keyed, results)])
+
+
+def fix_project(report: Report, write: bool) -> list[fixes.FileFix]:
+    """Apply the safe fixes to every linted file (written atomically when write), for a diff or a summary."""
+    out = []
+    for lf in report.files:
+        try:
+            before, newline, bom = fixes.read_text(lf.file)
+        except (OSError, UnicodeDecodeError):
+            continue  # reported as unreadable-file by the lint itself
+        after, applied, skipped = fixes.fix_source(before, lf.findings, lf.config.opt_out, lf.default_id,
+                                                   lf.config.language)
+        fix = fixes.FileFix(lf.file, lf.display, before, after, applied, skipped)
+        if write and fix.changed:
+            try:
+                fixes.write_atomic(lf.file, after, newline, bom)
+            except OSError as exc:
+                raise InputError(f"cannot write the fixed file: {exc.strerror}", lf.display) from None
+        out.append(fix)
+    return out
 
 
 def classify(text: str, language: str | None = None) -> Classification:

@@ -10,12 +10,11 @@ from typing import Any
 import click
 import yaml
 
-from templater import api, cli_info
+from templater import api, cli_info, cli_project
 from templater.errors import EXIT_ERROR, EXIT_FINDINGS, InputError, TemplaterError
 from templater.findings import Severity
 from templater.formatters import FORMATTERS
 from templater.formatters.text import format_findings
-from templater.linter import LintOptions
 from templater.parallel import default_jobs
 
 SEVERITIES = click.Choice(["error", "warning", "info"])
@@ -61,19 +60,26 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True)
 @click.option("--select", multiple=True, help="Only these rule ids (comma-separated or repeated).")
 @click.option("--ignore", multiple=True, help="Skip these rule ids (comma-separated or repeated).")
-@click.option("--fail-on", type=SEVERITIES, default="error", show_default=True,
-              help="Exit 1 when a finding is at least this severe.")
+@click.option("--fail-on", type=SEVERITIES, default=None,
+              help="Exit 1 when a finding is at least this severe.  [default: fail_on of the configuration, "
+                   "else error]")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: all cores). Output order does not depend on it.")
-def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str,
-         jobs: int | None) -> None:
+@cli_project.CONFIG_OPTION
+@click.option("--fix", is_flag=True, help="Apply the safe fixes to the files, then report what is left.")
+@click.option("--diff", "show_diff", is_flag=True, help="Print the safe fixes as a diff; write nothing.")
+def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
+         jobs: int | None, config_file: str | None, fix: bool, show_diff: bool) -> None:
     """Lint .sms templates (files, or folders searched recursively)."""
-    options = LintOptions(select=_csv(select), ignore=_csv(ignore))
-    findings, files = api.lint(paths, options, jobs or default_jobs())
-    colour = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    click.echo(FORMATTERS[fmt](findings, files, colour))
-    threshold = Severity.parse(fail_on)
-    if any(f.severity >= threshold for f in findings):
+    def run() -> api.Report:
+        return api.lint_project(paths, config_file, _csv(select), _csv(ignore), jobs or default_jobs())
+    report = run()
+    if fix or show_diff:
+        report = cli_project.fix(report, show_diff, run)
+    # NO_COLOR (no-color.org): any non-empty value turns colour off.
+    colour = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    click.echo(FORMATTERS[fmt](report.findings, len(report.files), colour))
+    if report.failed(Severity.parse(fail_on) if fail_on else None):
         sys.exit(EXIT_FINDINGS)
 
 
@@ -219,6 +225,8 @@ def show(template_id: str) -> None:
 
 
 cli.add_command(cli_info.segments)
+cli.add_command(cli_project.new)
+cli.add_command(cli_project.config_command)
 
 
 def main() -> None:

@@ -1,10 +1,11 @@
 """Lint templates: find files, run the selected rules, place and sort the findings."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable
 
+from templater import suppress
 from templater.context import Hit, LintContext
 from templater.errors import InputError, RulePackError
 from templater.findings import Finding, Severity
@@ -16,7 +17,7 @@ from templater.rulepacks.model import Rule
 from templater.template import Problem, Template, parse, read_source
 
 # Rules the linter runs itself, across files or before a template exists.
-RUN_LEVEL = {"duplicate-id", "unreadable-file"}
+RUN_LEVEL = {"duplicate-id", "unreadable-file", suppress.UNUSED}
 
 
 @dataclass
@@ -27,6 +28,8 @@ class LintOptions:
     ignore: tuple[str, ...] = ()
     severity: dict[str, Severity] = field(default_factory=dict)
     max_output: int = 1600
+    language: str | None = None           # for templates that declare none (configuration)
+    max_segments: int | None = None       # given to every rule with a `max_segments` option
 
     def enabled(self, rule_id: str) -> bool:
         if self.select and not any(rule_id.startswith(s) for s in self.select):
@@ -42,6 +45,7 @@ class FileResult:
     findings: list[Finding]
     template_id: str | None = None
     id_line: int = 1
+    directives: list[suppress.Directive] = field(default_factory=list)
 
 
 def discover(paths: Iterable[str]) -> list[tuple[Path, str, str]]:
@@ -70,7 +74,14 @@ class Linter:
         for rule in ruleset.rules.values():
             if rule.kind == "builtin" and rule.check not in CHECKS and rule.id not in RUN_LEVEL:
                 raise RulePackError(f"rule '{rule.id}': unknown check '{rule.check}'", rule.packs[0])
-        self.active = [r for r in ruleset.rules.values() if self.options.enabled(r.id)]
+        self.active = [self._configured(r) for r in ruleset.rules.values() if self.options.enabled(r.id)]
+        self.active_ids = {r.id for r in self.active}
+
+    def _configured(self, rule: Rule) -> Rule:
+        # A configured limit reaches the rule as its option; the loaded rule itself is not mutated.
+        if self.options.max_segments is not None and "max_segments" in rule.options:
+            return replace(rule, options={**rule.options, "max_segments": self.options.max_segments})
+        return rule
 
     def _finding(self, rule: Rule, hit: Hit, template: Template | None, path: str) -> Finding:
         if hit.offset is not None and template is not None:
@@ -95,13 +106,16 @@ class Linter:
                     findings.append(self._finding(rule, Hit(rule.id, problem.params, line=problem.line,
                                                             column=problem.column), None, path))
             return FileResult(path, sorted(findings))
+        if self.options.language and template.meta.get("language") in (None, ""):
+            template.meta["language"] = self.options.language
         ctx = LintContext(template, self.ruleset, problems, self.options.max_output)
         for rule in self.active:
             if rule.id in RUN_LEVEL:
                 continue
             for hit in run(rule, ctx):
                 findings.append(self._finding(rule, hit, template, path))
-        return FileResult(path, sorted(set(findings)), template.id, template.key_line("id"))
+        return FileResult(path, sorted(set(findings)), template.id, template.key_line("id"),
+                          suppress.parse(template))
 
     def lint_message(self, template: Template, text: str) -> list[Finding]:
         """Lint a rendered message against the content rules, under its template's category."""
@@ -148,9 +162,24 @@ class Linter:
                 first[result.template_id] = result
         return out
 
+    def finish(self, result: FileResult, extra: Iterable[Finding] = ()) -> list[Finding]:
+        """A file's findings (plus run-level ones such as duplicate-id) after its suppression comments."""
+        kept, unused = suppress.apply([*result.findings, *extra], result.directives, self.active_ids,
+                                      set(self.ruleset.rules))
+        rule = self.ruleset.rules.get(suppress.UNUSED)
+        if rule is not None and rule.id in self.active_ids and unused:
+            reports = [self._finding(rule, Hit(rule.id, {"directive": u.directive.text, "problem": u.problem},
+                                               line=u.directive.line, column=u.directive.column), None, result.path)
+                       for u in unused]
+            kept += suppress.apply(reports, result.directives, self.active_ids, set(self.ruleset.rules))[0]
+        return sorted(kept)
+
     def lint_paths(self, paths: Iterable[str], jobs: int = 1) -> tuple[list[Finding], int]:
         """All findings for the given files and folders, sorted, and the number of files linted."""
         files = discover(paths)
         results = list(ordered_map(self._lint_entry, files, jobs))
-        findings = [f for r in results for f in r.findings] + self.duplicate_ids(results)
+        duplicates: dict[str, list[Finding]] = {}
+        for finding in self.duplicate_ids(results):
+            duplicates.setdefault(finding.path, []).append(finding)
+        findings = [f for r in results for f in self.finish(r, duplicates.get(r.path, ()))]
         return sorted(findings), len(files)

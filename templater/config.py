@@ -1,0 +1,286 @@
+"""Project configuration: find the nearest .templater.yaml or [tool.templater], validate every key."""
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from templater.errors import ConfigError
+from templater.findings import Severity
+from templater.template import LANGUAGES
+
+YAML_NAME = ".templater.yaml"
+PYPROJECT = "pyproject.toml"
+
+# Every key, with its default, in the order `templater config` prints them.
+DEFAULTS: dict[str, Any] = {
+    "select": (),
+    "ignore": (),
+    "severity": {},
+    "fail_on": Severity.ERROR,
+    "rule_folders": (),
+    "per_path_ignores": {},
+    "language": None,
+    "brand": None,
+    "opt_out": {},
+    "max_segments": None,
+}
+
+
+@dataclass
+class Config:
+    """The effective configuration of the files one config file governs (or of none: defaults)."""
+
+    path: Path | None = None              # the file it came from; None means built-in defaults
+    root: Path = field(default_factory=Path.cwd)  # rule folders and path globs are relative to it
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    fail_on: Severity = Severity.ERROR
+    rule_folders: tuple[Path, ...] = ()
+    per_path_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    language: str | None = None
+    brand: str | None = None
+    opt_out: dict[str, str] = field(default_factory=dict)
+    max_segments: int | None = None
+    lines: dict[str, int] = field(default_factory=dict)   # key (or "key.sub") -> line in the file
+
+    def source_of(self, key: str) -> str:
+        """Where a key's value came from: 'default', or the file (and line, for YAML)."""
+        if self.path is None or key not in self.lines:
+            return "default"
+        line = self.lines[key]
+        return f"{self.path}:{line}" if line else f"{self.path} [tool.templater]"
+
+    def error(self, key: str, message: str) -> ConfigError:
+        """A ConfigError naming this file, the key's line and the key."""
+        line = self.lines.get(key, self.lines.get(key.split(".")[0]))
+        return ConfigError(f"key '{key}': {message}", str(self.path) if self.path else None, line or None)
+
+    def ignored_for(self, file: Path) -> tuple[str, ...]:
+        """Rule ids that per_path_ignores switches off for one file."""
+        try:
+            rel = file.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return ()
+        out: list[str] = []
+        for pattern, rules in self.per_path_ignores.items():
+            # A pattern without '/' also matches the file name alone, as in .gitignore.
+            if fnmatch.fnmatchcase(rel, pattern) or ("/" not in pattern and fnmatch.fnmatchcase(file.name, pattern)):
+                out.extend(rules)
+        return tuple(out)
+
+
+def _rule_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError("must be a list of rule ids (or id prefixes), such as [missing-opt-out]")
+    return tuple(v.strip() for v in value)
+
+
+def _severity(value: Any) -> Severity:
+    return Severity.parse(value if isinstance(value, str) else repr(value))
+
+
+def _severity_map(value: Any) -> dict[str, Severity]:
+    if not isinstance(value, dict):
+        raise ValueError("must map rule ids to error, warning or info, such as {unused-variable: info}")
+    return {str(k): _severity(v) for k, v in value.items()}
+
+
+def _folders(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError("must be a list of folders holding rule-pack .yaml files")
+    return tuple(value)
+
+
+def _path_ignores(value: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise ValueError("must map path globs to rule ids, such as {'drafts/*': [missing-opt-out]}")
+    return {str(k): _rule_list(v) for k, v in value.items()}
+
+
+def _language(value: Any) -> str:
+    if value not in LANGUAGES:
+        raise ValueError(f"{value!r} is not a language templater knows (use {' or '.join(LANGUAGES)})")
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or "\n" in value:
+        raise ValueError("must be a non-empty one-line string")
+    if "{" in value or "}" in value:
+        raise ValueError("must not contain '{' or '}', which Jinja reads as tags")
+    return value.strip()
+
+
+def _opt_out(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ValueError("must map a language to its opt-out sentence, such as {en: Reply STOP to opt out.}")
+    return {_language(k): _text(v) for k, v in value.items()}
+
+
+def _positive(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{value!r} is not a whole number of segments of at least 1")
+    return value
+
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "select": _rule_list, "ignore": _rule_list, "severity": _severity_map, "fail_on": _severity,
+    "rule_folders": _folders, "per_path_ignores": _path_ignores, "language": _language,
+    "brand": _text, "opt_out": _opt_out, "max_segments": _positive,
+}
+
+
+def _yaml_data(path: Path, text: str) -> tuple[Any, dict[str, int]]:
+    """The YAML mapping and the line of every key and sub-key ('severity.unused-variable')."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", str(path),
+                          mark.line + 1 if mark else None) from None
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines[str(key.value)] = key.start_mark.line + 1
+            if isinstance(value, yaml.MappingNode):
+                for sub, _v in value.value:
+                    lines[f"{key.value}.{sub.value}"] = sub.start_mark.line + 1
+    return data, lines
+
+
+def _toml_data(path: Path, text: str) -> tuple[Any, dict[str, int]]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", str(path)) from None
+    table = data.get("tool", {}).get("templater")
+    if table is None:
+        raise ConfigError("no [tool.templater] table: add one, or point --config at a .templater.yaml",
+                          str(path))
+    # tomllib keeps no line numbers: a key's place is the [tool.templater] table (line 0).
+    return table, {k: 0 for k in table} if isinstance(table, dict) else {}
+
+
+def load(path: Path) -> Config:
+    """Read and validate one configuration file; raise ConfigError naming the file, line and key."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError("no such configuration file", str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the configuration: {exc}", str(path)) from None
+    data, lines = (_toml_data if path.suffix == ".toml" else _yaml_data)(path, text)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError("the configuration must be a mapping of keys to values", str(path), 1)
+    config = Config(path=path, root=path.resolve().parent, lines=lines)
+    for key, value in data.items():
+        if key not in PARSERS:
+            close = difflib.get_close_matches(str(key).replace("-", "_"), PARSERS, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise config.error(str(key), f"unknown key{hint}; the keys are {', '.join(PARSERS)}")
+        try:
+            parsed = PARSERS[key](value)
+        except ValueError as exc:
+            raise config.error(key, str(exc)) from None
+        setattr(config, key, parsed)
+    config.rule_folders = tuple(_folder(config, f) for f in config.rule_folders)
+    return config
+
+
+def _folder(config: Config, name: str | Path) -> Path:
+    folder = (config.root / name).resolve()
+    if not folder.is_dir():
+        raise config.error("rule_folders", f"'{name}' is not a folder (it is relative to {config.root})")
+    return folder
+
+
+def declared_in(folder: Path) -> Path | None:
+    """The configuration file of one folder: .templater.yaml, else a pyproject.toml with [tool.templater]."""
+    candidate = folder / YAML_NAME
+    if candidate.is_file():
+        return candidate
+    candidate = folder / PYPROJECT
+    if candidate.is_file():
+        try:
+            if "templater" in tomllib.loads(candidate.read_text(encoding="utf-8-sig")).get("tool", {}):
+                return candidate
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read it while looking for [tool.templater]: {exc}", str(candidate)) from None
+    return None
+
+
+class Resolver:
+    """Which configuration governs each file: --config if given, else the nearest one up the tree."""
+
+    def __init__(self, explicit: str | Path | None = None) -> None:
+        self.explicit = load(Path(explicit)) if explicit else None
+        self._by_folder: dict[Path, Config] = {}
+        self._by_file: dict[Path, Config] = {}
+
+    def for_path(self, path: Path) -> Config:
+        """The configuration for a file or folder (no merging: the nearest file wins whole)."""
+        if self.explicit is not None:
+            return self.explicit
+        folder = path.resolve()
+        if not folder.is_dir():
+            folder = folder.parent
+        return self._for_folder(folder)
+
+    def _for_folder(self, folder: Path) -> Config:
+        if folder in self._by_folder:
+            return self._by_folder[folder]
+        found = declared_in(folder)
+        if found is not None:
+            config = self._by_file.get(found) or load(found)
+            self._by_file[found] = config
+        elif folder.parent != folder:
+            config = self._for_folder(folder.parent)
+        else:
+            config = Config()
+        self._by_folder[folder] = config
+        return config
+
+
+def check_rule_ids(config: Config, known: set[str], option: str | None = None) -> None:
+    """Fail on rule ids (or prefixes) that match no loaded rule; option names a command-line source."""
+    named = [("select", r, False) for r in config.select] + [("ignore", r, False) for r in config.ignore]
+    named += [(f"per_path_ignores.{g}", r, False) for g, rules in config.per_path_ignores.items() for r in rules]
+    named += [(f"severity.{r}", r, True) for r in config.severity]  # one rule each, not a prefix
+    for key, rule, exact in named:
+        if rule in known or (not exact and any(k.startswith(rule) for k in known)):
+            continue
+        close = difflib.get_close_matches(rule, sorted(known), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        problem = f"no rule id {'is' if exact else 'is or starts with'} '{rule}'{hint}"
+        if option:
+            raise ConfigError(f"{option}: {problem}")
+        raise config.error(key, problem)
+
+
+def as_dict(config: Config) -> dict[str, Any]:
+    """The effective values as plain data (severities and paths as strings), in DEFAULTS order."""
+    def plain(value: Any) -> Any:
+        if isinstance(value, Severity):
+            return str(value)
+        if isinstance(value, Path):
+            return str(value)
+        if isinstance(value, dict):
+            return {str(k): plain(v) for k, v in value.items()}
+        if isinstance(value, (tuple, list)):
+            return [plain(v) for v in value]
+        return value
+    return {key: plain(getattr(config, key)) for key in DEFAULTS}

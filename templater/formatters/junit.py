@@ -1,0 +1,31 @@
+"""JUnit XML, for GitLab's and other CI servers' test reports: one failed test case per finding."""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from templater.findings import Finding
+
+# Characters XML 1.0 cannot carry at all, even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def format_findings(findings: list[Finding], files: int, colour: bool = False) -> str:
+    """A <testsuites> document; a run without findings is one passing test case."""
+    count = str(max(len(findings), 1))
+    root = ET.Element("testsuites", name="templater", tests=count, failures=str(len(findings)))
+    suite = ET.SubElement(root, "testsuite", name="templater lint", tests=count,
+                          failures=str(len(findings)), errors="0", skipped="0")
+    for f in findings:
+        case = ET.SubElement(suite, "testcase", classname=_clean(f.path),
+                             name=_clean(f"{f.rule} at {f.line}:{f.column}"), file=_clean(f.path), line=str(f.line))
+        failure = ET.SubElement(case, "failure", type=str(f.severity), message=_clean(f.message))
+        failure.text = _clean(f"{f.path}:{f.line}:{f.column}: {f.severity} {f.rule} {f.message}")
+    if not findings:
+        ET.SubElement(suite, "testcase", classname="templater", name=f"lint {files} file{'s' if files != 1 else ''}")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")

@@ -1,0 +1,59 @@
+"""SARIF 2.1.0, for GitHub code scanning and other SARIF viewers."""
+from __future__ import annotations
+
+import json
+from pathlib import PurePath
+from urllib.parse import quote
+
+from templater.findings import Finding, Severity
+
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/schemas/sarif-schema-2.1.0.json"
+_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _uri(path: str) -> str:
+    # Relative paths stay relative (code scanning resolves them from the repository root).
+    pure = PurePath(path)
+    if pure.is_absolute():
+        return "file://" + quote(pure.as_posix())
+    return quote(pure.as_posix())
+
+
+def _descriptor(rule_id: str) -> dict:
+    from templater.api import ruleset  # the bundled rules' documentation, loaded once per process
+    rule = ruleset().rules.get(rule_id)
+    out: dict = {"id": rule_id}
+    if rule is not None:
+        out.update({"shortDescription": {"text": rule.summary}, "fullDescription": {"text": rule.doc.strip()},
+                    "help": {"text": rule.doc.strip()},
+                    "defaultConfiguration": {"level": _LEVELS[rule.severity]}})
+    return out
+
+
+def format_findings(findings: list[Finding], files: int, colour: bool = False) -> str:
+    """One run of the templater tool: its rules (those that fired) and one result per finding."""
+    from templater import __version__
+    rule_ids = sorted({f.rule for f in findings})
+    index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
+    results = [{
+        "ruleId": f.rule,
+        "ruleIndex": index[f.rule],
+        "level": _LEVELS[f.severity],
+        "message": {"text": f.message},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": {"uri": _uri(f.path)},
+            "region": {"startLine": f.line, "startColumn": f.column},
+        }}],
+    } for f in findings]
+    log = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "templater", "version": __version__,
+                                "rules": [_descriptor(r) for r in rule_ids]}},
+            "columnKind": "unicodeCodePoints",
+            "invocations": [{"executionSuccessful": True}],
+            "results": results,
+        }],
+    }
+    return json.dumps(log, ensure_ascii=False, indent=2)
