@@ -6,7 +6,8 @@ from typing import Any
 __version__ = "0.1.0"
 
 # The public API, imported on first use so that `import templater` (and CLI start-up) stays cheap.
-_API = {"lint", "classify", "classify_file", "render", "RenderBlocked", "ruleset"}
+_API = {"lint", "classify", "classify_file", "render", "RenderBlocked", "ruleset", "render_batch",
+        "BatchSummary"}
 
 
 def __getattr__(name: str) -> Any:

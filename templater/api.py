@@ -14,6 +14,8 @@ from templater.library import find
 from templater.errors import InputError
 from templater.linter import FileResult, Linter, LintOptions, discover
 from templater.parallel import ordered_map
+from templater.render import batch
+from templater.render.batch import Summary as BatchSummary
 from templater.render.message import Rendered, Renderer
 from templater.resources import rules_dir
 from templater.rulepacks.loader import RuleSet, load_ruleset
@@ -163,3 +165,18 @@ def render(template: str | Template, values: dict[str, Any] | None = None, examp
     if errors:
         raise RenderBlocked(errors)
     return message, findings
+
+
+def render_batch(template: str | Template, recipients: str, out: str, rejects: str | None = None, *,
+                 values: dict[str, Any] | None = None, jobs: int | None = None, chunk_size: int = 1000,
+                 progress: Any = None, **settings: Any) -> BatchSummary:
+    """Render a template for every recipient row that consent, opt-outs and local time allow.
+
+    Rows go to `out` (JSON Lines or CSV) or to `rejects` (default: beside out, '.rejects' before the
+    extension) with the reason; both files appear only when the run completes. `values` fill
+    variables a row leaves empty. Settings: recipients_format, out_format, default_region, suppress
+    (a file or numbers), send_at, quiet_hours, reply_window, max_output; see docs/rendering.md.
+    """
+    tpl = find(template) if isinstance(template, str) else template
+    spec = batch.make_spec(tpl, ruleset(), recipients=recipients, values=values, **settings)
+    return batch.run(spec, recipients, out, rejects or batch.rejects_path(out), jobs, chunk_size, progress)

@@ -175,13 +175,44 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--var", "pairs", multiple=True, metavar="NAME=VALUE", help="A variable's value (repeatable).")
 @click.option("--vars", "vars_file", type=click.Path(), help="A JSON or YAML file of variable values.")
 @click.option("--example", is_flag=True, help="Fill what is missing with the template's example values.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl", "csv"]),
+              help="One message: text (default) or json. With --recipients: jsonl or csv (default: by "
+                   "the --out extension).")
 @click.option("--max-output", type=click.IntRange(1, 100_000), default=1600, show_default=True,
               help="Stop rendering past this many characters.")
-def render(template: str, pairs: tuple[str, ...], vars_file: str | None, example: bool, fmt: str,
-           max_output: int) -> None:
-    """Render one message from a template file or a library id, then lint it."""
+@click.option("--recipients", metavar="FILE", help="Render for every row of this CSV or JSON Lines file "
+              "('-' for standard input); see docs/rendering.md.")
+@click.option("--recipients-format", type=click.Choice(["csv", "jsonl"]), help="Default: by extension.")
+@click.option("--out", metavar="FILE", help="With --recipients: where the messages go.")
+@click.option("--rejects", metavar="FILE", help="With --recipients: where rejected rows go "
+              "(default: OUT with .rejects before the extension).")
+@click.option("--default-region", metavar="CC", help="Region of numbers written without +country code (US, FR).")
+@click.option("--suppress", metavar="FILE", help="Numbers that get nothing: one per line (STOP, ARRET, ...).")
+@click.option("--send-at", metavar="ISO8601", help="When the messages go out, for quiet hours and the reply "
+              "window (default: now).")
+@click.option("--quiet-hours", metavar="PROFILE|HH:MM-HH:MM", help="Promotional window: tcpa (default, "
+              "08:00-21:00), us-fl, us-ok, us-md, fr, or a custom window.")
+@click.option("--reply-window", metavar="DURATION", help="Conversational: how long after the person's last "
+              "message a reply may go (default 24h).")
+@click.option("--jobs", type=click.IntRange(1, 256), help="Worker processes (default: all cores).")
+@click.option("--chunk-size", type=click.IntRange(1, 100_000), default=1000, hidden=True)
+@click.pass_context
+def render(ctx: click.Context, template: str, pairs: tuple[str, ...], vars_file: str | None, example: bool,
+           fmt: str | None, max_output: int, recipients: str | None, out: str | None, **batch: Any) -> None:
+    """Render one message from a template file or a library id, then lint it.
+
+    With --recipients and --out, render one message per recipient row that consent, opt-outs and
+    local time allow, and account for every row in the output or the rejects file.
+    """
     values = _parse_vars(pairs, vars_file)
+    if recipients is not None or out is not None:
+        _render_batch(template, values, example, fmt, max_output, recipients, out, batch)
+        return
+    given = [f"--{k.replace('_', '-')}" for k, v in batch.items() if v is not None and k != "chunk_size"]
+    if given:
+        raise click.UsageError(f"{given[0]} works with --recipients FILE --out FILE")
+    if fmt in ("jsonl", "csv"):
+        raise click.UsageError(f"--format {fmt} works with --recipients; one message is text or json")
     try:
         message, findings = api.render(template, values, example=example, max_output=max_output)
     except api.RenderBlocked as blocked:
@@ -196,6 +227,31 @@ def render(template: str, pairs: tuple[str, ...], vars_file: str | None, example
         click.echo(message.text)
         for f in findings:
             click.echo(f"{f.severity} {f.rule} {f.message}", err=True)
+
+
+def _render_batch(template: str, values: dict[str, Any], example: bool, fmt: str | None, max_output: int,
+                  recipients: str | None, out: str | None, batch: dict[str, Any]) -> None:
+    """templater render --recipients: run the batch, show a progress bar on a terminal, print the summary."""
+    if recipients is None or out is None:
+        raise click.UsageError("bulk rendering needs both --recipients FILE and --out FILE")
+    if example:
+        raise click.UsageError("--example previews one message; it does not apply to --recipients")
+    if fmt in ("text", "json"):
+        raise click.UsageError(f"--format {fmt} is for one message; with --recipients use jsonl or csv")
+    out_format = fmt or ("csv" if out.lower().endswith(".csv") else "jsonl")
+    settings = {k: v for k, v in batch.items() if v is not None and k not in ("rejects", "jobs", "chunk_size")}
+    show = sys.stderr.isatty()
+    with click.progressbar(length=1, label="rendering", file=sys.stderr, hidden=not show) as bar:
+        def progress(done: int, total: int | None) -> None:
+            if total:
+                bar.length = total
+                bar.update(done - bar.pos)
+
+        summary = api.render_batch(template, recipients, out, batch["rejects"], values=values,
+                                   jobs=batch["jobs"], chunk_size=batch["chunk_size"], progress=progress,
+                                   out_format=out_format, max_output=max_output, **settings)
+    for line in summary.lines():
+        click.echo(line)
 
 
 @cli.command("list")

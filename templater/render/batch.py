@@ -1,0 +1,189 @@
+"""Bulk rendering: stream recipients through the row checks in order, account for every row, write atomically."""
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import BinaryIO, Callable, Iterable
+
+from templater.errors import ConfigError, InputError
+from templater.render.gating import parse_duration
+from templater.render.outputs import OUT_FORMATS, AtomicFile, LineFormat, rejects_path
+from templater.render.phones import check_region, load_suppression, suppression_from
+from templater.render.quiet_hours import DEFAULT_PROFILE, parse_window
+from templater.render.recipients import Framer, RowReader, detect_format, raw_text, read_header
+from templater.render.rows import Result, RowProcessor, Spec, chunks
+from templater.render.seen import SeenPhones
+from templater.render.sandbox import DEFAULT_MAX_OUTPUT
+from templater.render.workers import ordered_chunks
+from templater.rulepacks.loader import RuleSet
+from templater.template import Template
+
+
+@dataclass
+class Summary:
+    """What a run did with its rows: every input row is either rendered or rejected for one reason."""
+
+    out: str
+    rejects: str
+    input: int = 0
+    rendered: int = 0
+    reasons: Counter = field(default_factory=Counter)
+    rules: Counter = field(default_factory=Counter)      # lint-error rejects by rule id
+
+    @property
+    def rejected(self) -> int:
+        return sum(self.reasons.values())
+
+    def to_dict(self) -> dict:
+        return {"input": self.input, "rendered": self.rendered, "rejected": self.rejected,
+                "reasons": dict(sorted(self.reasons.items())), "lint_rules": dict(sorted(self.rules.items())),
+                "out": self.out, "rejects": self.rejects}
+
+    def lines(self) -> list[str]:
+        """The summary as the CLI prints it."""
+        out = [f"input     {self.input:>10,}", f"rendered  {self.rendered:>10,}  -> {self.out}",
+               f"rejected  {self.rejected:>10,}  -> {self.rejects}"]
+        for reason, count in sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+            out.append(f"  {reason:<20}{count:>9,}")
+            if reason == "lint-error":
+                out += [f"    {rule:<18}{n:>9,}" for rule, n in sorted(self.rules.items())]
+        return out
+
+
+class _Sink:
+    """The main process's end: dedupe by number in input order, write, count."""
+
+    def __init__(self, spec: Spec, summary: Summary, out: AtomicFile, rejects: AtomicFile) -> None:
+        self.summary, self.out, self.rejects = summary, out, rejects
+        self.seen = SeenPhones()
+        self.format = LineFormat(spec.fmt, spec.template.id, spec.template.category or "")
+        self.reader = RowReader(spec.recipients_format, spec.header)
+        out.write(self.format.header(False))
+        rejects.write(self.format.header(True))
+
+    def take(self, results: list[Result]) -> None:
+        """Write one chunk's results; a later row for a number already seen becomes a duplicate."""
+        phoned = [(r[1], r[0]) for r in results if r[1] is not None]
+        firsts = iter(self.seen.first_lines(phoned)) if phoned else iter(())
+        s = self.summary
+        for line, phone, payload, reason, rule, raw in results:
+            s.input += 1
+            if phone is not None:
+                first = next(firsts)
+                if first is not None:
+                    row = self.reader.read_raw(line, raw)  # type: ignore[arg-type]
+                    payload = self.format.reject(line, "duplicate", None, f"{phone} already had a row on "
+                                                 f"line {first}", phone, row, raw_text(raw))  # type: ignore[arg-type]
+                    reason, rule = "duplicate", None
+            if reason is None:
+                self.out.write(payload)
+                s.rendered += 1
+            else:
+                self.rejects.write(payload)
+                s.reasons[reason] += 1
+                if rule:
+                    s.rules[rule] += 1
+
+    def close(self) -> None:
+        self.seen.close()
+
+
+def _open(path: str) -> tuple[BinaryIO, int | None]:
+    if path == "-":
+        return sys.stdin.buffer, None
+    try:
+        return open(path, "rb"), os.path.getsize(path)
+    except FileNotFoundError:
+        raise InputError("no such recipients file", path) from None
+    except IsADirectoryError:
+        raise InputError("is a folder: give the recipients file", path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the recipients file: {exc.strerror}", path) from None
+
+
+def run(spec: Spec, recipients: str, out: str, rejects: str, jobs: int | None, chunk_size: int,
+        progress: Callable[[int, int | None], None] | None = None) -> Summary:
+    """Render every row of the recipients file into out or rejects; both appear only when complete."""
+    _distinct(recipients, out, rejects)
+    stream, size = _open(recipients)
+    out_file = rej_file = sink = None
+    try:
+        first_line = 1
+        if spec.recipients_format == "csv":
+            spec.header, _ = read_header(stream, recipients)
+            first_line = 2
+        framer = Framer(stream, spec.recipients_format, first_line)
+        processor = RowProcessor(spec)  # builds (and so validates) everything before any file is made
+        out_file, rej_file = AtomicFile(out), AtomicFile(rejects)
+        summary = Summary(out, rejects)
+        sink = _Sink(spec, summary, out_file, rej_file)
+        for results in ordered_chunks(processor, chunks(framer.records(), chunk_size), jobs):
+            sink.take(results)
+            if progress is not None:
+                progress(framer.consumed, size)
+        rej_file.commit()
+        out_file.commit()  # last: a finished output file means a finished run
+        return summary
+    except BaseException:
+        for f in (out_file, rej_file):
+            if f is not None:
+                f.abort()
+        raise
+    finally:
+        if sink is not None:
+            sink.close()
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
+def _distinct(recipients: str, out: str, rejects: str) -> None:
+    paths = {"--recipients": recipients, "--out": out, "--rejects": rejects}
+    real = {}
+    for option, path in paths.items():
+        key = os.path.realpath(path) if path != "-" else "-"
+        if key in real:
+            raise InputError(f"{option} and {real[key]} name the same file: give each its own", path)
+        real[key] = option
+
+
+
+def make_spec(template: Template, ruleset: RuleSet, *, recipients: str, values: dict | None = None,
+              recipients_format: str | None = None,
+              out_format: str = "jsonl", default_region: str | None = None,
+              suppress: str | os.PathLike | Iterable[str] | None = None,
+              send_at: datetime | str | None = None, quiet_hours: str = DEFAULT_PROFILE,
+              reply_window: timedelta | str = "24h", max_output: int = DEFAULT_MAX_OUTPUT) -> Spec:
+    """Validate the run's settings into a Spec; ConfigError or InputError naming what to fix."""
+    if out_format not in OUT_FORMATS:
+        raise ConfigError(f"output format '{out_format}': give one of {', '.join(OUT_FORMATS)}")
+    region = check_region(default_region)
+    if suppress is None:
+        suppressed: frozenset[str] = frozenset()
+    elif isinstance(suppress, (str, os.PathLike)):
+        suppressed = load_suppression(os.fspath(suppress), region)
+    else:
+        suppressed = suppression_from(suppress, region)
+    window = parse_window(quiet_hours)
+    if not isinstance(reply_window, timedelta):
+        reply_window = parse_duration(reply_window)
+    return Spec(template=template, ruleset=ruleset, fmt=out_format,
+                recipients_format=detect_format(recipients, recipients_format), header=None,
+                default_region=region, send_at=sending_time(send_at), window=window,
+                reply_window=reply_window, suppressed=suppressed, constants=dict(values or {}),
+                max_output=max_output)
+
+
+def sending_time(value: datetime | str | None) -> datetime:
+    """--send-at as an aware datetime: now by default; a time without offset is this machine's local time."""
+    if value is None:
+        return datetime.now(timezone.utc)
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ConfigError(f"--send-at '{value}': give an ISO 8601 date-time such as "
+                              "2025-07-04T10:00:00-04:00") from None
+    return value if value.tzinfo is not None else value.astimezone()

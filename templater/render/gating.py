@@ -1,0 +1,125 @@
+"""Consent gating per row: the consent a category needs, transactional scope, the reply window, opt-outs."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Mapping
+
+from templater.errors import ConfigError
+from templater.render.quiet_hours import zone
+from templater.template import Template
+
+CONSENT_LEVELS = ("none", "implied", "express", "express_written")
+# Values of `opt_out` that mean the person has NOT opted out; anything else non-empty means they have.
+_NOT_OPTED_OUT = frozenset({"", "0", "false", "no", "n", "f", "none", "null"})
+_SCOPE_SPLIT = re.compile(r"[\s,;|]+")
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+
+Verdict = tuple[str, str] | None  # (reason, detail) when the row may not be sent
+
+
+def parse_duration(text: str) -> timedelta:
+    """'24h', '90m', '2d', '1h30m' or a number of hours, as a timedelta; ConfigError otherwise."""
+    spec = text.strip().lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", spec):
+        value = timedelta(hours=float(spec))
+    else:
+        m = _DURATION.match(spec)
+        if not spec or not m:
+            raise ConfigError(f"--reply-window '{text}': give a duration such as 24h, 90m or 2d")
+        days, hours, minutes = (int(g or 0) for g in m.groups())
+        value = timedelta(days=days, hours=hours, minutes=minutes)
+    if value <= timedelta(0):
+        raise ConfigError(f"--reply-window '{text}': the window must be longer than zero")
+    return value
+
+
+def parse_instant(text: str, tz_name: str | None = None) -> datetime | None:
+    """An ISO 8601 date or date-time as an aware datetime; naive ones are read in tz_name, else UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        local = zone(tz_name) if tz_name else None
+        value = value.replace(tzinfo=local or timezone.utc)
+    return value
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+class Gate:
+    """Decides, for one template and sending time, whether a row's consent allows the message."""
+
+    def __init__(self, template: Template, send_at: datetime, reply_window: timedelta) -> None:
+        self.category = template.category
+        self.send_at = send_at
+        self.reply_window = reply_window
+        use_case = template.meta.get("use_case")
+        self.scopes = {template.id.lower()} | ({str(use_case).lower()} if use_case else set())
+        self._check = {"promotional": self._promotional, "transactional": self._transactional,
+                       "conversational": self._conversational}.get(self.category or "")
+        if self._check is None:
+            raise ConfigError(f"the template's category is '{self.category}': bulk rendering needs "
+                              "promotional, transactional or conversational to know which consent applies",
+                              template.path, template.key_line("category"))
+
+    def check(self, row: Mapping[str, object]) -> Verdict:
+        """None when the row may receive the message, else (reason, detail)."""
+        opt_out = _text(row.get("opt_out"))
+        if opt_out.lower() not in _NOT_OPTED_OUT:
+            return "opted-out", f"opt_out is '{opt_out}'"
+        at = _text(row.get("consent_at"))
+        if at and parse_instant(at) is None:
+            return "bad-field", f"consent_at '{at}' is not an ISO 8601 date or date-time"
+        return self._check(row)  # type: ignore[misc]
+
+    def _consent(self, row: Mapping[str, object]) -> str | Verdict:
+        value = _text(row.get("consent")).lower().replace("-", "_").replace(" ", "_")
+        if value not in CONSENT_LEVELS:
+            if not value:
+                return "no-consent", f"no consent recorded; {self.category} messages need " + self._needs()
+            return "bad-field", f"consent '{row.get('consent')}' is not one of {', '.join(CONSENT_LEVELS)}"
+        return value
+
+    def _needs(self) -> str:
+        return "express_written" if self.category == "promotional" else "express or express_written"
+
+    def _promotional(self, row: Mapping[str, object]) -> Verdict:
+        consent = self._consent(row)
+        if isinstance(consent, tuple):
+            return consent
+        if consent != "express_written":
+            return "no-consent", f"consent is {consent}; promotional messages need express_written"
+        return None
+
+    def _transactional(self, row: Mapping[str, object]) -> Verdict:
+        consent = self._consent(row)
+        if isinstance(consent, tuple):
+            return consent
+        if consent not in ("express", "express_written"):
+            return "no-consent", f"consent is {consent}; transactional messages need express or express_written"
+        scope = _text(row.get("consent_scope"))
+        if not scope:
+            return "out-of-scope", "no consent_scope: name the template id or use case the consent covers"
+        if not self.scopes.intersection(s.lower() for s in _SCOPE_SPLIT.split(scope) if s):
+            return "out-of-scope", f"consent_scope '{scope}' does not cover {' or '.join(sorted(self.scopes))}"
+        return None
+
+    def _conversational(self, row: Mapping[str, object]) -> Verdict:
+        raw = _text(row.get("inbound_at"))
+        if not raw:
+            return "no-inbound", "no inbound_at: a conversational message answers a message the person sent"
+        inbound = parse_instant(raw, _text(row.get("timezone")) or None)
+        if inbound is None:
+            return "bad-field", f"inbound_at '{raw}' is not an ISO 8601 date or date-time"
+        age = self.send_at - inbound
+        if age < timedelta(0):
+            return "bad-field", f"inbound_at {raw} is after the sending time"
+        if age > self.reply_window:
+            hours = age.total_seconds() / 3600
+            return "reply-window-closed", (f"last inbound message {hours:.1f} h before sending; the reply "
+                                           f"window is {self.reply_window.total_seconds() / 3600:g} h")
+        return None

@@ -1,0 +1,167 @@
+"""Recipient files (CSV, JSON Lines): framing bytes into numbered records, and reading each record."""
+from __future__ import annotations
+
+import csv
+import json
+from collections import deque
+from typing import BinaryIO, Iterator, NamedTuple
+
+from templater.errors import InputError
+
+FORMATS = ("csv", "jsonl")
+_EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl"}
+# Consent and delivery fields: read by the gates, and matched case-insensitively in a CSV header.
+RESERVED = ("phone", "consent", "consent_at", "consent_scope", "timezone", "inbound_at", "opt_out")
+MAX_RECORD_BYTES = 64 * 1024   # one row; longer is malformed (and never held whole in memory twice)
+MAX_RECORD_LINES = 50          # a quoted CSV field may span lines, but not the rest of the file
+
+
+class Record(NamedTuple):
+    """One row as read from the file: its first line number, its bytes, and a framing problem if any."""
+
+    line: int
+    raw: bytes
+    problem: str | None = None
+
+
+def detect_format(path: str, given: str | None) -> str:
+    """The recipients format from --recipients-format, else from the file extension."""
+    if given:
+        return given
+    for ext, fmt in _EXTENSIONS.items():
+        if path.lower().endswith(ext):
+            return fmt
+    raise InputError("cannot tell the format from the extension: name it .csv or .jsonl, or pass "
+                     "--recipients-format csv|jsonl", path)
+
+
+def raw_text(raw: bytes) -> str:
+    """A record's bytes as text for the rejects file, undecodable bytes shown as \\xNN."""
+    return raw.decode("utf-8", "backslashreplace").rstrip("\r\n")
+
+
+def read_header(stream: BinaryIO, path: str) -> tuple[list[str], int]:
+    """The CSV header's column names (reserved ones lower-cased) and its size in bytes."""
+    first = stream.readline()
+    if not first.strip():
+        raise InputError("the file is empty or starts with a blank line: the first line must name the "
+                         "columns (phone, consent, ...)", path, 1)
+    try:
+        text = first.decode("utf-8-sig").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise InputError("the header has bytes that are not UTF-8: save the file as UTF-8", path, 1) from None
+    try:
+        names = next(csv.reader([text], strict=True))
+    except csv.Error as exc:
+        raise InputError(f"the header is not valid CSV ({exc})", path, 1) from None
+    lowered = {r: r for r in RESERVED}
+    names = [lowered.get(n.strip().lower(), n.strip()) for n in names]
+    seen = set()
+    for name in names:
+        if name and name in seen:
+            raise InputError(f"the column '{name}' appears twice in the header", path, 1)
+        seen.add(name)
+    if "phone" not in seen:
+        raise InputError("no 'phone' column in the header: the first line must name the columns, "
+                         "one of them 'phone'", path, 1)
+    return names, len(first)
+
+
+class Framer:
+    """Splits a recipients stream into records, keeping each record's first line number."""
+
+    def __init__(self, stream: BinaryIO, fmt: str, first_line: int = 1) -> None:
+        self.stream = stream
+        self.csv = fmt == "csv"
+        self.line = first_line - 1
+        self.consumed = 0  # bytes read so far, for the progress bar
+
+    def _lines(self) -> Iterator[tuple[int, bytes]]:
+        for data in self.stream:
+            self.line += 1
+            self.consumed += len(data)
+            yield self.line, data
+
+    def records(self) -> Iterator[Record]:
+        """Every non-blank record in order; a CSV record spans lines only inside a quoted field."""
+        pending: deque[tuple[int, bytes]] = deque()
+        source = self._lines()
+        while True:
+            if pending:
+                lineno, data = pending.popleft()
+            else:
+                item = next(source, None)
+                if item is None:
+                    return
+                lineno, data = item
+            if not data.strip():
+                continue
+            if len(data) > MAX_RECORD_BYTES:
+                yield Record(lineno, data[:1024], f"the row is over {MAX_RECORD_BYTES:,} bytes")
+                continue
+            if not self.csv or data.count(b'"') % 2 == 0:
+                yield Record(lineno, data)
+                continue
+            # An open quote: the record goes on until the quotes balance, within limits.
+            parts = [(lineno, data)]
+            size, closed = len(data), False
+            while len(parts) < MAX_RECORD_LINES and size <= MAX_RECORD_BYTES:
+                item = pending.popleft() if pending else next(source, None)
+                if item is None:
+                    break
+                parts.append(item)
+                size += len(item[1])
+                if item[1].count(b'"') % 2 == 1:
+                    closed = True
+                    break
+            if closed and size <= MAX_RECORD_BYTES:
+                yield Record(lineno, b"".join(p[1] for p in parts))
+                continue
+            # Reject the line that opened the quote; read the lines after it afresh.
+            yield Record(lineno, data, "a quoted field is never closed (an odd number of '\"')")
+            pending.extendleft(reversed(parts[1:]))
+
+
+class RowReader:
+    """Turns records into field mappings, or into the reason they cannot be read."""
+
+    def __init__(self, fmt: str, header: list[str] | None = None) -> None:
+        self.csv = fmt == "csv"
+        self.header = header or []
+        self.width = len(self.header)
+
+    def read(self, record: Record) -> dict | tuple[str, str]:
+        """The row's fields, or (reason, detail) for an unreadable row."""
+        if record.problem:
+            return "malformed-row", record.problem
+        try:
+            text = record.raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return "undecodable", f"bytes that are not UTF-8 at byte {exc.start + 1} of the row"
+        if record.line == 1 and text.startswith("\ufeff"):
+            text = text[1:]
+        return self._csv(text) if self.csv else self._json(text)
+
+    def read_raw(self, line: int, raw: bytes) -> dict | None:
+        """The fields of a row already known to be readable (None if it is not)."""
+        row = self.read(Record(line, raw))
+        return row if isinstance(row, dict) else None
+
+    def _csv(self, text: str) -> dict | tuple[str, str]:
+        try:
+            fields = next(csv.reader((text.rstrip("\r\n"),), strict=True))
+        except csv.Error as exc:
+            return "malformed-row", f"bad CSV quoting: {exc}"
+        if len(fields) != self.width:
+            return "malformed-row", f"{len(fields)} fields where the header has {self.width}"
+        return dict(zip(self.header, fields))
+
+    @staticmethod
+    def _json(text: str) -> dict | tuple[str, str]:
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            return "malformed-row", f"not valid JSON: {getattr(exc, 'msg', exc)}"
+        if not isinstance(value, dict):
+            return "malformed-row", "a JSON Lines row must be an object such as {\"phone\": \"+1...\"}"
+        return value

@@ -1,0 +1,184 @@
+"""One row's journey, in whichever process runs it: read, phone, gates, quiet hours, render, lint, format."""
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Iterator
+
+from jinja2.exceptions import TemplateError as JinjaError
+
+from templater.context import LintContext
+from templater.encoding import GSM_BASIC, Encoding, analyze
+from templater.linter import Linter
+from templater.render import sandbox
+from templater.render.gating import Gate
+from templater.render.outputs import LineFormat
+from templater.render.phones import Phones
+from templater.render.quiet_hours import QuietHours, Window
+from templater.render.recheck import MessageCheck
+from templater.render.recipients import Record, RowReader, raw_text
+from templater.render.message import Renderer
+from templater.rulepacks.loader import RuleSet
+from templater.template import Template
+
+# Only GSM 03.38 basic characters: one septet each, so the counts need no per-character walk.
+_BASIC_ONLY = re.compile("[%s]*" % re.escape("".join(sorted(GSM_BASIC))))
+_RENDER_ERRORS = (JinjaError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError,
+                  RecursionError)
+
+
+@dataclass
+class Spec:
+    """Everything a process needs to handle rows: the run's settings, already validated."""
+
+    template: Template
+    ruleset: RuleSet
+    fmt: str                      # output format: jsonl | csv
+    recipients_format: str        # csv | jsonl
+    header: list[str] | None
+    default_region: str | None
+    send_at: datetime
+    window: Window
+    reply_window: timedelta
+    suppressed: frozenset[str] = field(default_factory=frozenset)
+    constants: dict[str, Any] = field(default_factory=dict)  # values for variables a row leaves empty
+    max_output: int = sandbox.DEFAULT_MAX_OUTPUT
+    timeout: float = sandbox.DEFAULT_TIMEOUT
+
+
+# (line, E.164 or None, output line, reason or None, rule or None, raw bytes when a phone was read)
+Result = tuple[int, "str | None", str, "str | None", "str | None", "bytes | None"]
+
+
+def encoding_of(text: str) -> Encoding:
+    """analyze(text), without its per-character walk for the common all-basic-GSM message."""
+    if _BASIC_ONLY.fullmatch(text):
+        n = len(text)
+        return Encoding("GSM-7", n, n, 0 if n == 0 else 1 if n <= 160 else -(-n // 153))
+    return analyze(text)
+
+
+class RowProcessor:
+    """The per-process state of a run: compiled template, gates, caches; turns records into results."""
+
+    def __init__(self, spec: Spec) -> None:
+        t = spec.template
+        self.spec = spec
+        ctx = LintContext(t, spec.ruleset, max_output=spec.max_output)
+        self.renderer = Renderer(t, ctx, spec.max_output)
+        self.names = sorted(set(ctx.used) | set(t.variables))
+        self.constants = {n: v for n, v in spec.constants.items() if v not in (None, "")}
+        self.check = MessageCheck(Linter(spec.ruleset), t)
+        self.gate = Gate(t, spec.send_at, spec.reply_window)
+        self.quiet = QuietHours(spec.window, spec.send_at) if t.category == "promotional" else None
+        self.phones = Phones(spec.default_region)
+        self.reader = RowReader(spec.recipients_format, spec.header)
+        self.format = LineFormat(spec.fmt, t.id, t.category or "")
+
+    def reject(self, record: Record, reason: str, detail: str, row: dict | None = None,
+               phone: str | None = None, rule: str | None = None) -> Result:
+        """A result for a row that goes to the rejects file."""
+        line = self.format.reject(record.line, reason, rule, detail, phone, row, raw_text(record.raw))
+        return record.line, phone, line, reason, rule, record.raw if phone else None
+
+    def process(self, records: list[Record]) -> list[Result]:
+        """Results for a chunk of records, in order; each render is bounded by the row deadline."""
+        with _RowTimer(self.spec.timeout) as arm:
+            return [self._one(r, arm) for r in records]
+
+    def _one(self, record: Record, arm: Any) -> Result:
+        row = self.reader.read(record)
+        if isinstance(row, tuple):
+            return self.reject(record, *row)
+        raw_phone = row.get("phone")
+        if raw_phone is None or str(raw_phone).strip() == "":
+            return self.reject(record, "missing-phone", "the row has no phone number", row)
+        phone, number = self.phones.normalize(str(raw_phone))
+        if phone is None:
+            return self.reject(record, "invalid-phone", f"'{raw_phone}': {number}", row)
+        if phone in self.spec.suppressed:
+            return self.reject(record, "suppressed", "the number is on the suppression list", row, phone)
+        verdict = self.gate.check(row)
+        if verdict is None and self.quiet is not None:
+            verdict = self._quiet_hours(row, phone, number)
+        if verdict is not None:
+            return self.reject(record, verdict[0], verdict[1], row, phone)
+        values = {n: row[n] for n in self.names if row.get(n) not in (None, "")}
+        if self.constants:
+            values = {**self.constants, **values}
+        missing = self.renderer.missing(values)
+        if missing:
+            return self.reject(record, "missing-variable", f"no value for {', '.join(missing)}", row, phone)
+        try:
+            arm(True)
+            text = sandbox.render_bounded(self.renderer.compiled, {**self.renderer.defaults, **values},
+                                          self.spec.max_output).strip()
+        except _RENDER_ERRORS as exc:
+            return self.reject(record, "render-error", f"{type(exc).__name__}: {exc}", row, phone)
+        finally:
+            arm(False)
+        errors = self.check.errors(text)
+        if errors:
+            first = errors[0]
+            return self.reject(record, "lint-error", first.message, row, phone, first.rule)
+        enc = encoding_of(text)
+        return (record.line, phone, self.format.message(phone, text, enc.encoding, enc.segments,
+                                                         enc.characters, record.line), None, None, record.raw)
+
+    def _quiet_hours(self, row: dict, phone: str, number: Any) -> tuple[str, str] | None:
+        tz = str(row.get("timezone") or "").strip()
+        zones = (tz,) if tz else self.phones.zones(phone, number)
+        if not zones:
+            return "unknown-timezone", "no timezone field and phonenumbers knows no zone for the number"
+        why = self.quiet.check(zones)  # type: ignore[union-attr]
+        if why is None:
+            return None
+        if why.startswith("unknown time zone"):
+            return "bad-timezone", f"timezone '{tz}' is not an IANA time zone name (e.g. America/New_York)"
+        return "quiet-hours", why
+
+
+class _Expired(sandbox.RenderTimeout):
+    """The row deadline fired."""
+
+
+class _RowTimer:
+    """A context giving arm(on) to start or stop a per-row SIGALRM deadline with one system call."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.active = (seconds > 0 and hasattr(signal, "SIGALRM")
+                       and threading.current_thread() is threading.main_thread())
+        self.previous: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.active:
+            return lambda on: None
+        seconds = self.seconds
+
+        def expire(_signum: int, _frame: Any) -> None:
+            raise _Expired(f"rendering took longer than {seconds:g} s")
+
+        # The handler is installed once per chunk; each row only sets and clears the timer.
+        self.previous = signal.signal(signal.SIGALRM, expire)
+        return lambda on: signal.setitimer(signal.ITIMER_REAL, seconds if on else 0)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+
+
+def chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    """Records grouped in lists of `size` (the last one shorter)."""
+    chunk: list[Record] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
