@@ -1,73 +1,120 @@
-"""Jinja2's sandbox, tightened: bounded numbers, sequences, output length and time."""
+"""Jinja2's sandbox, tightened: fewer globals and filters, bounded values, steps, output and time.
+
+What a template can reach (see docs/security.md): its own variables, `range` (at most 1,000
+items), and Jinja2's filters less `attr`, `pprint`, `urlize` and `xmlattr`. The globals Jinja2
+adds by default (`lipsum`, `cycler`, `joiner`, `namespace`, `dict`) are gone: an SMS needs none of
+them, and `lipsum`, `cycler`, `joiner` and `namespace` are the usual first hop of an attribute walk
+to `__globals__`. Every call, filter, operator, `~` join, loop iteration and printed value goes
+through the checks of `limits`.
+"""
 from __future__ import annotations
 
 import operator
-import signal
-import threading
-from contextlib import contextmanager
-from typing import Any, Iterator
+from functools import update_wrapper
+from typing import Any, Callable
 
 from jinja2 import StrictUndefined, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
+
+from templater.render import limits
+from templater.render.limits import (  # noqa: F401 - re-exported for callers of this module
+    DEFAULT_TIMEOUT, MAX_INT_ARG, MAX_RANGE, MAX_STEPS, MAX_VALUE, LimitExceeded, OutputTooLong,
+    RenderTimeout, TooDeep, TooManySteps, deadline)
 
 DEFAULT_MAX_OUTPUT = 1600
-MAX_INT_ARG = 10_000       # widths, repeats and counts passed to calls and filters
 MAX_SEQUENCE = 10_000      # items or characters built by '*' and '+'
-MAX_RANGE = 1_000
-DEFAULT_TIMEOUT = 2.0      # seconds of rendering per message
 
-
-class OutputTooLong(SecurityError):
-    """The rendered text passed the output cap."""
-
-
-class RenderTimeout(SecurityError):
-    """Rendering took longer than the time budget."""
-
-
-def _too_big(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return abs(value) > MAX_INT_ARG
-    return False
+# Filters that only serve HTML or object inspection, and widen what a template can reach:
+# `attr` looks up a computed attribute name (the classic filter-bypass hop), `pprint` prints an
+# object's repr, `urlize` and `xmlattr` build HTML.
+REMOVED_FILTERS = ("attr", "pprint", "urlize", "xmlattr")
 
 
 def _bounded_range(*args: int) -> range:
     rng = range(*args)
     if len(rng) > MAX_RANGE:
-        raise SecurityError(f"range() of {len(rng)} items is over the limit of {MAX_RANGE}")
+        raise LimitExceeded(f"range() of {len(rng):,} items is over the limit of {MAX_RANGE:,}")
     return rng
 
 
+class _BoundedCodeGenerator(CodeGenerator):
+    """Compiles `~` and `{% for %}` through the environment, so that both are bounded."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        # Jinja2 compiles `a ~ b` to a join the sandbox never sees; route it through join_values.
+        self.write("environment.join_values((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        # Every loop iterates through budget_iter, one step per item, however it is nested.
+        original = node.iter
+        node.iter = nodes.Call(nodes.EnvironmentAttribute("budget_iter"), [original], [], None, None,
+                               lineno=original.lineno)
+        try:
+            super().visit_For(node, frame)
+        finally:
+            node.iter = original  # the parsed tree is shared with the linter: leave it as parsed
+
+
+class _BoundedFormatter(SandboxedFormatter):
+    """str.format in the sandbox, with widths capped and the total result bounded."""
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        self._size = 0
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        limits.step()
+        limits.check_format_spec(format_spec)
+        self._size += limits.value_size(value)
+        if self._size > MAX_VALUE:
+            raise LimitExceeded(f"str.format builds a value over the limit of {MAX_VALUE:,} characters")
+        return super().format_field(value, format_spec)
+
+
 class BoundedSandbox(ImmutableSandboxedEnvironment):
-    """A sandbox where no expression can build a huge value or call with a huge count."""
+    """A sandbox where no expression can build a huge value, loop without end or reach internals."""
 
     intercepted_binops = frozenset({"*", "**", "+", "%", "//"})
+    code_generator_class = _BoundedCodeGenerator
 
     def __init__(self) -> None:
         super().__init__(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
-                         cache_size=0)
+                         cache_size=0, finalize=_finalize)
         self.globals = {"range": _bounded_range}
+        for name in REMOVED_FILTERS:
+            self.filters.pop(name, None)
         for name, func in list(self.filters.items()):
             self.filters[name] = _guard(name, func)
+        self.budget_iter = limits.budget_iter
 
     def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
+        limits.step()
         if operator_ == "**":
-            if _too_big(right) or (isinstance(right, (int, float)) and right > 64):
-                raise SecurityError("exponent is too large")
+            if limits.too_big_int(right) or (isinstance(right, (int, float)) and right > 64):
+                raise LimitExceeded("the exponent is over the limit of 64")
+            if isinstance(left, int) and isinstance(right, int) and left.bit_length() * max(right, 0) > limits.MAX_INT_BITS:
+                raise LimitExceeded(f"the power builds a number over the limit of {limits.MAX_INT_BITS:,} bits")
             return left ** right
         if operator_ == "*":
+            if isinstance(left, int) and isinstance(right, int):
+                if left.bit_length() + right.bit_length() > limits.MAX_INT_BITS:
+                    raise LimitExceeded(f"the product builds a number over the limit of {limits.MAX_INT_BITS:,} bits")
+                return left * right
             for seq, count in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
-                    if len(seq) * max(count, 0) > MAX_SEQUENCE:
-                        raise SecurityError("repetition builds a value over the size limit")
+                    if max(len(seq), limits.value_size(seq)) * max(count, 0) > MAX_SEQUENCE:
+                        raise LimitExceeded(f"repetition builds a value over the limit of {MAX_SEQUENCE:,} characters or items")
             return left * right
         if operator_ == "+":
             if isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
-                if len(left) + len(right) > MAX_SEQUENCE:
-                    raise SecurityError("concatenation builds a value over the size limit")
+                if limits.value_size(left) + limits.value_size(right) > MAX_VALUE:
+                    raise LimitExceeded(f"concatenation builds a value over the limit of {MAX_VALUE:,} characters")
             return left + right
         if operator_ == "%":
             if isinstance(left, str):
@@ -76,21 +123,91 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return operator.floordiv(left, right)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        if any(_too_big(a) for a in args) or any(_too_big(v) for v in kwargs.values()):
-            raise SecurityError(f"a number passed to a call is over the limit of {MAX_INT_ARG}")
-        return super().call(__context, __obj, *args, **kwargs)
+        limits.step()
+        limits.check_int_args((*args, *kwargs.values()), "a call")
+        for arg in (*args, *kwargs.values()):
+            limits.check_size(arg, "an argument")
+        receiver, name = getattr(__obj, "__self__", None), getattr(__obj, "__name__", "a call")
+        if isinstance(receiver, str):
+            if name == "join" and args:
+                args = (limits.bounded_join(receiver, args[0], "join()"), *args[1:])
+            elif limits.amplified_size(name, receiver, args, kwargs) > MAX_VALUE:
+                raise LimitExceeded(f"{name}() builds a value over the limit of {MAX_VALUE:,} characters")
+        result = super().call(__context, __obj, *args, **kwargs)
+        return limits.check_size(result, f"{name}()")
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """str.format and format_map, sandboxed (as Jinja2 does) and bounded."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        template: str = value.__self__
+        limits.check_format_string(template)
+        is_format_map = value.__name__ == "format_map"
+
+        def wrapper(*args: Any, **kwargs: Any) -> str:
+            if is_format_map:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one argument")
+                args, kwargs = (), args[0]
+            return str(_BoundedFormatter(self).vformat(template, args, kwargs))
+
+        return update_wrapper(wrapper, value)
+
+    def parse(self, source: str, name: str | None = None, filename: str | None = None) -> nodes.Template:
+        """Parse a body, and compile it once so an unknown filter or test is a syntax error here."""
+        ast = super().parse(source, name, filename)
+        self.compile(ast, name, filename)
+        return ast
+
+    def get_template(self, *args: Any, **kwargs: Any) -> Any:
+        """{% include %}, {% import %} and {% extends %}: a template is one file and reads no other."""
+        raise SecurityError("a template cannot include, import or extend another file")
+
+    select_template = get_or_select_template = get_template
+
+    def join_values(self, parts: tuple) -> str:
+        """`a ~ b ~ c`: each part as text, refused before joining if the result is too big."""
+        limits.step()
+        if sum(limits.value_size(p) for p in parts) > MAX_VALUE:
+            raise LimitExceeded(f"'~' builds a value over the limit of {MAX_VALUE:,} characters")
+        return "".join(str(p) for p in parts)
+
+    def concat(self, parts: Any) -> str:  # type: ignore[override]
+        """The text of a macro or {% set %} block, refused before joining if it is too big."""
+        parts = list(parts)
+        if sum(len(p) for p in parts) > MAX_VALUE:
+            raise LimitExceeded(f"a macro or {{% set %}} block builds text over the limit of {MAX_VALUE:,} characters")
+        return "".join(parts)
+
+
+def _finalize(value: Any) -> Any:
+    """Every printed {{ value }}, checked before it is turned into text."""
+    return limits.check_size(value, "a printed value")
 
 
 def _guard(name: str, func: Any) -> Any:
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        if any(_too_big(a) for a in args[1:]) or any(_too_big(v) for v in kwargs.values()):
-            raise SecurityError(f"a number passed to the '{name}' filter is over the limit of {MAX_INT_ARG}")
-        return func(*args, **kwargs)
+    """A filter wrapped in the step budget and the size checks."""
+    first = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0  # context comes first
 
-    for attr in ("jinja_pass_arg",):
-        if hasattr(func, attr):
-            setattr(guarded, attr, getattr(func, attr))
-    return guarded
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        limits.step()
+        value, rest = (args[first] if len(args) > first else None), args[first + 1:]
+        limits.check_int_args((*rest, *kwargs.values()), f"the '{name}' filter")
+        for arg in (value, *rest, *kwargs.values()):
+            limits.check_size(arg, f"the '{name}' filter")
+        if name == "format":
+            limits.check_printf(value)
+        if name == "join" and value is not None:
+            separator = rest[0] if rest else kwargs.get("d", "")
+            items = limits.bounded_join(separator if isinstance(separator, str) else "", value,
+                                        "the 'join' filter")
+            args = (*args[:first], items, *rest)
+        if limits.amplified_size(name, value, rest, kwargs) > MAX_VALUE:
+            raise LimitExceeded(f"the '{name}' filter builds a value over the limit of {MAX_VALUE:,} characters")
+        return limits.check_size(func(*args, **kwargs), f"the '{name}' filter")
+
+    return update_wrapper(guarded, func)
 
 
 _ENV: BoundedSandbox | None = None
@@ -102,25 +219,6 @@ def environment() -> BoundedSandbox:
     if _ENV is None:
         _ENV = BoundedSandbox()
     return _ENV
-
-
-@contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Raise RenderTimeout if the block runs longer than `seconds` (main thread only)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expire(_signum: int, _frame: Any) -> None:
-        raise RenderTimeout(f"rendering took longer than {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def compile_ast(ast: nodes.Template, name: str) -> Any:
@@ -135,10 +233,15 @@ def render_bounded(template: Any, values: dict, max_output: int = DEFAULT_MAX_OU
     """Render with the values, stopping as soon as the output passes max_output characters."""
     parts: list[str] = []
     size = 0
-    with deadline(timeout):
-        for chunk in template.generate(values):
-            size += len(chunk)
-            if size > max_output:
-                raise OutputTooLong(f"the rendered message is over the {max_output}-character limit")
-            parts.append(chunk)
+    try:
+        with limits.step_budget(), deadline(timeout):
+            for chunk in template.generate(values):
+                size += len(chunk)
+                if size > max_output:
+                    raise OutputTooLong(f"the rendered message is over the {max_output}-character limit")
+                parts.append(chunk)
+    except RecursionError:
+        raise TooDeep("the template calls itself too deeply (a macro or block that calls itself?)") from None
+    except MemoryError:
+        raise LimitExceeded("the template needs more memory than a message can take") from None
     return "".join(parts)
