@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from templater.errors import InputError, TemplateError
@@ -19,6 +21,7 @@ _ID_LINE = re.compile(r"^id:.*$", re.M)
 _STOP_SENTENCE = re.compile(r"(?:^|(?<=[.!?] ))[^.!?\n]*\bSTOP\b[^.!?\n]*[.!?]?", re.M)
 
 
+@lru_cache(maxsize=1)  # the bundled library does not change while a process runs
 def use_cases() -> dict[str, dict[str, Entry]]:
     """Library entries by use case ('retail.order-shipped') and language."""
     out: dict[str, dict[str, Entry]] = {}
@@ -74,8 +77,8 @@ def _opt_out(body: str, wording: str | None, category: str | None) -> str:
 
 def generate(entry: Entry, brand: str, opt_out: dict[str, str]) -> str:
     """The text of a new template: the library one with the brand written in as the sender name
-    that opens the message (its `brand` variable removed), a local id, and the configured opt-out
-    wording of the language in place of the library's.
+    that opens the message and as `brand` in the metadata (the `brand` variable removed), a local
+    id, and the configured opt-out wording of the language in place of the library's.
     """
     brand = check_brand(brand)
     source = read_source(entry.path)
@@ -89,7 +92,9 @@ def generate(entry: Entry, brand: str, opt_out: dict[str, str]) -> str:
     body = _opt_out(body, opt_out.get(entry.language), template.category)
     if not any(_BRAND_NAME.search(body, s, e) for s, e in expression_spans(body)):
         head = _BRAND_DECLARATION.sub("", head, count=1)
-    head = _ID_LINE.sub(f"id: {entry.use_case}.{entry.language}", head, count=1)
+    # The brand in the metadata too: the sender rule reads it there when the body names it literally.
+    head = _ID_LINE.sub(f"id: {entry.use_case}.{entry.language}\nbrand: {json.dumps(brand, ensure_ascii=False)}",
+                        head, count=1)
     head = head.replace("---\n", f"---\n# Made with `templater new {entry.id}` for {brand}.\n", 1)
     return head + body
 
