@@ -29,8 +29,10 @@ from typing import Callable, Iterable
 import yaml
 
 from templater import api
+from templater.context import LintContext
 from templater.findings import Severity
 from templater.linter import Linter, LintOptions
+from templater.template import parse
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "messages.jsonl"
 LABELS = ("promotional", "transactional", "conversational", "mixed")
@@ -175,6 +177,17 @@ def template_source(text: str, category: str, language: str) -> str:
     return "---\n" + head + "---\n" + raw_body(text)
 
 
+def not_verbatim(messages: Iterable[Message]) -> list[Message]:
+    """Messages whose .sms form does not render back to their exact text (the linter would not see it)."""
+    out = []
+    for m in messages:
+        template, _problems = parse(template_source(m.text, "transactional", m.language), "<corpus>", m.id)
+        rendered = LintContext(template, api.ruleset()).render_result[0] if template else None
+        if rendered != m.text:
+            out.append(m)
+    return out
+
+
 # A finding tells whether the rule fired, and how: (severities of the mixed-content findings).
 Flagger = Callable[[list[tuple[Message, str]]], dict[str, list[Severity]]]
 
@@ -273,10 +286,16 @@ def main(argv: list[str] | None = None) -> int:
     messages = load_corpus(args.corpus)
     reports = evaluate(messages)
     print(f"{len(messages)} messages from {args.corpus}")
+    broken = not_verbatim(messages)
+    for m in broken:
+        print(f"NOT SEEN AS WRITTEN: {m.id} does not render back to its text as a .sms body: {m.text!r}")
     for report in reports:
         print("\n".join(format_report(report)))
         print()
     missed = [(r.language, name) for r in reports for name, _v, _t, met in r.target_results() if not met]
+    if broken:
+        print(f"{len(broken)} messages could not be linted as written: the mixed-content figures are not valid")
+        return 1
     if missed:
         print("targets missed: " + "; ".join(f"{lang} {name}" for lang, name in missed))
         return 1
