@@ -120,9 +120,11 @@ class Linter:
     def lint_message(self, template: Template, text: str) -> list[Finding]:
         """Lint a rendered message against the content rules, under its template's category."""
         ctx = LintContext.for_message(template, text, self.ruleset)
+        # The template's whole-file suppressions hold for every message rendered from it.
+        silenced = {r for d in suppress.parse(template) if d.action == "disable" for r in d.rules}
         findings = []
         for rule in self.active:
-            if checks_messages(rule):
+            if checks_messages(rule) and rule.id not in silenced:
                 for hit in run(rule, ctx):
                     findings.append(self._finding(rule, Hit(hit.rule, hit.params, line=template.body_line,
                                                             variant=hit.variant), None, template.path))
