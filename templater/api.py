@@ -11,7 +11,7 @@ from templater.classify import Classification, classify_template, classify_text
 from templater.context import LintContext
 from templater.findings import Finding, Severity
 from templater.library import find
-from templater.errors import InputError
+from templater.errors import InputError, processing
 from templater.linter import FileResult, Linter, LintOptions, discover
 from templater.parallel import ordered_map
 from templater.render import batch
@@ -153,14 +153,15 @@ def render(template: str | Template, values: dict[str, Any] | None = None, examp
     """Render one message and lint it; raises RenderError, or RenderBlocked on an error finding."""
     tpl = find(template) if isinstance(template, str) else template
     rules = ruleset()
-    ctx = LintContext(tpl, rules, max_output=max_output)
-    renderer = Renderer(tpl, ctx, max_output)
-    vals = dict(values or {})
-    if example:
-        for name, value in tpl.examples().items():
-            vals.setdefault(name, value)
-    message = renderer.render(vals)
-    findings = Linter(rules).lint_message(tpl, message.text)
+    with processing(tpl.path):  # an unexpected error names the template
+        ctx = LintContext(tpl, rules, max_output=max_output)
+        renderer = Renderer(tpl, ctx, max_output)
+        vals = dict(values or {})
+        if example:
+            for name, value in tpl.examples().items():
+                vals.setdefault(name, value)
+        message = renderer.render(vals)
+        findings = Linter(rules).lint_message(tpl, message.text)
     errors = [f for f in findings if f.severity >= Severity.ERROR]
     if errors:
         raise RenderBlocked(errors)

@@ -11,7 +11,7 @@ import click
 import yaml
 
 from templater import api, cli_info, cli_project
-from templater.errors import EXIT_ERROR, EXIT_FINDINGS, InputError, TemplaterError
+from templater.errors import EXIT_ERROR, EXIT_FINDINGS, InputError, InternalError, TemplaterError
 from templater.findings import Severity
 from templater.formatters import FORMATTERS
 from templater.formatters.text import format_findings
@@ -31,6 +31,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except TemplaterError as exc:
+            if isinstance(exc, InternalError) and (ctx.obj or {}).get("debug"):
+                raise  # the traceback, with the original error as its cause
             click.echo(f"templater: error: {exc}", err=True)
             ctx.exit(EXIT_ERROR)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):

@@ -1,6 +1,9 @@
 """The errors templater raises, and the exit codes the CLI maps them to."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
@@ -40,3 +43,23 @@ class ConfigError(TemplaterError):
 
 class InputError(TemplaterError):
     """An input file (recipients, variables, suppression list) that cannot be read."""
+
+
+class InternalError(TemplaterError):
+    """An unexpected failure inside templater while it processed one file: a bug to report.
+
+    The original exception is its __cause__, for `--debug` to show.
+    """
+
+
+@contextmanager
+def processing(path: str) -> Iterator[None]:
+    """Name the file being processed in any unexpected error raised inside the block."""
+    try:
+        yield
+    except TemplaterError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - turned into one line that names the file
+        detail = (str(exc).splitlines() or [""])[0]
+        raise InternalError(f"internal error: {type(exc).__name__}: {detail} (run again with --debug "
+                            "for the traceback, and please report it)", path) from exc

@@ -7,7 +7,7 @@ from typing import Iterable
 
 from templater import suppress
 from templater.context import Hit, LintContext
-from templater.errors import InputError, RulePackError
+from templater.errors import InputError, RulePackError, processing
 from templater.findings import Finding, Severity
 from templater.parallel import ordered_map
 from templater.rulepacks.checks import CHECKS
@@ -141,9 +141,11 @@ class Linter:
             rule = self.ruleset.rules.get("unreadable-file")
             if rule is None or rule not in self.active:
                 return FileResult(display, [])
-            return FileResult(display, [self._finding(rule, Hit(rule.id, {"problem": str(exc)}, line=1),
+            line = getattr(exc, "line", 1)  # where a non-UTF-8 byte or a NUL sits
+            return FileResult(display, [self._finding(rule, Hit(rule.id, {"problem": str(exc)}, line=line),
                                                       None, display)])
-        return self.lint_source(source, display, default_id)
+        with processing(display):  # an unexpected error names the file, here or in a worker
+            return self.lint_source(source, display, default_id)
 
     def duplicate_ids(self, results: list[FileResult]) -> list[Finding]:
         """Findings for every template whose id an earlier template in the run already has."""

@@ -14,6 +14,11 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MAX_FILE_BYTES = 256 * 1024
+# Front matter is a few keys and a variables table: these bounds leave ample room for it, and stop
+# alias bombs (a few lines that expand to billions of values) and deep nesting, which makes the
+# C loader recurse until the process crashes (tens of thousands of '[' do it).
+MAX_YAML_VALUES = 10_000
+MAX_YAML_DEPTH = 32
 
 CATEGORIES = ("promotional", "transactional", "conversational")
 LANGUAGES = ("en", "fr")
@@ -94,18 +99,29 @@ class Template:
         return self.key_lines.get(key, 1)
 
 
+class UnreadableTemplate(ValueError):
+    """A file that is not a UTF-8 text template; `line` is where the trouble starts."""
+
+    def __init__(self, message: str, line: int = 1) -> None:
+        super().__init__(message)
+        self.line = line
+
+
 def read_source(path: Path) -> str:
     """Read a template file as text: UTF-8 (a byte-order mark allowed), CRLF folded to LF."""
-    data = path.read_bytes()
+    with path.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)  # never more, whatever the file's size
     if len(data) > MAX_FILE_BYTES:
-        raise ValueError(f"file is {len(data)} bytes, over the {MAX_FILE_BYTES}-byte limit for a template")
+        raise UnreadableTemplate(f"file is over the {MAX_FILE_BYTES:,}-byte limit for a template")
     if b"\x00" in data:
-        raise ValueError("file is binary (it holds NUL bytes), not a template")
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise UnreadableTemplate("file is binary (it holds NUL bytes), not a template", line)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise ValueError(f"line {line}: bytes that are not UTF-8 (save the file as UTF-8)") from None
+        raise UnreadableTemplate(f"line {line}: bytes that are not UTF-8 (save the file as UTF-8)",
+                                 line) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -116,6 +132,54 @@ def _mapping_lines(node: yaml.Node, offset: int) -> dict[str, int]:
             if isinstance(key, yaml.ScalarNode):
                 lines.setdefault(str(key.value), key.start_mark.line + offset)
     return lines
+
+
+def _shape_problem(yaml_text: str) -> Problem | None:
+    """A problem if the YAML nests too deep, expands to too many values, or refers to itself.
+
+    Walks the parser's events, which libyaml produces without recursion, before anything is
+    composed or constructed: the expanded size of each anchor is known when it closes, so an
+    alias costs what it stands for without being expanded.
+    """
+    loader = _Loader(yaml_text)
+    sizes: dict[str, int] = {}
+    stack: list[list] = []  # [values so far, anchor] of each open collection
+    total = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            line = event.start_mark.line + 2
+            if isinstance(event, yaml.CollectionStartEvent):
+                stack.append([1, event.anchor])
+                if len(stack) > MAX_YAML_DEPTH:
+                    return Problem("yaml-syntax", line, event.start_mark.column + 1, {
+                        "problem": f"the front matter nests deeper than {MAX_YAML_DEPTH} levels"})
+                continue
+            if isinstance(event, yaml.CollectionEndEvent):
+                size, anchor = stack.pop()
+                if anchor:
+                    sizes[anchor] = size
+            elif isinstance(event, yaml.ScalarEvent):
+                size = 1
+                if event.anchor:
+                    sizes[event.anchor] = 1
+            elif isinstance(event, yaml.AliasEvent):
+                if any(anchor == event.anchor for _size, anchor in stack):
+                    return Problem("yaml-syntax", line, event.start_mark.column + 1, {
+                        "problem": f"the alias *{event.anchor} refers to a value that holds it"})
+                size = sizes.get(event.anchor, 1)
+            else:
+                continue
+            if stack:
+                stack[-1][0] += size
+            total += size
+            if total > MAX_YAML_VALUES or (stack and stack[-1][0] > MAX_YAML_VALUES):
+                return Problem("yaml-syntax", line, event.start_mark.column + 1, {
+                    "problem": f"the front matter expands to more than {MAX_YAML_VALUES:,} values "
+                               "(anchors and aliases that multiply it?)"})
+    finally:
+        loader.dispose()
+    return None
 
 
 def parse(source: str, path: str, default_id: str) -> tuple[Template | None, list[Problem]]:
@@ -129,6 +193,9 @@ def parse(source: str, path: str, default_id: str) -> tuple[Template | None, lis
         return None, [Problem("front-matter", 1, 1, {"problem": "the front matter opened on line 1 is never closed"})]
     yaml_text = "\n".join(lines[1:end])
     try:
+        shape = _shape_problem(yaml_text)
+        if shape is not None:
+            return None, [shape]
         loader = _Loader(yaml_text)
         try:
             node = loader.get_single_node()
@@ -140,6 +207,8 @@ def parse(source: str, path: str, default_id: str) -> tuple[Template | None, lis
         line = mark.line + 2 if mark else 2
         column = mark.column + 1 if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if mark and "\t" in lines[min(mark.line + 1, len(lines) - 1)]:
+            problem += " (a tab: indent YAML with spaces, not tabs)"
         return None, [Problem("yaml-syntax", line, column, {"problem": problem})]
     if meta is None:
         meta = {}

@@ -1,0 +1,56 @@
+"""No traceback reaches a user: an unexpected error is one line naming the file, exit 2."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_cli, template_source
+from templater.errors import InternalError
+from templater.render.message import Renderer
+from templater.rulepacks import checks
+
+
+def _boom(*_args, **_kwargs):
+    raise RuntimeError("injected failure\nsecond line")
+
+
+@pytest.fixture
+def broken_check(monkeypatch):
+    """A builtin check that fails on every template, as a bug would."""
+    monkeypatch.setitem(checks.CHECKS, "missing_category", _boom)
+
+
+def test_lint_names_the_file_in_one_line(broken_check, write):
+    write("a/fine.sms", template_source("Your order has shipped."))
+    path = write("a/z-last.sms", template_source("Your order has shipped."))
+    result = run_cli("lint", "-j", "1", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"templater: error: {path}: internal error: RuntimeError: injected failure (run again with "
+        "--debug for the traceback, and please report it)"]
+    assert result.stdout == ""
+
+
+def test_lint_in_worker_processes_names_the_file_too(broken_check, tmp_path):
+    for i in range(40):  # enough files for the linter to fan out to worker processes
+        (tmp_path / f"t{i:02}.sms").write_text(template_source("Your order has shipped."), encoding="utf-8")
+    result = run_cli("lint", "-j", "2", str(tmp_path))
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"{tmp_path}/t" in lines[0] and "RuntimeError: injected failure" in lines[0]
+
+
+def test_debug_shows_the_original_error(broken_check, write):
+    path = write("t.sms", template_source("Your order has shipped."))
+    with pytest.raises(InternalError) as info:
+        run_cli("--debug", "lint", "-j", "1", str(path))
+    assert isinstance(info.value.__cause__, RuntimeError)
+
+
+def test_render_names_the_template_in_one_line(monkeypatch, write):
+    monkeypatch.setattr(Renderer, "render", _boom)
+    path = write("t.sms", template_source("Your order has shipped."))
+    result = run_cli("render", str(path))
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"templater: error: {path}: internal error: RuntimeError: injected failure (run again "
+                     "with --debug for the traceback, and please report it)"]
