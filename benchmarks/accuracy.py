@@ -257,7 +257,7 @@ def format_report(report: Report) -> list[str]:
             detail = f" ({report.mixed_recall.hits}/{report.mixed_recall.total})"
         elif "false-positive" in name:
             detail = f" ({report.fp_rate.hits}/{report.fp_rate.total})"
-        lines.append(f"  {name:32} {fmt(value):>6}{detail:10} target {op} {target:.2f}  "
+        lines.append(f"  {name:34} {fmt(value):>6} {detail:10} target {op} {target:.2f}  "
                      f"{'ok' if met else 'MISSED'}")
     lines.append("confusion matrix (rows = true label, columns = classify):")
     lines.append(f"  {'':15}" + "".join(f"{c:>15}" for c in PREDICTED))
