@@ -188,7 +188,7 @@ def not_verbatim(messages: Iterable[Message]) -> list[Message]:
     return out
 
 
-# A finding tells whether the rule fired, and how: (severities of the mixed-content findings).
+# Lints (message, declared category) pairs; returns message id -> severities of the mixed-content findings.
 Flagger = Callable[[list[tuple[Message, str]]], dict[str, list[Severity]]]
 
 
@@ -242,6 +242,7 @@ def evaluate(messages: list[Message], classify: Callable[[Iterable[Message]], di
 
 
 def fmt(value: float | None) -> str:
+    """A figure with three decimals, or n/a when there is nothing to measure."""
     return "n/a" if value is None else f"{value:.3f}"
 
 
@@ -280,6 +281,7 @@ def format_report(report: Report) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Print every figure and miss; 1 when a target is missed or cannot be measured, else 0."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=CORPUS, help="JSONL corpus (default: %(default)s)")
     args = parser.parse_args(argv)
