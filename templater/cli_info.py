@@ -5,7 +5,7 @@ import json
 
 import click
 
-from templater.encoding import Encoding, analyze
+from templater.encoding import Encoding, analyze, with_lookalikes
 from templater.errors import InputError
 
 
@@ -42,10 +42,8 @@ def describe(text: str, facts: Encoding) -> list[str]:
         shown = c.char if c.char[0].isprintable() and not c.char[0].isspace() else repr(c.char)[1:-1]
         hint = f"GSM-7 look-alike: {c.replacement!r}" if c.replacement is not None else "no GSM-7 look-alike"
         lines.append(f"  {shown} {c.codepoint} at {_position(text, c.index)}: {hint}")
-    if facts.non_gsm and all(c.replacement is not None for c in facts.non_gsm):
-        fixed = text
-        for c in sorted(facts.non_gsm, key=lambda c: c.index, reverse=True):
-            fixed = fixed[: c.index] + (c.replacement or "") + fixed[c.index + len(c.char):]
+    fixed = with_lookalikes(text, facts.non_gsm) if facts.non_gsm else None
+    if fixed is not None:
         alt = analyze(fixed)
         lines.append(f"  with the look-alikes: {alt.encoding}, {_plural(alt.characters, 'character')}, "
                      f"{_plural(alt.segments, 'segment')}")

@@ -38,6 +38,8 @@ def optional_values(template: Template) -> dict[str, Any]:
 class LintContext:
     """One template as the rules see it; expensive views are computed on first use."""
 
+    is_message = False  # True for an already rendered message (for_message), whose body is the text
+
     def __init__(self, template: Template, ruleset: RuleSet, problems: list[Problem] | None = None,
                  max_output: int = sandbox.DEFAULT_MAX_OUTPUT) -> None:
         self.template = template
@@ -60,7 +62,8 @@ class LintContext:
         ctx.ruleset, ctx.problems, ctx.max_output = ruleset, [], len(text)
         ctx.syntax_error, ctx.ast = None, nodes.Template([], lineno=1)
         norm = normalize(text)
-        ctx.__dict__.update(masked=norm, used={}, render_result=(text, None))
+        ctx.__dict__.update(masked=norm, literal=text, used={}, render_result=(text, None))
+        ctx.is_message = True
         return ctx
 
     @property
@@ -71,6 +74,11 @@ class LintContext:
     def masked(self) -> str:
         """The body's literal text in every branch, normalized, tags blanked in place."""
         return normalize(mask_jinja(self.template.body))
+
+    @cached_property
+    def literal(self) -> str:
+        """The body's literal text as written (not normalized), tags blanked in place."""
+        return mask_jinja(self.template.body)
 
     @cached_property
     def used(self) -> dict[str, int]:

@@ -92,6 +92,15 @@ def non_gsm_characters(text: str) -> list[NonGsm]:
             for i, cluster in graphemes(text) if not is_gsm_text(cluster)]
 
 
+def with_lookalikes(text: str, non_gsm: tuple[NonGsm, ...] | list[NonGsm]) -> str | None:
+    """The text with every character outside GSM-7 replaced by its look-alike; None if one has none."""
+    if any(c.replacement is None for c in non_gsm):
+        return None
+    for c in sorted(non_gsm, key=lambda c: c.index, reverse=True):
+        text = text[: c.index] + (c.replacement or "") + text[c.index + len(c.char):]
+    return text
+
+
 def segment_count(costs: list[int], single: int, multi: int) -> int:
     """Segments needed when no character (escape pair, surrogate pair, emoji sequence) may be split."""
     total = sum(costs)

@@ -17,7 +17,7 @@ variables:
   first_name: {description: Customer first name, example: Ana}
   order_id: {example: "12345", required: true}
 ---
-Hi {{ first_name }}, your Acme order #{{ order_id }} has shipped.
+Acme: Hi {{ first_name }}, your order #{{ order_id }} has shipped.
 Use code SAVE20 for 20% off your next order!
 """
 
@@ -71,7 +71,7 @@ def test_issue_near_misses_do_not_fire(write, body):
 def test_every_jinja_branch_is_linted(write):
     body = "Your order has shipped.{% if vip %} Thanks!{% else %} Get 15% off next time.{% endif %}"
     path = write("branch.sms", template_source(body, variables={"vip": {"example": True}}))
-    code, findings = lint_json(str(path))
+    code, findings = lint_json("--select", "mixed-content", str(path))
     assert code == 1
     body_line = path.read_text().splitlines().index("---", 1) + 2
     assert [(f["rule"], f["line"], f["column"]) for f in findings] == [("mixed-content", body_line, 59)]
@@ -80,7 +80,7 @@ def test_every_jinja_branch_is_linted(write):
 def test_promotional_example_value_is_caught_at_the_variable(write):
     body = "Your order has shipped. {{ footer }}"
     path = write("footer.sms", template_source(body, variables={"footer": {"example": "Free shipping on your next order"}}))
-    code, findings = lint_json(str(path))
+    code, findings = lint_json("--select", "mixed-content", str(path))
     assert code == 1
     assert findings[0]["rule"] == "mixed-content" and "rendered example" in findings[0]["message"]
     body_line = path.read_text().splitlines().index("---", 1) + 2
@@ -104,7 +104,7 @@ def test_transactional_content_in_a_reply_is_a_warning(write):
 
 
 def test_french_mixed_content(write):
-    body = "Votre colis est en route. Profitez de -15 % avec le code MERCI15 !"
+    body = "Acme : votre colis est en route. Profitez de -15 % avec le code MERCI15 !"
     path = write("fr.sms", template_source(body, category="transactional", language="fr"))
     _code, findings = lint_json(str(path))
     assert {f["rule"] for f in findings} == {"mixed-content"}
@@ -151,16 +151,16 @@ def test_yaml_and_jinja_errors_are_findings_at_the_right_line(write):
 
 
 def test_duplicate_ids_across_files_in_one_run(write, tmp_path):
-    write("one/a.sms", template_source("Your order has shipped.", id="shop.shipped"))
-    write("two/b.sms", template_source("Your order was delivered.", id="shop.shipped"))
+    write("one/a.sms", template_source("Acme: your order has shipped.", id="shop.shipped"))
+    write("two/b.sms", template_source("Acme: your order was delivered.", id="shop.shipped"))
     _code, findings = lint_json(str(tmp_path))
     assert [(f["rule"], f["path"].endswith("two/b.sms")) for f in findings] == [("duplicate-id", True)]
     assert "one/a.sms" in findings[0]["message"]
 
 
 def test_default_ids_come_from_paths_below_the_folder(write, tmp_path):
-    write("retail/shipped.en.sms", template_source("Your order has shipped."))
-    write("banking/shipped.en.sms", template_source("Your card has shipped."))
+    write("retail/shipped.en.sms", template_source("Acme: your order has shipped."))
+    write("banking/shipped.en.sms", template_source("Acme: your card has shipped."))
     code, findings = lint_json(str(tmp_path))
     assert (code, findings) == (0, [])
 
@@ -178,14 +178,14 @@ def test_select_and_ignore(write):
     path = write("s.sms", "---\ncategory: transactional\n---\nHi {{ name }}. 20% off today!")
     _c, only = lint_json("--select", "undeclared-variable", str(path))
     assert {f["rule"] for f in only} == {"undeclared-variable"}
-    _c, rest = lint_json("--ignore", "mixed-content,undeclared-variable", str(path))
+    _c, rest = lint_json("--ignore", "mixed-content,undeclared-variable,missing-sender,placeholder-leftover", str(path))
     assert {f["rule"] for f in rest} == set()
 
 
 def test_unreadable_files_are_findings_and_the_run_goes_on(write):
     binary = write("bin.sms", b"\x00\x01\x02")
     latin1 = write("latin.sms", "---\ncategory: transactional\n---\nCaf\xe9".encode("latin-1"))
-    good = write("good.sms", template_source("Your order has shipped."))
+    good = write("good.sms", template_source("Acme: your order has shipped."))
     code, findings = lint_json(str(binary), str(latin1), str(good))
     assert code == 1
     assert [(f["path"].rsplit("/", 1)[1], f["rule"]) for f in findings] == [
@@ -194,13 +194,13 @@ def test_unreadable_files_are_findings_and_the_run_goes_on(write):
 
 
 def test_bom_and_crlf_are_read(write):
-    source = "\ufeff---\r\ncategory: transactional\r\n---\r\nYour order has shipped.\r\n20% off next time\r\n"
+    source = "\ufeff---\r\ncategory: transactional\r\n---\r\nAcme: your order has shipped.\r\n20% off next time\r\n"
     path = write("crlf.sms", source.encode("utf-8"))
     _code, findings = lint_json(str(path))
     assert [(f["rule"], f["line"], f["column"]) for f in findings] == [("mixed-content", 5, 1)]
 
 
 def test_json_is_valid_even_when_clean(write):
-    path = write("ok.sms", template_source("Your order has shipped."))
+    path = write("ok.sms", template_source("Acme: your order has shipped."))
     result = run_cli("lint", "--format", "json", str(path))
     assert json.loads(result.stdout) == []

@@ -22,7 +22,9 @@ def test_yaml_vars_file_and_optional_variable_defaults_to_empty(write):
     path = write("t.sms", template_source(BODY, variables=VARS))
     vars_file = write("v.yaml", "brand: Zed\norder_id: 7\n")
     result = run_cli("render", str(path), "--vars", str(vars_file))
-    assert result.stdout.strip() == "Zed: Hi , your order #7 has shipped."
+    # The optional first_name renders empty, and "Hi ," is a placeholder leftover: the send is blocked.
+    assert result.exit_code == 1 and result.stdout == ""
+    assert "error placeholder-leftover 'Hi ,' looks like a placeholder left unfilled" in result.stderr
 
 
 def test_missing_required_variables_are_listed_once(write):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 from templater.context import Hit, LintContext
+from templater.rulepacks import content_checks, program_checks
 from templater.rulepacks.model import Rule
 from templater.template import CATEGORIES, CONSENT_FOR, LANGUAGES
 
@@ -122,4 +123,6 @@ CHECKS: dict[str, Check] = {
     "unused_variable": unused_variable,
     "example_render": example_render,
     "mixed_content": mixed_content,
+    **content_checks.CHECKS,
+    **program_checks.CHECKS,
 }

@@ -4,13 +4,15 @@ from __future__ import annotations
 from typing import Iterator
 
 from templater.context import Hit, LintContext
+from templater.rulepacks import content_checks, program_checks
 from templater.rulepacks.checks import CHECKS
 from templater.rulepacks.model import Rule
 
 # Checks that read the body and need it to parse; the others look at metadata or the file.
-NEEDS_BODY = {"undeclared_variable", "unused_variable", "example_render", "mixed_content"}
+NEEDS_BODY = {"undeclared_variable", "unused_variable", "example_render", "mixed_content",
+              *content_checks.NEEDS_BODY, *program_checks.NEEDS_BODY}
 # Checks that read message content, and so run again on every rendered message.
-MESSAGE_CHECKS = {"mixed_content"}
+MESSAGE_CHECKS = {"mixed_content", *content_checks.MESSAGE_CHECKS, *program_checks.MESSAGE_CHECKS}
 
 
 def checks_messages(rule: Rule) -> bool:
@@ -20,7 +22,7 @@ def checks_messages(rule: Rule) -> bool:
 
 def requirement(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Fires when none of the rule's patterns for the template's language appear in the message."""
-    pattern = rule.patterns.get(ctx.language)
+    pattern = rule.pattern_for(ctx.language)
     if pattern is None or ctx.ast is None:
         return
     text = ctx.rendered if ctx.rendered is not None else ctx.masked
@@ -31,7 +33,7 @@ def requirement(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
 
 def existence(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Fires on every match of the rule's patterns in the body text, then in the rendered example."""
-    pattern = rule.patterns.get(ctx.language)
+    pattern = rule.pattern_for(ctx.language)
     if pattern is None or ctx.ast is None:
         return
     seen = set()

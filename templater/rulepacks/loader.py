@@ -213,9 +213,7 @@ def _load_rule(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None:
                     pack.text(raw, "doc", what), applies, variants=variants, check=check,
                     options=_strip_lines(options))
         ruleset.rules[rid] = rule
-    if patterns is not None:
-        if language not in LANGUAGES:
-            raise pack.fail(f"{what}: text patterns need the pack's 'language' ({', '.join(LANGUAGES)})", raw)
+    if patterns is not None:  # a 'language: any' pack's patterns apply to every language without its own
         if language in rule.patterns:
             raise pack.fail(f"{what}: defined twice for language '{language}'", raw)
         rule.patterns[language] = patterns

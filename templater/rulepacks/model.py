@@ -70,6 +70,11 @@ class Rule:
         """The languages this rule has wording for ('any' when it is language-neutral)."""
         return sorted(self.patterns) or ["any"]
 
+    def pattern_for(self, language: str) -> re.Pattern | None:
+        """The rule's patterns for a language, else its language-neutral ('any') ones."""
+        found = self.patterns.get(language)
+        return found if found is not None else self.patterns.get("any")
+
     def severity_of(self, variant: str | None) -> Severity:
         return self.variants[variant].severity if variant else self.severity
 

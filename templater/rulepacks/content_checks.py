@@ -1,0 +1,205 @@
+"""Builtin checks of what a message says and costs: encoding, segments, links, readability, spam."""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from templater.context import Hit, LintContext
+from templater.encoding import NonGsm, analyze, non_gsm_characters, with_lookalikes
+from templater.errors import RulePackError
+from templater.graphemes import graphemes, is_pictographic
+from templater.rulepacks.model import Rule
+from templater.text import HOLE
+
+URL = re.compile(
+    r"(?<![\w@.-])(?:(?:https?://|www\.)[^\s\x00/?#]+|"
+    r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:com|net|org|io|co|fr|us|uk|ca|de|eu|be|ch|app|shop|store|"
+    r"info|biz|me|ly|gl|gd|ai|link|site|online|club|xyz)(?![\w-]))[^\s\x00]*", re.IGNORECASE)
+_HOST = re.compile(r"^(?:https?://)?([^/?#:\s]+)", re.IGNORECASE)
+_WORD = re.compile(r"\w+")
+_CAPS_GAP = re.compile(r"[^\w\n\x00]{1,3}")
+
+
+def option(rule: Rule, name: str, default: object, kind: type | tuple[type, ...]) -> object:
+    """A rule option, or its default; a value of the wrong type is a rule-pack error."""
+    value = rule.options.get(name, default)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        raise RulePackError(f"rule '{rule.id}': option '{name}' has the wrong type ({value!r})",
+                            rule.packs[0] if rule.packs else None)
+    return value
+
+
+def message_text(ctx: LintContext) -> str | None:
+    """The text as it would be sent: the message itself, or the template rendered with its examples."""
+    text = ctx.render_result[0]
+    return text.strip() if text is not None else None
+
+
+def where(ctx: LintContext, offset: int) -> str:
+    """'at line:column' of a body offset in the file, or 'at character N' in a rendered message."""
+    if ctx.is_message:
+        return f"at character {offset + 1}"
+    line, column = ctx.template.position(offset)
+    return f"at {line}:{column}"
+
+
+def carrier(ctx: LintContext, snippet: str) -> tuple[str, int]:
+    """The variable whose example value holds a snippet of the rendered text, and its use offset."""
+    examples = ctx.template.examples()
+    for name, offset in ctx.used.items():
+        if snippet and snippet in str(examples.get(name, "")):
+            return name, offset
+    return "", 0
+
+
+def _describe(chars: list[tuple[NonGsm, str]]) -> str:
+    """"'’' U+2019 at 3:12 (GSM-7: "'"), ..." with each distinct character once."""
+    seen: dict[str, list] = {}
+    for c, place in chars:
+        seen.setdefault(c.char, [c, place, 0])[2] += 1
+    parts = []
+    for c, place, count in list(seen.values())[:8]:
+        hint = f"GSM-7: {c.replacement!r}" if c.replacement is not None else "no GSM-7 look-alike"
+        more = f", {count} times" if count > 1 else ""
+        shown = c.char if c.char[0].isprintable() and not c.char[0].isspace() else c.codepoint
+        parts.append(f"'{shown}' {c.codepoint} {place} ({hint}{more})")
+    if len(seen) > 8:
+        parts.append(f"and {len(seen) - 8} more")
+    return ", ".join(parts)
+
+
+def ucs2_characters(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    """One hit listing every character (in the body, then in example values) that forces UCS-2."""
+    found = [(c, where(ctx, c.index)) for c in non_gsm_characters(ctx.literal) if HOLE not in c.char]
+    first = found[0][0].index if found else None
+    rendered = message_text(ctx)
+    if rendered is not None and not ctx.is_message:
+        known = {c.char for c, _ in found}
+        for c in non_gsm_characters(rendered):
+            if c.char not in known:
+                name, offset = carrier(ctx, c.char)
+                found.append((c, f"in the example value of {{{{ {name} }}}}" if name else "in the rendered example"))
+                first = offset if first is None else first
+    if found:
+        variant = "lookalike" if any(c.replacement is not None for c, _ in found) else "deliberate"
+        count = len({c.char for c, _ in found})
+        yield Hit(rule.id, {"count": count, "s": "" if count == 1 else "s", "chars": _describe(found)},
+                  offset=first, variant=variant)
+
+
+def segment_count(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    """Fires when the message as sent takes more segments than the rule's max_segments."""
+    limit = option(rule, "max_segments", 3, int)
+    text = message_text(ctx)
+    if text is None:
+        return
+    facts = analyze(text)
+    if facts.segments > limit:
+        fixed = with_lookalikes(text, facts.non_gsm) if facts.non_gsm else None
+        hint = f", or replace the characters that force UCS-2 ({analyze(fixed).segments} in GSM-7)" if fixed else ""
+        yield Hit(rule.id, {"segments": facts.segments, "characters": facts.characters, "encoding": facts.encoding,
+                            "max_segments": limit, "hint": hint}, line=ctx.template.body_line)
+
+
+def _domains(value: object) -> list[str]:
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [str(d).lower().strip().lstrip(".") for d in items if str(d).strip()]
+
+
+def link_domains(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    """Links whose host is not one of the brand's domains (rule option or template metadata)."""
+    brands = _domains(option(rule, "brand_domains", [], list)) + _domains(ctx.template.meta.get("brand_domains"))
+    if not brands:
+        return  # nothing to compare with: every link would be reported
+    seen = set()
+    sources = [(ctx.masked, False)]
+    rendered = message_text(ctx)
+    if rendered is not None and not ctx.is_message:
+        sources.append((rendered, True))
+    for text, in_example in sources:
+        for m in URL.finditer(text):
+            host = _HOST.match(m.group(0)).group(1).lower().rstrip(".")
+            if HOLE in host or host in seen or any(host == d or host.endswith("." + d) for d in brands):
+                continue
+            seen.add(host)
+            offset = carrier(ctx, m.group(0))[1] if in_example else m.start()
+            yield Hit(rule.id, {"host": host, "brands": ", ".join(brands),
+                                "where": " (in the rendered example)" if in_example else ""}, offset=offset)
+
+
+def readability(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    """Flesch reading ease (Kandel-Moles in French) of the message as sent, below the threshold."""
+    thresholds = option(rule, "min_score", {"en": 50, "fr": 40}, dict)
+    minimum = thresholds.get(ctx.language)
+    text = message_text(ctx)
+    if minimum is None or text is None:
+        return
+    from templater import readability as scores  # deferred: pyphen loads only when this rule runs
+
+    prose = URL.sub(" ", text)
+    if len(scores.words(prose)) < option(rule, "min_words", 10, int):
+        return  # too short for the formula to mean anything
+    score = scores.flesch_reading_ease(prose, ctx.language)
+    if score < minimum:
+        yield Hit(rule.id, {"score": round(score), "minimum": minimum, "language": ctx.language},
+                  line=ctx.template.body_line)
+
+
+def _caps_runs(text: str, keywords: set[str], minimum: int) -> Iterator[tuple[int, str]]:
+    run: list[re.Match] = []
+    for m in [*_WORD.finditer(text), None]:
+        word = m.group(0) if m else ""
+        caps = (len(word) >= 2 and word.isupper() and word.isalpha() and word.upper() not in keywords)
+        joined = bool(run) and m is not None and _CAPS_GAP.fullmatch(text, run[-1].end(), m.start()) is not None
+        if caps and (not run or joined):
+            run.append(m)
+            continue
+        if run and sum(len(r.group(0)) for r in run) >= minimum:
+            yield run[0].start(), text[run[0].start():run[-1].end()]
+        run = [m] if caps else []
+
+
+def caps_runs(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    """Runs of ALL-CAPS words with at least min_letters letters (opt-out keywords excepted)."""
+    minimum = option(rule, "min_letters", 10, int)
+    keywords = {str(k).upper() for k in option(rule, "keywords", [], list)}
+    seen = set()
+    for offset, run in _caps_runs(ctx.masked, keywords, minimum):
+        seen.add(run)
+        yield Hit(rule.id, {"run": run, "where": ""}, offset=offset)
+    rendered = message_text(ctx)
+    if rendered is not None and not ctx.is_message:
+        for _offset, run in _caps_runs(rendered, keywords, minimum):
+            if run not in seen:
+                seen.add(run)
+                yield Hit(rule.id, {"run": run, "where": " (in the rendered example)"},
+                          offset=carrier(ctx, run.split()[0])[1])
+
+
+def _emoji(text: str) -> list[int]:
+    return [i for i, c in graphemes(text) if is_pictographic(c[0]) or "\u20e3" in c]
+
+
+def emoji_count(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    """Fires when the message as sent holds more than max_emoji emoji."""
+    limit = option(rule, "max_emoji", 3, int)
+    text = message_text(ctx)
+    count = len(_emoji(text if text is not None else ctx.literal))
+    if count > limit:
+        literal = _emoji(ctx.literal)
+        yield Hit(rule.id, {"count": count, "max_emoji": limit},
+                  offset=literal[0] if literal else None, line=ctx.template.body_line)
+
+
+CHECKS = {
+    "ucs2_characters": ucs2_characters,
+    "segment_count": segment_count,
+    "link_domains": link_domains,
+    "readability": readability,
+    "caps_runs": caps_runs,
+    "emoji_count": emoji_count,
+}
+# Checks that need the body to parse (they read the rendered example or the variables used).
+NEEDS_BODY = {"segment_count", "readability"}
+# Checks that read message content, and so run again on every rendered message.
+MESSAGE_CHECKS = {"ucs2_characters", "segment_count", "link_domains", "caps_runs", "emoji_count"}
