@@ -30,6 +30,7 @@ class Directive:
     text: str
 
     def covers(self, finding: Finding, rule: str) -> bool:
+        """Whether this directive silences a finding of the given rule."""
         if rule not in self.rules or finding.rule != rule:
             return False
         return self.action == "disable" or finding.line == self.end_line + 1
