@@ -283,6 +283,7 @@ def show(template_id: str) -> None:
 
 
 cli.add_command(cli_info.segments)
+cli.add_command(cli_info.rules)
 cli.add_command(cli_project.new)
 cli.add_command(cli_project.config_command)
 

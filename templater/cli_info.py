@@ -79,3 +79,22 @@ def segments(texts: tuple[str, ...], fmt: str) -> None:
         if len(values) > 1:
             lines[0] = f"{i}: {lines[0]}"
         click.echo("\n".join(lines))
+
+
+@click.command()
+@click.argument("rule_id", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--markdown", is_flag=True, help="Print the catalogue (or one rule) as docs/rules.md has it.")
+def rules(rule_id: str | None, fmt: str, markdown: bool) -> None:
+    """List every rule (id, severity, category, languages), or explain RULE_ID with examples."""
+    from templater import api, catalogue  # deferred: only this command needs the linter and the packs
+
+    ruleset = api.ruleset()
+    rule = catalogue.find_rule(ruleset, rule_id) if rule_id else None
+    if markdown:
+        click.echo(catalogue.markdown_rule(ruleset, rule) if rule else catalogue.markdown(ruleset), nl=False)
+    elif fmt == "json":
+        rows = catalogue.rows(ruleset)
+        click.echo(json.dumps([r for r in rows if rule is None or r["id"] == rule.id], ensure_ascii=False, indent=2))
+    else:
+        click.echo(catalogue.explain(ruleset, rule) if rule else catalogue.table(ruleset), nl=rule is None)
