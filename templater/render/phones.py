@@ -11,12 +11,12 @@ from phonenumbers import timezone as pn_timezone
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, NumberParseException
 
 from templater.errors import ConfigError, InputError
+from templater.render.prefixes import key_digits
 
-# Already in E.164: '+', a country code and up to 15 digits in all.
-_E164 = re.compile(r"\+([1-9]\d{6,14})")
+# Already in E.164: '+', a country code and up to 15 digits in all (ASCII digits only).
+_E164 = re.compile(r"\+([1-9][0-9]{6,14})")
 _UNKNOWN_ZONE = "Etc/Unknown"
-_ZONE_PREFIX = pn_timezone.TIMEZONE_LONGEST_PREFIX
-_CACHE_LIMIT = 200_000  # entries per cache: enough for every area and block, bounded for odd input
+_CACHE_LIMIT = 100_000  # prefix entries; cleared when full, so memory stays flat on any input
 
 _PARSE_ERRORS = {
     NumberParseException.INVALID_COUNTRY_CODE: "no country code: write it as +<country code>... or pass --default-region",
@@ -25,6 +25,7 @@ _PARSE_ERRORS = {
     NumberParseException.TOO_SHORT_NSN: "too short",
     NumberParseException.TOO_LONG: "too long",
 }
+_INVALID = "not a valid number for its country (phonenumbers)"
 
 
 def check_region(region: str | None) -> str | None:
@@ -37,62 +38,66 @@ def check_region(region: str | None) -> str | None:
     return code
 
 
+def _split(digits: str) -> tuple[int, str] | None:
+    """(country code, national number) of E.164 digits; country codes are prefix-free."""
+    for size in (1, 2, 3):
+        if int(digits[:size]) in COUNTRY_CODE_TO_REGION_CODE:
+            return int(digits[:size]), digits[size:]
+    return None
+
+
 class Phones:
-    """Turns raw phone fields into E.164 and time zones; caches what numbering plans share by prefix."""
+    """Turns raw phone fields into E.164 and time zones, asking phonenumbers once per deciding prefix."""
 
     def __init__(self, default_region: str | None = None) -> None:
         self.region = default_region
-        # (country code + first 3 national digits) -> the region phonenumbers resolved for it, so that
-        # most numbers need one region's patterns instead of a search through e.g. NANP's 25 regions.
-        self._regions: dict[str, str] = {}
-        # First digits (as long as the zone data's longest prefix) -> time zones.
-        self._zones: dict[str, tuple[str, ...]] = {}
+        # (country code, deciding digits, length) -> [valid, zones or None]; see prefixes.py.
+        self._known: dict[tuple[int, str, int], list] = {}
 
-    def normalize(self, raw: str) -> tuple[str | None, PhoneNumber | str]:
-        """(E.164, number) for a valid number, else (None, why it is not valid)."""
+    def normalize(self, raw: str) -> tuple[str | None, str]:
+        """(E.164, '') for a valid number, else (None, why it is not valid)."""
         raw = raw.strip()
         m = _E164.fullmatch(raw)
         if m is not None:
-            number = self._fast(m.group(1))
-            if number is not None:
-                return raw, number
+            entry = self._entry(m.group(1))
+            if entry is not None:
+                return (raw, "") if entry[0] else (None, _INVALID)
         try:
             number = phonenumbers.parse(raw, self.region)
         except NumberParseException as exc:
             return None, _PARSE_ERRORS.get(exc.error_type, str(exc))
         if not phonenumbers.is_valid_number(number):
-            return None, "not a valid number for its country (phonenumbers)"
-        return phonenumbers.format_number(number, PhoneNumberFormat.E164), number
+            return None, _INVALID
+        return phonenumbers.format_number(number, PhoneNumberFormat.E164), ""
 
-    def _fast(self, digits: str) -> PhoneNumber | None:
-        """A number already written in E.164, validated without a full parse; None to take the slow path."""
-        for size in (1, 2, 3):  # country codes are prefix-free: the first hit is the code
-            if int(digits[:size]) in COUNTRY_CODE_TO_REGION_CODE:
-                break
-        else:
+    def _entry(self, digits: str) -> list | None:
+        """The cached facts of E.164 digits, asking phonenumbers on a new prefix; None if not cacheable."""
+        split = _split(digits)
+        if split is None or split[1][0] == "0":  # leading zeros: let phonenumbers.parse decide
             return None
-        national = digits[size:]
-        if national[0] == "0":  # leading zeros and national prefixes: let phonenumbers.parse decide
+        cc, national = split
+        size = key_digits(cc)
+        if size is None:
             return None
-        number = PhoneNumber(country_code=int(digits[:size]), national_number=int(national))
-        key = digits[:size + 3]
-        region = self._regions.get(key)
-        if region is not None and phonenumbers.is_valid_number_for_region(number, region):
-            return number
-        if not phonenumbers.is_valid_number(number):
-            return None
-        if len(self._regions) < _CACHE_LIMIT:
-            self._regions[key] = phonenumbers.region_code_for_number(number)
-        return number
+        key = (cc, national[:size], len(national))
+        entry = self._known.get(key)
+        if entry is None:
+            number = PhoneNumber(country_code=cc, national_number=int(national))
+            entry = [phonenumbers.is_valid_number(number), None]
+            if len(self._known) >= _CACHE_LIMIT:
+                self._known.clear()
+            self._known[key] = entry
+        return entry
 
-    def zones(self, e164: str, number: PhoneNumber) -> tuple[str, ...]:
+    def zones(self, e164: str) -> tuple[str, ...]:
         """The IANA zones a valid number may be in; empty when phonenumbers does not know."""
-        key = e164[1:1 + _ZONE_PREFIX]
-        found = self._zones.get(key)
-        if found is None:
-            found = tuple(z for z in pn_timezone.time_zones_for_number(number) if z != _UNKNOWN_ZONE)
-            if len(self._zones) < _CACHE_LIMIT:
-                self._zones[key] = found
+        entry = self._entry(e164[1:])
+        if entry is not None and entry[1] is not None:
+            return entry[1]
+        number = phonenumbers.parse(e164, None)
+        found = tuple(z for z in pn_timezone.time_zones_for_number(number) if z != _UNKNOWN_ZONE)
+        if entry is not None:
+            entry[1] = found
         return found
 
 

@@ -6,9 +6,42 @@ from typing import Any
 
 from templater.findings import Finding, Severity
 from templater.linter import Linter
+from templater.render.prefilter import LiteralIndex, Needs, alternatives, analyse, folds_unsafely
 from templater.rulepacks.kinds import checks_messages
 from templater.template import Template
-from templater.text import normalize
+from templater.text import _NORMALIZE, normalize
+
+# Builtin checks that fire only where the rule's pattern matches (age_gated_existence is existence,
+# minus templates declared age-gated): for the pre-test they are existence rules.
+_LIKE_EXISTENCE = {"age_gated_existence"}
+_SEEN_LIMIT = 4096  # texts whose verdict is remembered; cleared when full
+# Characters normalize() changes: most messages have none, and then the text is its own normal form.
+_NEEDS_NORMALIZE = re.compile("[%s]" % re.escape("".join(chr(c) for c in _NORMALIZE)))
+
+
+def _pattern(rule: Any, language: str) -> Any:
+    finder = getattr(rule, "pattern_for", None)
+    return finder(language) if finder is not None else rule.patterns.get(language)
+
+
+class _Requirement:
+    """A pattern that must occur; searched first where it was found last time (the footer)."""
+
+    def __init__(self, pattern: Any) -> None:
+        self.search = pattern.search
+        self.from_end = 0
+
+    def met(self, text: str) -> bool:
+        # A match found from a later start is a match of the whole text ('\b' and look-behinds see
+        # the characters before pos), so the short search is exact when it succeeds.
+        if self.from_end and self.from_end <= len(text):
+            if self.search(text, len(text) - self.from_end):
+                return True
+        m = self.search(text)
+        if m is None:
+            return False
+        self.from_end = len(text) - m.start()
+        return True
 
 
 class MessageCheck:
@@ -16,14 +49,16 @@ class MessageCheck:
 
     lint_message reads the normalized text: a `requirement` rule fires when its pattern is absent,
     an `existence` rule or a promotional marker under mixed-content when a pattern is present.
-    When every requirement is met and no such pattern matches, no error rule can fire, so the full
-    lint is skipped; otherwise (or for a rule of any other kind) lint_message decides.
+    When every requirement is met and no such pattern can match (none of the literals each of its
+    alternatives needs is in the text, or the alternative's own search finds nothing), no error
+    rule can fire and the full lint is skipped; otherwise, or for a rule of any other kind, or
+    for text whose case folding the literal test cannot follow, lint_message decides.
     """
 
     def __init__(self, linter: Linter, template: Template) -> None:
         self.linter = linter
         self.template = template
-        self.requirements: list[Any] = []
+        self.requirements: list[_Requirement] = []
         alarms: list[Any] = []
         self.always = False
         category, language = template.category, template.language
@@ -32,19 +67,53 @@ class MessageCheck:
                 continue
             if rule.applies_to is not None and category not in rule.applies_to:
                 continue
+            pattern = _pattern(rule, language)
             if rule.kind == "requirement":
-                if rule.patterns.get(language) is not None:
-                    self.requirements.append(rule.patterns[language])
-            elif rule.kind == "existence":
-                if rule.patterns.get(language) is not None:
-                    alarms.append(rule.patterns[language])
+                if pattern is not None:
+                    self.requirements.append(_Requirement(pattern))
+            elif rule.kind == "existence" or rule.check in _LIKE_EXISTENCE:
+                if pattern is not None:
+                    alarms.append(pattern)
             elif rule.check == "mixed_content":
                 if category in ("transactional", "conversational"):
                     alarms += [p for s, p in linter.ruleset.signals_for(language)
                                if s.kind == "promotional" or (category == "conversational" and s.mixes)]
             else:
                 self.always = True  # a kind this pre-test does not know: always run the linter
-        self.alarm = _combine(alarms)
+        self._build(alarms)
+        self._seen: dict[str, list[Finding]] = {}
+
+    def _build(self, patterns: list[Any]) -> None:
+        """One searchable alternative per top-level branch, each with the literals it needs."""
+        self.alarms: list[tuple[Any, Needs]] = []
+        self.unfiltered: list[Any] = []
+        for pattern in patterns:
+            flags = pattern.flags
+            for source in alternatives(pattern.pattern):
+                try:
+                    compiled = re.compile(source, flags)
+                except re.error:  # a branch that only parses whole: keep the whole pattern
+                    self.unfiltered.append(pattern.search)
+                    break
+                needs = analyse(source)
+                if needs is None:
+                    self.unfiltered.append(compiled.search)
+                else:
+                    self.alarms.append((compiled, needs))
+        self.index = LiteralIndex([needs for _, needs in self.alarms])
+
+    def _alarm(self, i: int, norm: str, low: str) -> bool:
+        """Whether alternative i matches; tried only where a match could start, when that is known."""
+        compiled, needs = self.alarms[i]
+        if needs.starts is None or len(low) != len(norm):
+            return compiled.search(norm) is not None
+        for lit in needs.starts:
+            at = low.find(lit)
+            while at >= 0:
+                if compiled.match(norm, at):
+                    return True
+                at = low.find(lit, at + 1)
+        return False
 
     def _can_error(self, rule: Any) -> bool:
         levels = [rule.severity, *(v.severity for v in rule.variants.values())]
@@ -53,23 +122,27 @@ class MessageCheck:
             levels = [override]
         return any(level >= Severity.ERROR for level in levels)
 
+    def may_fail(self, text: str) -> bool:
+        """Whether some error rule could fire on the message (False is exact: none can)."""
+        if self.always:
+            return True
+        norm = normalize(text) if _NEEDS_NORMALIZE.search(text) else text
+        if not all(r.met(norm) for r in self.requirements):
+            return True
+        if any(search(norm) for search in self.unfiltered) or folds_unsafely(norm):
+            return True
+        low = norm.lower()
+        return any(self._alarm(i, norm, low) for i in self.index.hits(low))
+
     def errors(self, text: str) -> list[Finding]:
         """Error-level findings of lint_message on the rendered text (empty when it may be sent)."""
-        if not self.always:
-            norm = normalize(text)
-            if all(p.search(norm) for p in self.requirements) and (self.alarm is None or not self.alarm(norm)):
-                return []
-        return [f for f in self.linter.lint_message(self.template, text) if f.severity >= Severity.ERROR]
-
-
-def _combine(patterns: list[Any]) -> Any:
-    """One search function over all the patterns: a single regex when they combine, else a loop."""
-    if not patterns:
-        return None
-    flags = {getattr(p, "flags", 0) for p in patterns}
-    if len(flags) == 1:
-        try:
-            return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), flags.pop()).search
-        except re.error:  # numbered back-references or repeated group names: search one by one
-            pass
-    return lambda text: any(p.search(text) for p in patterns)
+        known = self._seen.get(text)
+        if known is not None:  # campaigns without personal values render the same text again and again
+            return known
+        found = []
+        if self.may_fail(text):
+            found = [f for f in self.linter.lint_message(self.template, text) if f.severity >= Severity.ERROR]
+        if len(self._seen) >= _SEEN_LIMIT:
+            self._seen.clear()
+        self._seen[text] = found
+        return found

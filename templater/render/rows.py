@@ -96,14 +96,14 @@ class RowProcessor:
         raw_phone = row.get("phone")
         if raw_phone is None or str(raw_phone).strip() == "":
             return self.reject(record, "missing-phone", "the row has no phone number", row)
-        phone, number = self.phones.normalize(str(raw_phone))
+        phone, why = self.phones.normalize(str(raw_phone))
         if phone is None:
-            return self.reject(record, "invalid-phone", f"'{raw_phone}': {number}", row)
+            return self.reject(record, "invalid-phone", f"'{raw_phone}': {why}", row)
         if phone in self.spec.suppressed:
             return self.reject(record, "suppressed", "the number is on the suppression list", row, phone)
         verdict = self.gate.check(row)
         if verdict is None and self.quiet is not None:
-            verdict = self._quiet_hours(row, phone, number)
+            verdict = self._quiet_hours(row, phone)
         if verdict is not None:
             return self.reject(record, verdict[0], verdict[1], row, phone)
         values = {n: row[n] for n in self.names if row.get(n) not in (None, "")}
@@ -128,9 +128,9 @@ class RowProcessor:
         return (record.line, phone, self.format.message(phone, text, enc.encoding, enc.segments,
                                                          enc.characters, record.line), None, None, record.raw)
 
-    def _quiet_hours(self, row: dict, phone: str, number: Any) -> tuple[str, str] | None:
+    def _quiet_hours(self, row: dict, phone: str) -> tuple[str, str] | None:
         tz = str(row.get("timezone") or "").strip()
-        zones = (tz,) if tz else self.phones.zones(phone, number)
+        zones = (tz,) if tz else self.phones.zones(phone)
         if not zones:
             return "unknown-timezone", "no timezone field and phonenumbers knows no zone for the number"
         why = self.quiet.check(zones)  # type: ignore[union-attr]

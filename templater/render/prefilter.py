@@ -1,0 +1,203 @@
+"""Necessary literals of a regular expression: strings one of which every match must contain.
+
+Scanning a message with every rule's regex costs far more than rendering it. Most rule patterns
+cannot match without some literal word ("casino", "bit.ly", "{{"), so checking for those words
+first, with plain substring tests on the lower-cased text, tells cheaply and exactly that a
+pattern cannot match. The extraction is conservative: a construct it does not understand yields
+None ("could match anything"), and a pattern with None is always searched for real.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+try:  # Python 3.11+
+    import re._constants as sre
+    import re._parser as sre_parse
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as sre  # type: ignore[no-redef]
+    import sre_parse  # type: ignore[no-redef]
+
+Literals = frozenset[str]
+
+
+def _best(candidates: list[Literals]) -> Literals | None:
+    """The most selective set: longest shortest string, then fewest strings."""
+    if not candidates:
+        return None
+    return max(candidates, key=lambda s: (min(map(len, s)), -len(s)))
+
+
+_ZERO_WIDTH = (sre.AT, sre.ASSERT, sre.ASSERT_NOT)
+
+
+def _item(op: int, av: Any) -> Literals | None:
+    """The literals one non-literal item of a sequence needs (None: no useful literal)."""
+    if op == sre.SUBPATTERN:
+        return _best(_needs(av[-1]))
+    if op == sre.BRANCH:
+        alts = [_best(_needs(alt)) for alt in av[1]]
+        return None if any(a is None for a in alts) else frozenset().union(*alts)  # type: ignore[arg-type]
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT) and av[0] >= 1:
+        return _best(_needs(av[2]))
+    return None  # classes, any, anchors, look-arounds, optional parts
+
+
+def _needs(items: Iterable[Any]) -> list[Literals]:
+    """Literal sets a match of the sequence needs, every one of them (each: one of its strings)."""
+    needed: list[Literals] = []
+    run: list[str] = []
+    for op, av in items:
+        if op == sre.LITERAL and av < 128:
+            run.append(chr(av).lower())
+            continue
+        if run:
+            needed.append(frozenset({"".join(run)}))
+            run = []
+        found = _item(op, av)
+        if found:
+            needed.append(found)
+    if run:
+        needed.append(frozenset({"".join(run)}))
+    return needed
+
+
+def _prefixes(items: list) -> Literals | None:
+    """Literals one of which every match starts with (after zero-width assertions), or None."""
+    i = 0
+    while i < len(items) and items[i][0] in _ZERO_WIDTH:
+        i += 1
+    if i == len(items):
+        return None
+    op, av = items[i]
+    if op == sre.LITERAL and av < 128:
+        run = []
+        while i < len(items) and items[i][0] == sre.LITERAL and items[i][1] < 128:
+            run.append(chr(items[i][1]).lower())
+            i += 1
+        return frozenset({"".join(run)})
+    if op == sre.SUBPATTERN:
+        return _prefixes(list(av[-1]))
+    if op == sre.BRANCH:
+        alts = [_prefixes(list(alt)) for alt in av[1]]
+        return None if any(a is None for a in alts) else frozenset().union(*alts)  # type: ignore[arg-type]
+    return None
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What a match of one pattern requires: every set in `all`, and a start at one of `starts`."""
+
+    all: tuple[Literals, ...]
+    starts: Literals | None
+
+
+def analyse(pattern: str) -> Needs | None:
+    """The literals a pattern's matches need, or None when nothing useful is known."""
+    try:
+        parsed = list(sre_parse.parse(pattern))
+    except Exception:  # noqa: BLE001 - an unparsable pattern just gets no shortcut
+        return None
+    needed = tuple(s for s in _needs(parsed) if s and "" not in s)
+    starts = _prefixes(parsed)
+    if starts is not None and "" in starts:
+        starts = None
+    if not needed:
+        return None
+    return Needs(needed, starts)
+
+
+def necessary_literals(pattern: str) -> Literals | None:
+    """Lower-case ASCII strings one of which every match contains, or None when there are none."""
+    needs = analyse(pattern)
+    return None if needs is None else _best(list(needs.all))
+
+
+_LETTER = re.compile("[a-z]", re.IGNORECASE)
+_FOLDS: dict[str, bool] = {}
+
+
+def folds_unsafely(text: str) -> bool:
+    """Whether text holds a character that re.IGNORECASE equates with an ASCII letter but lower() does not.
+
+    ('ſ' matches 's' in a case-insensitive pattern, yet 'ſ'.lower() is 'ſ'.) Such text gets the full
+    regex scan, since the lower-cased substring test could miss a match.
+    """
+    if text.isascii():
+        return False
+    for ch in set(text):
+        if ch.isascii():
+            continue
+        unsafe = _FOLDS.get(ch)
+        if unsafe is None:
+            unsafe = _FOLDS[ch] = bool(_LETTER.fullmatch(ch)) and not ch.lower().isascii()
+        if unsafe:
+            return True
+    return False
+
+
+def alternatives(source: str) -> list[str]:
+    """The top-level alternatives of a pattern's source ('a|(b|c)' -> ['a', '(b|c)'])."""
+    parts, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            if source[i + 1:i + 2] == "^":
+                i += 1
+            if source[i + 1:i + 2] == "]":  # a ']' right after '[' or '[^' is a literal
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(source[start:i])
+            start = i + 1
+        i += 1
+    parts.append(source[start:])
+    return parts
+
+
+GRAM = 3  # literals are found through the text's 3-grams; shorter ones by substring tests
+
+
+class LiteralIndex:
+    """Which patterns' literal needs a lower-cased text meets, through one set intersection of 3-grams."""
+
+    def __init__(self, needs: list[Needs]) -> None:
+        self.by_gram: dict[str, list[tuple[str, int]]] = {}
+        self.short: list[tuple[str, int]] = []
+        self.owner: list[int] = []   # slot -> pattern index
+        self.needed: list[int] = []  # pattern index -> number of slots it needs
+        slot = 0
+        for index, item in enumerate(needs):
+            self.needed.append(len(item.all))
+            for literals in item.all:
+                self.owner.append(index)
+                for lit in literals:
+                    if len(lit) >= GRAM:
+                        self.by_gram.setdefault(lit[:GRAM], []).append((lit, slot))
+                    else:
+                        self.short.append((lit, slot))
+                slot += 1
+        self.grams = frozenset(self.by_gram)
+
+    def hits(self, low: str) -> list[int]:
+        """Indexes of the patterns all of whose literal sets occur in low."""
+        met = {slot for lit, slot in self.short if lit in low}
+        grams = {low[i:i + GRAM] for i in range(len(low) - GRAM + 1)}
+        for gram in self.grams.intersection(grams):
+            met.update(slot for lit, slot in self.by_gram[gram] if lit in low)
+        counts: dict[int, int] = {}
+        for slot in met:
+            owner = self.owner[slot]
+            counts[owner] = counts.get(owner, 0) + 1
+        return [i for i, n in counts.items() if n == self.needed[i]]
