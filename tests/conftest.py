@@ -59,3 +59,9 @@ def write(tmp_path: Path):
             path.write_text(source, encoding="utf-8")
         return path
     return _write
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory) -> Path:
+    """One pre-commit store for the session: the hook's environment is built once and reused."""
+    return tmp_path_factory.mktemp("pre-commit-home")

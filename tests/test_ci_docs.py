@@ -80,7 +80,7 @@ def test_gitlab_ci_job(tmp_path):
     assert "missing-opt-out at 5:1" in [c.get("name") for c in cases]
 
 
-def test_pre_commit_setup(tmp_path):
+def test_pre_commit_setup(tmp_path, pre_commit_home):
     if importlib.util.find_spec("pre_commit") is None:
         pytest.fail("pre-commit is not installed: pip install -e '.[test]'")
     config = yaml.safe_load(_block("yaml", "repos:"))
@@ -93,7 +93,7 @@ def test_pre_commit_setup(tmp_path):
     config["repos"][0].update(repo=str(CHECKOUT), rev=head.stdout.strip())
     repo = _content_repo(tmp_path)
     (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
-    env = {"PRE_COMMIT_HOME": str(tmp_path / "cache")}
+    env = {"PRE_COMMIT_HOME": str(pre_commit_home)}  # shared with tests/test_precommit.py: one build
     for setup in ("git init -q", "git add -A"):
         assert _shell(setup, repo).returncode == 0
     pre_commit = f"'{sys.executable}' -m pre_commit"
