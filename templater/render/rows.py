@@ -55,9 +55,9 @@ Result = tuple[int, "str | None", str, "str | None", "str | None", "bytes | None
 
 def encoding_of(text: str) -> Encoding:
     """analyze(text), without its per-character walk for the common all-basic-GSM message."""
-    if _BASIC_ONLY.fullmatch(text):
+    if text and _BASIC_ONLY.fullmatch(text):
         n = len(text)
-        return Encoding("GSM-7", n, n, 0 if n == 0 else 1 if n <= 160 else -(-n // 153))
+        return Encoding("GSM-7", n, n, 1 if n <= 160 else -(-n // 153))
     return analyze(text)
 
 
