@@ -165,7 +165,8 @@ def _toml_data(path: Path, text: str) -> tuple[Any, dict[str, int]]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", str(path)) from None
-    table = data.get("tool", {}).get("templater")
+    tool = data.get("tool")
+    table = tool.get("templater") if isinstance(tool, dict) else None
     if table is None:
         raise ConfigError("no [tool.templater] table: add one, or point --config at a .templater.yaml",
                           str(path))
@@ -216,7 +217,8 @@ def declared_in(folder: Path) -> Path | None:
     candidate = folder / PYPROJECT
     if candidate.is_file():
         try:
-            if "templater" in tomllib.loads(candidate.read_text(encoding="utf-8-sig")).get("tool", {}):
+            tool = tomllib.loads(candidate.read_text(encoding="utf-8-sig")).get("tool")
+            if isinstance(tool, dict) and "templater" in tool:
                 return candidate
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read it while looking for [tool.templater]: {exc}", str(candidate)) from None
@@ -264,7 +266,7 @@ def check_rule_ids(config: Config, known: set[str], option: str | None = None) -
         if rule in known or (not exact and any(k.startswith(rule) for k in known)):
             continue
         close = difflib.get_close_matches(rule, sorted(known), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = f" (did you mean '{close[0]}'?)" if close else " ('templater rules' lists them)"
         problem = f"no rule id {'is' if exact else 'is or starts with'} '{rule}'{hint}"
         if option:
             raise ConfigError(f"{option}: {problem}")
