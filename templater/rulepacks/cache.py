@@ -10,7 +10,8 @@ from typing import Callable, TypeVar
 
 T = TypeVar("T")
 
-_CODE = [Path(__file__).with_name(n) for n in ("loader.py", "model.py", "patterns.py", "cache.py")]
+_CODE = [Path(__file__).with_name(n) for n in ("loader.py", "model.py", "patterns.py", "cache.py",
+                                                         "regex_safety.py")]
 
 
 def cache_dir() -> Path | None:

@@ -12,6 +12,7 @@ from templater.errors import RulePackError
 from templater.findings import Severity
 from templater.rulepacks.cache import cached
 from templater.rulepacks.patterns import LazyPattern
+from templater.rulepacks.regex_safety import backtracking_risk
 from templater.rulepacks.model import RULE_KINDS, SIGNAL_KINDS, Example, Rule, Signal, Variant
 from templater.template import CATEGORIES, LANGUAGES
 
@@ -95,6 +96,10 @@ class _Pack:
                 except re.error as exc:
                     raise self.fail(f"{what}: invalid regular expression {p!r}: {exc}", where) from None
             raise self.fail(f"{what}: the patterns do not combine into one regular expression", where) from None
+        for p in patterns:  # one user's pack must not be able to hang a CI job
+            risk = backtracking_risk(p)
+            if risk:
+                raise self.fail(f"{what}: the regular expression {p!r} {risk}", where)
         return LazyPattern(source, re.IGNORECASE, compiled)
 
     def examples(self, mapping: dict, what: str, language: str) -> tuple[list[Example], list[Example]]:

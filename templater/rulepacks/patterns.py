@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+import sys
+from typing import Any, Iterator
+
+from templater.rulepacks.regex_safety import MAX_MATCH_INPUT
 
 
 class LazyPattern:
@@ -21,8 +24,22 @@ class LazyPattern:
             self._compiled = re.compile(self.source, self.flags)
         return self._compiled
 
-    def __getattr__(self, name: str) -> Any:  # search, finditer, fullmatch, pattern, ...
+    def __getattr__(self, name: str) -> Any:  # pattern, groups, sub, ...
         return getattr(self.compiled, name)
+
+    # Matching looks at the first MAX_MATCH_INPUT characters at most, so that even a pattern that
+    # backtracks polynomially cannot take long on a huge text (docs/security.md).
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
+        return self.compiled.search(string, pos, min(endpos, MAX_MATCH_INPUT))
+
+    def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
+        return self.compiled.match(string, pos, min(endpos, MAX_MATCH_INPUT))
+
+    def fullmatch(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
+        return self.compiled.fullmatch(string, pos, min(endpos, MAX_MATCH_INPUT))
+
+    def finditer(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match]:
+        return self.compiled.finditer(string, pos, min(endpos, MAX_MATCH_INPUT))
 
     def __getstate__(self) -> tuple[str, int]:
         return self.source, self.flags
