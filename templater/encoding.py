@@ -14,6 +14,7 @@ GSM_BASIC = frozenset(
 )
 # The extension table: each costs an escape septet plus its own.
 GSM_EXTENSION = frozenset("\f^{}\\[~]|€")
+GSM_ALL = GSM_BASIC | GSM_EXTENSION
 
 # Characters that force UCS-2 and the GSM-7 text a writer usually meant, where decomposing the
 # character (NFKD, accents dropped) would not find it or would find something worse.
@@ -67,7 +68,7 @@ def is_gsm(char: str) -> bool:
 
 def is_gsm_text(text: str) -> bool:
     """Whether a whole text can be sent in GSM-7."""
-    return all(is_gsm(ch) for ch in text)
+    return GSM_ALL.issuperset(text)
 
 
 def lookalike(cluster: str) -> str | None:
@@ -88,6 +89,8 @@ def _codepoints(cluster: str) -> str:
 
 def non_gsm_characters(text: str) -> list[NonGsm]:
     """Every user-perceived character of a text that GSM-7 cannot carry, with its look-alike."""
+    if GSM_ALL.issuperset(text):
+        return []  # the usual case, without splitting the text into characters
     return [NonGsm(cluster, i, _codepoints(cluster), lookalike(cluster))
             for i, cluster in graphemes(text) if not is_gsm_text(cluster)]
 
@@ -117,12 +120,12 @@ def segment_count(costs: list[int], single: int, multi: int) -> int:
 
 def analyze(text: str) -> Encoding:
     """Encoding, character count, units and segments of a message, as a carrier counts them."""
-    clusters = [c for _i, c in graphemes(text)]
-    non_gsm = tuple(non_gsm_characters(text))
-    if not non_gsm:
-        costs = [sum(2 if ch in GSM_EXTENSION else 1 for ch in c) for c in clusters]
+    if GSM_ALL.issuperset(text):  # GSM-7 characters never combine, so each is its own character
+        costs = [2 if ch in GSM_EXTENSION else 1 for ch in text]
         units = sum(costs)
         return Encoding("GSM-7", units, units, segment_count(costs, GSM_SINGLE, GSM_MULTI))
+    clusters = [c for _i, c in graphemes(text)]
+    non_gsm = tuple(non_gsm_characters(text))
     costs = [utf16_units(c) for c in clusters]
     return Encoding("UCS-2", len(clusters), sum(costs), segment_count(costs, UCS2_SINGLE, UCS2_MULTI),
                     non_gsm)

@@ -72,7 +72,8 @@ def graphemes(text: str) -> list[tuple[int, str]]:
     """(offset, cluster) for every user-perceived character of a text, in order."""
     out: list[tuple[int, str]] = []
     for i, ch in enumerate(text):
-        if out and _joins(out[-1][1], ch):
+        # Below U+0300 nothing joins the character before it (marks, joiners and emoji come later).
+        if out and ch >= "\u0300" and _joins(out[-1][1], ch):
             out[-1] = (out[-1][0], out[-1][1] + ch)
         else:
             out.append((i, ch))

@@ -145,11 +145,15 @@ def readability(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
                   line=ctx.template.body_line)
 
 
-def _caps_runs(text: str, keywords: set[str], minimum: int) -> Iterator[tuple[int, str]]:
+def _caps_runs(text: str, keywords: set[str], intros: set[str], minimum: int) -> Iterator[tuple[int, str]]:
     run: list[re.Match] = []
+    previous = ""
     for m in [*_WORD.finditer(text), None]:
         word = m.group(0) if m else ""
-        caps = (len(word) >= 2 and word.isupper() and word.isalpha() and word.upper() not in keywords)
+        # A keyword to text back or a code to type ("Reply RESCHEDULE", "code WELCOMEBACK") is not shouting.
+        caps = (len(word) >= 2 and word.isupper() and word.isalpha() and word not in keywords
+                and not (not run and previous.lower() in intros))
+        previous = word
         joined = bool(run) and m is not None and _CAPS_GAP.fullmatch(text, run[-1].end(), m.start()) is not None
         if caps and (not run or joined):
             run.append(m)
@@ -160,23 +164,29 @@ def _caps_runs(text: str, keywords: set[str], minimum: int) -> Iterator[tuple[in
 
 
 def caps_runs(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
-    """Runs of ALL-CAPS words with at least min_letters letters (opt-out keywords excepted)."""
+    """Runs of ALL-CAPS words with at least min_letters letters (keywords and codes excepted)."""
     minimum = option(rule, "min_letters", 10, int)
     keywords = {str(k).upper() for k in option(rule, "keywords", [], list)}
+    intros = {str(k).lower() for k in option(rule, "keyword_after", [], list)}
     seen = set()
-    for offset, run in _caps_runs(ctx.masked, keywords, minimum):
+    for offset, run in _caps_runs(ctx.masked, keywords, intros, minimum):
         seen.add(run)
         yield Hit(rule.id, {"run": run, "where": ""}, offset=offset)
     rendered = message_text(ctx)
     if rendered is not None and not ctx.is_message:
-        for _offset, run in _caps_runs(rendered, keywords, minimum):
+        for _offset, run in _caps_runs(rendered, keywords, intros, minimum):
             if run not in seen:
                 seen.add(run)
                 yield Hit(rule.id, {"run": run, "where": " (in the rendered example)"},
                           offset=carrier(ctx, run.split()[0])[1])
 
 
+_MAYBE_EMOJI = re.compile("[\u20e3\u2300-\u2bff\U0001F000-\U0001FAFF]")
+
+
 def _emoji(text: str) -> list[int]:
+    if not _MAYBE_EMOJI.search(text):
+        return []
     return [i for i, c in graphemes(text) if is_pictographic(c[0]) or "\u20e3" in c]
 
 
