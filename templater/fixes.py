@@ -5,7 +5,6 @@ import codecs
 import difflib
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +89,7 @@ def read_text(file: Path) -> tuple[str, str, bool]:
 
 def write_atomic(file: Path, text: str, newline: str = "\n", bom: bool = False) -> None:
     """Replace a file's content all at once: a temporary file beside it, then os.replace."""
+    import tempfile  # only --fix writes: keep `templater` quick to start
     data = (codecs.BOM_UTF8 if bom else b"") + text.replace("\n", newline).encode("utf-8")
     fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
     try:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 
 from templater.findings import Finding
 
@@ -16,6 +15,7 @@ def _clean(text: str) -> str:
 
 def format_findings(findings: list[Finding], files: int, colour: bool = False) -> str:
     """A <testsuites> document; a run without findings is one passing test case."""
+    import xml.etree.ElementTree as ET  # only this format needs it: keep `templater` quick to start
     count = str(max(len(findings), 1))
     root = ET.Element("testsuites", name="templater", tests=count, failures=str(len(findings)))
     suite = ET.SubElement(root, "testsuite", name="templater lint", tests=count,

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 from pathlib import PurePath
-from urllib.parse import quote
 
 from templater.findings import Finding, Severity
 
@@ -12,6 +11,7 @@ _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: 
 
 
 def _uri(path: str) -> str:
+    from urllib.parse import quote  # only this format needs it: keep `templater` quick to start
     # Relative paths stay relative (code scanning resolves them from the repository root).
     pure = PurePath(path)
     if pure.is_absolute():
