@@ -179,3 +179,15 @@ def test_sender_named_by_metadata_brand_must_appear(write):
 def test_bundled_library_stays_clean_under_every_rule():
     result = run_cli("lint", "--format", "json", "--fail-on", "info", "template_library")
     assert (result.exit_code, json.loads(result.stdout)) == (0, [])
+
+
+def test_an_option_of_the_wrong_type_is_one_line_and_exit_2(write, tmp_path):
+    write("packs/mine.yaml", "pack: mine\nlanguage: any\nrules:\n  - id: my-segments\n    kind: builtin\n"
+          "    check: segment_count\n    severity: warning\n    options: {max_segments: three}\n"
+          "    summary: s\n    message: m\n    doc: d\n    examples: {fail: [x], pass: [y]}\n")
+    write(".templater.yaml", "rule_folders: [packs]\n")
+    path = write("a.sms", template_source("Acme: hi."))
+    result = run_cli("lint", str(path))
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith(
+        "mine.yaml: rule 'my-segments': option 'max_segments' must be a whole number, not 'three'")

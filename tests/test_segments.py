@@ -1,29 +1,29 @@
 """Encoding and segment counts against Twilio's calculator, and the `templater segments` command."""
 from __future__ import annotations
 
+import importlib.util
 import json
-import random
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from templater.encoding import analyze
 from conftest import run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "benchmarks" / "tools" / "twilio_segments.js"
+TOOLS = Path(__file__).resolve().parent.parent / "benchmarks" / "tools"
+
+
+def _load_tool():
+    """benchmarks/tools/compare_segments.py, loaded from its path (benchmarks is not a package)."""
+    spec = importlib.util.spec_from_file_location("compare_segments", TOOLS / "compare_segments.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TOOL = _load_tool()
 FIXTURE = json.loads((Path(__file__).parent / "data" / "segments" / "twilio.json").read_text(encoding="utf-8"))
 CASES = FIXTURE["texts"]
 FIELDS = ("encoding", "segments", "characters", "units")
-
-
-def ours(text: str) -> dict:
-    """templater's figures in the shape the Twilio script writes."""
-    facts = analyze(text)
-    return {"encoding": facts.encoding, "segments": facts.segments, "characters": facts.characters,
-            "units": facts.units, "non_gsm": [c.char for c in facts.non_gsm]}
 
 
 def theirs(case: dict) -> dict:
@@ -32,7 +32,7 @@ def theirs(case: dict) -> dict:
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_analyze_agrees_with_twilio_fixture(case: dict) -> None:
-    assert ours(case["text"]) == theirs(case)
+    assert TOOL.figures(case["text"]) == theirs(case)
 
 
 def test_segments_json_agrees_with_twilio_fixture() -> None:
@@ -45,46 +45,14 @@ def test_segments_json_agrees_with_twilio_fixture() -> None:
         assert [c["char"] for c in item["non_gsm"]] == case["non_gsm"], case["name"]
 
 
-def _node_figures(texts: list[str] | None, tmp_path: Path) -> list[dict] | None:
-    """Twilio's figures computed live, or None when node or the npm package is not installed."""
-    node = shutil.which("node")
-    if node is None:
-        return None
-    args = [node, str(SCRIPT)]
-    if texts is not None:
-        path = tmp_path / "texts.json"
-        path.write_text(json.dumps(texts), encoding="utf-8")
-        args.append(str(path))
-    proc = subprocess.run(args, capture_output=True, text=True, encoding="utf-8")
-    if proc.returncode != 0:
-        if "Cannot find module" in proc.stderr:
-            return None
-        raise AssertionError(proc.stderr)
-    return json.loads(proc.stdout)["texts"]
-
-
-def _random_texts(count: int) -> list[str]:
-    """Seeded mixes of GSM, extension, accented, emoji and CRLF text around the segment limits."""
-    rng = random.Random(20240611)
-    pool = (list("abc XYZ.,!?019@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓ") + list("^{}\\[~]|€") * 3
-            + ["ê", "ç", "’", "“", "\u00a0", "…", "😀", "👍🏽", "🇫🇷", "👨\u200d👩\u200d👧", "e\u0301",
-               "\r\n", "❤️", "您", "\t", "`", "한", "1️⃣"])
-    texts = []
-    for _ in range(count):
-        size = rng.choice([rng.randint(0, 40), rng.randint(60, 80), rng.randint(130, 170), rng.randint(290, 470)])
-        chars = pool[:40] if rng.random() < 0.5 else pool
-        texts.append("".join(rng.choice(chars) if rng.random() < 0.3 else "a" for _ in range(size)))
-    return texts
-
-
-def test_analyze_agrees_with_twilio_live(tmp_path: Path) -> None:
+def test_analyze_agrees_with_twilio_live() -> None:
     """The fixture's texts and 500 seeded random texts, with the calculator run now (when installed)."""
-    live = _node_figures(None, tmp_path)
+    live = TOOL.twilio(None)
     if live is None:
         pytest.skip("node or sms-segments-calculator missing: npm install --prefix benchmarks/tools")
-    randoms = _node_figures(_random_texts(500), tmp_path) or []
-    disagree = [(c["text"], ours(c["text"]), theirs(c)) for c in live + randoms if ours(c["text"]) != theirs(c)]
-    assert not disagree, disagree[:3]
+    randoms = TOOL.twilio(TOOL.random_texts(500, 20240611)) or []
+    assert len(live) == len(CASES) and len(randoms) == 500
+    assert not TOOL.disagreements(live + randoms)
 
 
 def test_stdin_keeps_crlf_and_drops_the_final_newline() -> None:

@@ -24,7 +24,8 @@ def option(rule: Rule, name: str, default: object, kind: type | tuple[type, ...]
     """A rule option, or its default; a value of the wrong type is a rule-pack error."""
     value = rule.options.get(name, default)
     if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
-        raise RulePackError(f"rule '{rule.id}': option '{name}' has the wrong type ({value!r})",
+        wanted = {int: "a whole number", list: "a list", dict: "a mapping", str: "a string"}.get(kind, "another type")
+        raise RulePackError(f"rule '{rule.id}': option '{name}' must be {wanted}, not {value!r}",
                             rule.packs[0] if rule.packs else None)
     return value
 
