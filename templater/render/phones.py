@@ -6,17 +6,17 @@ from pathlib import Path
 from typing import Iterable
 
 import phonenumbers
-from phonenumbers import PhoneNumber, PhoneNumberFormat
+from phonenumbers import PhoneNumberFormat
 from phonenumbers import timezone as pn_timezone
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, NumberParseException
 
 from templater.errors import ConfigError, InputError
-from templater.render.prefixes import key_digits
+from templater.render.prefixes import HEAD, key_digits
 
 # Already in E.164: '+', a country code and up to 15 digits in all (ASCII digits only).
 _E164 = re.compile(r"\+([1-9][0-9]{6,14})")
 _UNKNOWN_ZONE = "Etc/Unknown"
-_CACHE_LIMIT = 100_000  # prefix entries; cleared when full, so memory stays flat on any input
+_CACHE_LIMIT = 50_000  # prefix entries per cache (a few MB); cleared when full, so memory stays flat
 
 _PARSE_ERRORS = {
     NumberParseException.INVALID_COUNTRY_CODE: "no country code: write it as +<country code>... or pass --default-region",
@@ -51,17 +51,23 @@ class Phones:
 
     def __init__(self, default_region: str | None = None) -> None:
         self.region = default_region
-        # (country code, deciding digits, length) -> [valid, zones or None]; see prefixes.py.
-        self._known: dict[tuple[int, str, int], list] = {}
+        # Prefix key (see _key) -> validity, and -> time zones; ints and shared tuples keep them small.
+        self._valid: dict[int, bool] = {}
+        self._zones: dict[int, tuple[str, ...]] = {}
+        self._tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def normalize(self, raw: str) -> tuple[str | None, str]:
         """(E.164, '') for a valid number, else (None, why it is not valid)."""
         raw = raw.strip()
         m = _E164.fullmatch(raw)
         if m is not None:
-            entry = self._entry(m.group(1))
-            if entry is not None:
-                return (raw, "") if entry[0] else (None, _INVALID)
+            key = _key(m.group(1), False)
+            if key is not None:
+                valid = self._valid.get(key)
+                if valid is None:
+                    valid = phonenumbers.is_valid_number(phonenumbers.parse(raw, None))
+                    _remember(self._valid, key, valid)
+                return (raw, "") if valid else (None, _INVALID)
         try:
             number = phonenumbers.parse(raw, self.region)
         except NumberParseException as exc:
@@ -70,35 +76,40 @@ class Phones:
             return None, _INVALID
         return phonenumbers.format_number(number, PhoneNumberFormat.E164), ""
 
-    def _entry(self, digits: str) -> list | None:
-        """The cached facts of E.164 digits, asking phonenumbers on a new prefix; None if not cacheable."""
-        split = _split(digits)
-        if split is None or split[1][0] == "0":  # leading zeros: let phonenumbers.parse decide
-            return None
-        cc, national = split
-        size = key_digits(cc)
-        if size is None:
-            return None
-        key = (cc, national[:size], len(national))
-        entry = self._known.get(key)
-        if entry is None:
-            number = PhoneNumber(country_code=cc, national_number=int(national))
-            entry = [phonenumbers.is_valid_number(number), None]
-            if len(self._known) >= _CACHE_LIMIT:
-                self._known.clear()
-            self._known[key] = entry
-        return entry
-
     def zones(self, e164: str) -> tuple[str, ...]:
         """The IANA zones a valid number may be in; empty when phonenumbers does not know."""
-        entry = self._entry(e164[1:])
-        if entry is not None and entry[1] is not None:
-            return entry[1]
-        number = phonenumbers.parse(e164, None)
-        found = tuple(z for z in pn_timezone.time_zones_for_number(number) if z != _UNKNOWN_ZONE)
-        if entry is not None:
-            entry[1] = found
+        key = _key(e164[1:], True)
+        found = self._zones.get(key) if key is not None else None
+        if found is None:
+            number = phonenumbers.parse(e164, None)
+            found = tuple(z for z in pn_timezone.time_zones_for_number(number) if z != _UNKNOWN_ZONE)
+            found = self._tuples.setdefault(found, found)
+            if key is not None:
+                _remember(self._zones, key, found)
         return found
+
+
+def _key(digits: str, zones: bool) -> int | None:
+    """The number's country code and deciding digits, and its length, as one int; None if not cacheable.
+
+    Numbers with the same key get the same validity and type (and with zones, the same time zones)
+    from phonenumbers: see prefixes.py.
+    """
+    split = _split(digits)
+    if split is None or split[1][0] == "0":  # leading zeros: phonenumbers.parse decides each one
+        return None
+    cc, national = split
+    size = key_digits(cc, national[:HEAD], len(national), zones)
+    if size is None:
+        return None
+    prefix = digits[:len(digits) - len(national) + size]
+    return int(prefix) * 100 + len(national)
+
+
+def _remember(cache: dict, key: int, value: object) -> None:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
 
 
 def _suppressed_number(text: str, region: str | None, path: str | None, lineno: int | None) -> str:
