@@ -68,6 +68,7 @@ def checked_ruleset(config: configuration.Config) -> RuleSet:
     """The rules a configuration asks for, after checking the rule ids and wording it names."""
     rules = ruleset(config.rule_folders)
     configuration.check_rule_ids(config, set(rules.rules))
+    configuration.check_rule_options(config, {r.id: r.options for r in rules.rules.values()})
     opt_out = rules.rules.get(fixes.OPT_OUT_RULE)
     for lang, wording in config.opt_out.items():
         pattern = opt_out.patterns.get(lang) if opt_out else None
@@ -97,7 +98,9 @@ def lint_project(paths: Iterable[str], config_file: str | Path | None = None, se
                 configuration.check_rule_ids(configuration.Config(select=names), set(rules.rules), option)
             linters[key] = Linter(rules, LintOptions(
                 select=select or config.select, ignore=(*config.ignore, *ignore, *extra),
-                severity=config.severity, language=config.language, max_segments=config.max_segments))
+                severity=config.severity, language=config.language, max_segments=config.max_segments,
+                shared_options={"brand_domains": list(config.brand_domains) or None},
+                rule_options=config.rule_options))
         keyed.append((key, config, entry))
     results: list[FileResult] = list(ordered_map(lambda k: linters[k[0]].lint_file(*k[2]), keyed, jobs))
     duplicates: dict[str, list[Finding]] = {}

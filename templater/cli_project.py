@@ -81,11 +81,12 @@ def new(name: str, lang: str | None, brand: str | None, output: str, force: bool
         sys.exit(EXIT_FINDINGS)
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, nested: bool = False) -> str:
     if value in (None, (), [], {}):
         return "(not set)"
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {_show(v)}" for k, v in value.items())
+        items = (f"{k}: {_show(v, True)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}" if nested else "; ".join(items)
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value)

@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "brand": None,
     "opt_out": {},
     "max_segments": None,
+    "brand_domains": (),
+    "rule_options": {},
 }
 
 
@@ -48,6 +50,8 @@ class Config:
     brand: str | None = None
     opt_out: dict[str, str] = field(default_factory=dict)
     max_segments: int | None = None
+    brand_domains: tuple[str, ...] = ()
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)   # key (or "key.sub") -> line in the file
 
     def source_of(self, key: str) -> str:
@@ -128,6 +132,21 @@ def _opt_out(value: Any) -> dict[str, str]:
     return {_language(k): _text(v) for k, v in value.items()}
 
 
+def _domains(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() and " " not in v.strip()
+                                               for v in value):
+        raise ValueError("must be a list of domains, such as [acme.com, acme.fr]")
+    return tuple(v.strip().lower() for v in value)
+
+
+def _rule_options(value: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ValueError("must map rule ids to their options, such as {hard-to-read: {min_words: 12}}")
+    return {str(k): dict(v) for k, v in value.items()}
+
+
 def _positive(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{value!r} is not a whole number of segments of at least 1")
@@ -137,7 +156,8 @@ def _positive(value: Any) -> int:
 PARSERS: dict[str, Callable[[Any], Any]] = {
     "select": _rule_list, "ignore": _rule_list, "severity": _severity_map, "fail_on": _severity,
     "rule_folders": _folders, "per_path_ignores": _path_ignores, "language": _language,
-    "brand": _text, "opt_out": _opt_out, "max_segments": _positive,
+    "brand": _text, "opt_out": _opt_out, "max_segments": _positive, "brand_domains": _domains,
+    "rule_options": _rule_options,
 }
 
 
@@ -271,6 +291,30 @@ def check_rule_ids(config: Config, known: set[str], option: str | None = None) -
         if option:
             raise ConfigError(f"{option}: {problem}")
         raise config.error(key, problem)
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float)) and (isinstance(default, float) or isinstance(value, int))
+    return isinstance(value, type(default))
+
+
+def check_rule_options(config: Config, declared: dict[str, dict[str, Any]]) -> None:
+    """Fail on rule_options for unknown rules, options a rule does not have, or values of the wrong kind."""
+    for rule_id, options in config.rule_options.items():
+        key = f"rule_options.{rule_id}"
+        if rule_id not in declared:
+            close = difflib.get_close_matches(rule_id, sorted(declared), n=1)
+            raise config.error(key, f"no rule id is '{rule_id}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        for name, value in options.items():
+            if name not in declared[rule_id]:
+                have = ", ".join(declared[rule_id]) or "none"
+                raise config.error(key, f"rule '{rule_id}' has no option '{name}' (its options: {have})")
+            default = declared[rule_id][name]
+            if not _same_kind(value, default):
+                raise config.error(key, f"option '{name}' must be like its default {default!r}, not {value!r}")
 
 
 def as_dict(config: Config) -> dict[str, Any]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from templater import suppress
 from templater.context import Hit, LintContext
@@ -30,6 +30,8 @@ class LintOptions:
     max_output: int = 1600
     language: str | None = None           # for templates that declare none (configuration)
     max_segments: int | None = None       # given to every rule with a `max_segments` option
+    shared_options: dict[str, Any] = field(default_factory=dict)      # likewise, by option name
+    rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> its options
 
     def enabled(self, rule_id: str) -> bool:
         if self.select and not any(rule_id.startswith(s) for s in self.select):
@@ -78,10 +80,11 @@ class Linter:
         self.active_ids = {r.id for r in self.active}
 
     def _configured(self, rule: Rule) -> Rule:
-        # A configured limit reaches the rule as its option; the loaded rule itself is not mutated.
-        if self.options.max_segments is not None and "max_segments" in rule.options:
-            return replace(rule, options={**rule.options, "max_segments": self.options.max_segments})
-        return rule
+        # Configured values reach the rule as its options; the loaded rule itself is not mutated.
+        shared = {"max_segments": self.options.max_segments, **self.options.shared_options}
+        changes = {k: v for k, v in shared.items() if v is not None and k in rule.options}
+        changes.update(self.options.rule_options.get(rule.id, {}))
+        return replace(rule, options={**rule.options, **changes}) if changes else rule
 
     def _finding(self, rule: Rule, hit: Hit, template: Template | None, path: str) -> Finding:
         if hit.offset is not None and template is not None:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -161,3 +163,41 @@ def test_max_segments_reaches_the_rules_that_take_it(write, tmp_path):
     write(".templater.yaml", "max_segments: 1\n")
     code, findings = lint_json("--select", "too-many-segments", str(path))
     assert _rules(findings) == ["too-many-segments"] and "over the limit of 1" in findings[0]["message"]
+
+
+def test_brand_domains_and_rule_options_reach_their_rules(write, tmp_path):
+    path = write("t.sms", template_source("Acme: track it at https://other.example/t/1"))
+    link = ("--select", "non-brand-link")
+    assert lint_json(*link, str(path)) == (0, [])   # no brand domain known: the rule stays silent
+    write(".templater.yaml", "brand_domains: [acme.com]\n")
+    assert _rules(lint_json(*link, str(path))[1]) == ["non-brand-link"]
+    write(".templater.yaml", "brand_domains: [acme.com]\nrule_options:\n  non-brand-link: {brand_domains: [other.example]}\n")
+    assert lint_json(*link, str(path)) == (0, [])   # a rule's own options win over the shared key
+
+
+@pytest.mark.parametrize("options, message", [
+    ("  hard-to-raed: {min_words: 3}\n", "key 'rule_options.hard-to-raed': no rule id is 'hard-to-raed' "
+                                         "(did you mean 'hard-to-read'?)"),
+    ("  non-brand-link: {brand_domain: [x]}\n", "key 'rule_options.non-brand-link': rule 'non-brand-link' has no "
+                                                "option 'brand_domain' (its options: brand_domains)"),
+    ("  too-many-segments: {max_segments: two}\n", "key 'rule_options.too-many-segments': option 'max_segments' "
+                                                   "must be like its default 3, not 'two'"),
+])
+def test_bad_rule_options_name_the_rule_and_option(write, tmp_path, options, message):
+    write(".templater.yaml", "rule_options:\n" + options)
+    result = run_cli("lint", str(write("promo.sms", PROMO)))
+    assert result.exit_code == 2 and f"{tmp_path / '.templater.yaml'}:2: {message}" in result.stderr
+
+
+def test_the_documented_examples_load(tmp_path):
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "configuration.md").read_text(encoding="utf-8")
+    yaml_example, toml_example = (text for _kind, text in re.findall(r"```(yaml|toml)\n(.*?)```", doc, re.S))
+    (tmp_path / "house-rules").mkdir()
+    (tmp_path / ".templater.yaml").write_text(yaml_example, encoding="utf-8")
+    result = run_cli("config", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "rule_options      hard-to-read: {min_words: 12}" in result.stdout
+    (tmp_path / "toml").mkdir()
+    (tmp_path / "toml" / "pyproject.toml").write_text(toml_example, encoding="utf-8")
+    data = json.loads(run_cli("config", "--format", "json", str(tmp_path / "toml")).stdout)
+    assert data["values"]["opt_out"]["value"] == {"fr": "STOP SMS au 36111"}
