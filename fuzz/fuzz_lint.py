@@ -1,0 +1,60 @@
+"""Fuzz the template reader, parser, linter (with its sandboxed example render) and classifier.
+
+Run for a bounded time (see fuzz/README.md):
+
+    python fuzz/fuzz_lint.py -max_total_time=60
+
+Every input is used three ways: as the raw bytes of a .sms file (read_source, parse, lint), as
+text handed to the linter directly, and as a message to classify. Any exception is a bug: the
+linter reports problems as findings and never raises. Without a corpus folder on the command
+line, fuzz/.corpus/ is seeded from the template library and used.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import atheris
+
+with atheris.instrument_imports(include=["templater", "jinja2", "yaml"]):
+    from templater import api
+    from templater.linter import Linter
+
+ROOT = Path(__file__).resolve().parent.parent
+LINTER = Linter(api.ruleset())
+SCRATCH = Path(tempfile.mkdtemp(prefix="templater-fuzz-")) / "input.sms"
+
+
+def seed_corpus(folder: Path) -> None:
+    """Copy the library templates into an empty corpus folder, as starting points."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if any(folder.iterdir()):
+        return
+    for path in sorted((ROOT / "template_library").rglob("*.sms")):
+        (folder / path.name).write_bytes(path.read_bytes())
+
+
+def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name atheris calls
+    SCRATCH.write_bytes(data)
+    result = LINTER.lint_file(SCRATCH, "input.sms", "input")
+    LINTER.finish(result)
+    text = data.decode("utf-8", "replace")
+    LINTER.finish(LINTER.lint_source(text, "input.sms", "input"))
+    api.classify(text)
+
+
+def main() -> None:
+    argv = list(sys.argv)
+    if not any(not a.startswith("-") for a in argv[1:]):
+        corpus = ROOT / "fuzz" / ".corpus"
+        seed_corpus(corpus)
+        argv.append(str(corpus))
+    os.environ.setdefault("TEMPLATER_NO_CACHE", "1")
+    atheris.Setup(argv, TestOneInput)
+    atheris.Fuzz()
+
+
+if __name__ == "__main__":
+    main()
