@@ -9,9 +9,10 @@ from templater.encoding import NonGsm, analyze, non_gsm_characters, with_lookali
 from templater.errors import RulePackError
 from templater.graphemes import graphemes, is_pictographic
 from templater.rulepacks.model import Rule
+from templater.rulepacks.patterns import LazyPattern
 from templater.text import HOLE
 
-URL = re.compile(
+URL = LazyPattern(  # compiled on first use: lint start-up does not pay for it
     r"(?<![\w@.-])(?:(?:https?://|www\.)[^\s\x00/?#]+|"
     r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:com|net|org|io|co|fr|us|uk|ca|de|eu|be|ch|app|shop|store|"
     r"info|biz|me|ly|gl|gd|ai|link|site|online|club|xyz)(?![\w-]))[^\s\x00]*", re.IGNORECASE)

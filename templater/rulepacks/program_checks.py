@@ -1,17 +1,17 @@
 """Builtin checks that depend on what the metadata says the program is: brand, recurrence, age gate."""
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
 from templater.context import Hit, LintContext
 from templater.rulepacks.content_checks import message_text, option
 from templater.rulepacks.model import Rule
+from templater.rulepacks.patterns import LazyPattern
 
 SENDER_VARIABLES = ["brand", "brand_name", "program", "program_name", "company", "company_name",
                     "business_name", "store_name"]
 # "Acme:" or "Maison Lumière :" opening the message: the SMS convention for naming the sender.
-_PREFIX = re.compile(r"\s*([^\W\d_][\w&'.-]*(?: [\w&'.-]+){0,3}) ?:(?!//)")
+_PREFIX = LazyPattern(r"\s*([^\W\d_][\w&'.-]*(?: [\w&'.-]+){0,3}) ?:(?!//)")
 
 
 def is_recurring(ctx: LintContext) -> bool:
