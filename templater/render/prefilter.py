@@ -137,9 +137,9 @@ def folds_unsafely(text: str) -> bool:
     return False
 
 
-def alternatives(source: str) -> list[str]:
-    """The top-level alternatives of a pattern's source ('a|(b|c)' -> ['a', '(b|c)'])."""
-    parts, depth, start, i, in_class = [], 0, 0, 0, False
+def _top_level(source: str) -> tuple[list[str], int | None]:
+    """The source split at top-level '|', and where the group opened at 0 closes (None if not a group)."""
+    parts, depth, start, i, in_class, first_close = [], 0, 0, 0, False, None
     while i < len(source):
         ch = source[i]
         if ch == "\\":
@@ -158,23 +158,42 @@ def alternatives(source: str) -> list[str]:
             depth += 1
         elif ch == ")":
             depth -= 1
+            if depth == 0 and first_close is None and source.startswith("("):
+                first_close = i
         elif ch == "|" and depth == 0:
             parts.append(source[start:i])
             start = i + 1
         i += 1
     parts.append(source[start:])
-    return parts
+    return parts, first_close
 
 
-GRAM = 3  # literals are found through the text's 3-grams; shorter ones by substring tests
+def alternatives(source: str) -> list[str]:
+    """The alternatives of a pattern, unwrapping whole-pattern (?:...) groups: 'a|(?:b|c)' -> ['a', 'b', 'c']."""
+    parts, close = _top_level(source)
+    if len(parts) == 1:
+        if source.startswith("(?:") and close == len(source) - 1:
+            return alternatives(source[3:-1])
+        return [source]
+    return [alt for part in parts for alt in alternatives(part)]
+
+
+GRAM = 3  # literals are found through 3-grams; shorter ones by substring tests
+_TOKEN_CACHE = 50_000  # words whose literals are remembered; cleared when full
 
 
 class LiteralIndex:
-    """Which patterns' literal needs a lower-cased text meets, through one set intersection of 3-grams."""
+    """Which patterns' literal needs a lower-cased text meets.
+
+    A literal without white space lies inside one word of the text, so the text is cut into words
+    and each distinct word is looked up once (messages of one template share most words); literals
+    with white space are tested on the whole text.
+    """
 
     def __init__(self, needs: list[Needs]) -> None:
         self.by_gram: dict[str, list[tuple[str, int]]] = {}
         self.short: list[tuple[str, int]] = []
+        self.spaced: list[tuple[str, int]] = []
         self.owner: list[int] = []   # slot -> pattern index
         self.needed: list[int] = []  # pattern index -> number of slots it needs
         slot = 0
@@ -183,19 +202,36 @@ class LiteralIndex:
             for literals in item.all:
                 self.owner.append(index)
                 for lit in literals:
-                    if len(lit) >= GRAM:
+                    if len(lit.split()) != 1 or lit.split()[0] != lit:
+                        self.spaced.append((lit, slot))
+                    elif len(lit) >= GRAM:
                         self.by_gram.setdefault(lit[:GRAM], []).append((lit, slot))
                     else:
                         self.short.append((lit, slot))
                 slot += 1
         self.grams = frozenset(self.by_gram)
+        self._words: dict[str, frozenset[int]] = {}
+
+    def _scan(self, word: str) -> frozenset[int]:
+        found = {slot for lit, slot in self.short if lit in word}
+        grams = {word[i:i + GRAM] for i in range(len(word) - GRAM + 1)}
+        for gram in self.grams.intersection(grams):
+            found.update(slot for lit, slot in self.by_gram[gram] if lit in word)
+        return frozenset(found)
 
     def hits(self, low: str) -> list[int]:
         """Indexes of the patterns all of whose literal sets occur in low."""
-        met = {slot for lit, slot in self.short if lit in low}
-        grams = {low[i:i + GRAM] for i in range(len(low) - GRAM + 1)}
-        for gram in self.grams.intersection(grams):
-            met.update(slot for lit, slot in self.by_gram[gram] if lit in low)
+        met = {slot for lit, slot in self.spaced if lit in low}
+        words = self._words
+        for word in set(low.split()):
+            found = words.get(word)
+            if found is None:
+                found = self._scan(word)
+                if len(words) >= _TOKEN_CACHE:
+                    words.clear()
+                words[word] = found
+            if found:
+                met.update(found)
         counts: dict[int, int] = {}
         for slot in met:
             owner = self.owner[slot]

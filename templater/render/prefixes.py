@@ -118,12 +118,20 @@ def _walk(items: list, lo: float, hi: float, known: str, length: int = -1) -> An
     return lo, hi, constrained
 
 
-def deciding_digits(pattern: str, known: str = "") -> int | None:
-    """Leading digits that decide whether a digit string starting with `known` fully matches the pattern."""
+@lru_cache(maxsize=2048)
+def _parsed(pattern: str) -> list | None:
     try:
-        step = _walk(list(sre_parse.parse(pattern)), 0, 0, known)
+        return list(sre_parse.parse(pattern))
     except Exception:  # noqa: BLE001 - an unparsable pattern is simply not cacheable
         return None
+
+
+def deciding_digits(pattern: str, known: str = "") -> int | None:
+    """Leading digits that decide whether a digit string starting with `known` fully matches the pattern."""
+    items = _parsed(pattern)
+    if items is None:
+        return None
+    step = _walk(items, 0, 0, known)
     if step is _UNKNOWN or (step is not _DEAD and math.isinf(step[2])):
         return None
     return 0 if step is _DEAD else int(step[2])
@@ -144,7 +152,7 @@ def key_digits(country_code: int, head: str, length: int, zones: bool = False) -
         # phonenumbers.parse strips a national prefix it finds at the start, even after '+cc': a
         # number it could rewrite so is never cached, since the rewrite depends on more than the key.
         for prefix in (meta.national_prefix_for_parsing, meta.national_prefix):
-            if prefix and _walk(list(sre_parse.parse(prefix)), 0, 0, head, length) is not _DEAD:
+            if prefix and (_parsed(prefix) is None or _walk(_parsed(prefix), 0, 0, head, length) is not _DEAD):
                 return None
         patterns = [getattr(getattr(meta, d, None), "national_number_pattern", None) for d in _DESCS]
         patterns.append(meta.leading_digits)
