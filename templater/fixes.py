@@ -14,6 +14,7 @@ from templater.template import parse
 from templater.text import expression_spans
 
 OPT_OUT_RULE = "missing-opt-out"
+UCS2_RULE = "ucs2-encoding"
 _TRAILING = re.compile(r"[ \t\u00a0\u202f]+$", re.M)
 
 
@@ -57,7 +58,8 @@ def fix_source(source: str, findings: list[Finding], opt_out: dict[str, str], de
         return source, [], ["the file does not parse: fix its front matter first"]
     applied, skipped = [], []
     head = source[: len(source) - len(template.body)] if template.body else source
-    body, count = lookalikes(template.body)
+    # Each fix belongs to a rule: it is made only where that rule reports (and is not suppressed).
+    body, count = lookalikes(template.body) if any(f.rule == UCS2_RULE for f in findings) else (template.body, 0)
     if count:
         applied.append(f"{count} character{'s' if count != 1 else ''} that force{'s' if count == 1 else ''} "
                        "UCS-2 replaced by GSM look-alikes")

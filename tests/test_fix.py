@@ -27,12 +27,21 @@ def test_diff_shows_the_fixes_and_writes_nothing(write):
 
 def test_fix_rewrites_only_safe_look_alikes_and_trailing_whitespace(write):
     path = write("open.sms", template_source(CURLY))
-    result = run_cli("lint", "--fix", "--select", "mixed-content", "--format", "json", str(path))
+    result = run_cli("lint", "--fix", "--select", "ucs2-encoding", "--format", "json", str(path))
     # Punctuation and spaces are replaced; letters (ô, ç) and text inside {{ }} are the writer's call.
     assert path.read_text(encoding="utf-8").endswith("---\n" + STRAIGHT)
     assert f"{path}: fixed: 3 characters that force UCS-2 replaced by GSM look-alikes; trailing " \
            "whitespace removed from 1 line" in result.stderr
-    assert (result.exit_code, json.loads(result.stdout)) == (0, [])
+    remaining = json.loads(result.stdout)  # the letters are still reported, for the writer to rephrase
+    assert [f["rule"] for f in remaining] == ["ucs2-encoding"] and "\u00f4" in remaining[0]["message"]
+
+
+def test_look_alikes_are_left_alone_when_their_rule_is_off(write):
+    source = template_source(CURLY)
+    path = write("open.sms", source)
+    result = run_cli("lint", "--fix", "--ignore", "ucs2-encoding", "--select", "ucs2-encoding,mixed-content", str(path))
+    assert result.exit_code == 0
+    assert path.read_text(encoding="utf-8") == source.replace("soon.  \n", "soon.\n")  # whitespace only
 
 
 def test_fix_adds_the_configured_opt_out_footer(write, tmp_path):
@@ -67,7 +76,7 @@ def test_rewrites_are_atomic_and_keep_line_ends_bom_and_mode(write, tmp_path):
     path = write("crlf.sms", b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
     os.chmod(path, 0o640)
     inode = path.stat().st_ino
-    assert run_cli("lint", "--fix", "--select", "missing-opt-out", str(path)).exit_code == 0
+    assert run_cli("lint", "--fix", "--select", "ucs2-encoding", str(path)).exit_code == 0
     fixed = path.read_bytes()
     assert fixed == b"\xef\xbb\xbf" + text.replace("\u2019", "'").replace("  \n", "\n").replace("\n", "\r\n").encode()
     # A new file took the old one's name (os.replace): a reader never sees a half-written file.
