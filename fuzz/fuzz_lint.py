@@ -4,8 +4,9 @@ Run for a bounded time (see fuzz/README.md):
 
     python fuzz/fuzz_lint.py -max_total_time=60
 
-Every input is used three ways: as the raw bytes of a .sms file (read_source, parse, lint), as
-text handed to the linter directly, and as a message to classify. Any exception is a bug: the
+Every input is used four ways: as the raw bytes of a .sms file (read_source, parse, lint), as
+text handed to the linter directly, as the body under a sound front matter (so that it reaches
+the sandboxed render), and as a message to classify. Any exception is a bug: the
 linter reports problems as findings and never raises. Without a corpus folder on the command
 line, fuzz/.corpus/ is seeded from the template library and used.
 """
@@ -36,12 +37,19 @@ def seed_corpus(folder: Path) -> None:
         (folder / path.name).write_bytes(path.read_bytes())
 
 
+# A sound front matter, so that inputs also reach the body: Jinja parsing, the sandboxed render of
+# the examples, and the content rules on the rendered text.
+HEADER = ("---\ncategory: transactional\nlanguage: en\nvariables:\n  name: {example: Ana}\n"
+          "  items: {example: [a, b]}\n  n: {example: 3}\n---\n")
+
+
 def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name atheris calls
     SCRATCH.write_bytes(data)
     result = LINTER.lint_file(SCRATCH, "input.sms", "input")
     LINTER.finish(result)
     text = data.decode("utf-8", "replace")
     LINTER.finish(LINTER.lint_source(text, "input.sms", "input"))
+    LINTER.finish(LINTER.lint_source(HEADER + text, "input.sms", "input"))
     api.classify(text)
 
 

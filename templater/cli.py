@@ -161,6 +161,8 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
             mark = getattr(exc, "problem_mark", None)
             raise InputError(f"invalid JSON or YAML: {getattr(exc, 'problem', exc)}", vars_file,
                              mark.line + 1 if mark else None) from None
+        except RecursionError:  # thousands of nested brackets: the loader recurses once per level
+            raise InputError("invalid JSON or YAML: values nested too deeply", vars_file) from None
         if not isinstance(data, dict):
             raise InputError("must hold a mapping of variable names to values", vars_file, 1)
         values.update({str(k): v for k, v in data.items()})

@@ -39,6 +39,11 @@ HOSTILE = {
     "not-a-mapping": (b"---\n- a\n- b\n---\nHi\n", "front-matter", 2, "not a mapping"),
     "unhashable-key": (b"---\ncategory: transactional\n? [a, b]\n: c\n---\nHi\n", "yaml-syntax", 3, ""),
     "bad-jinja": (b"---\ncategory: transactional\n---\nHi {{ name\n", "jinja-syntax", 4, ""),
+    # found by fuzz/fuzz_lint.py: Jinja2's parser recursed until RecursionError, an internal error
+    "deep-jinja-dicts": (b"---\ncategory: transactional\n---\nHi {{" + b"{" * 300 + b"\n",
+                         "jinja-syntax", 4, "nested too deeply"),
+    "deep-jinja-parens": (b"---\ncategory: transactional\n---\nHi {{ " + b"(" * 400 + b"1" + b")" * 400
+                          + b" }}\n", "jinja-syntax", 4, "nested too deeply"),
 }
 
 
@@ -122,3 +127,18 @@ def test_a_huge_file_is_not_read_whole(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="byte limit"):
         template.read_source(path)
     assert reads == [MAX_FILE_BYTES + 1]
+
+
+def test_hostile_vars_files_are_one_line_errors(write):
+    template = write("v.sms", template_source("Hi {{ name }}, your order has shipped.",
+                                              variables={"name": {"example": "Ana"}}))
+    deep = write("deep.yaml", "name: " + "[" * 50_000 + "]" * 50_000 + "\n")
+    result = run_cli("render", str(template), "--vars", str(deep))
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [f"templater: error: {deep}: invalid JSON or YAML: values "
+                                                  "nested too deeply"]
+    bomb = write("bomb.yaml", BILLION_LAUGHS.split("---\n")[1].replace("variables:\n  x: {example: *i}\n",
+                                                                       "name: *i\n"))
+    result = run_cli("render", str(template), "--vars", str(bomb))
+    assert result.exit_code == 2 and "over the limit" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

@@ -10,12 +10,13 @@ through the checks of `limits`.
 from __future__ import annotations
 
 import operator
+import weakref
 from functools import update_wrapper
 from typing import Any, Callable
 
 from jinja2 import StrictUndefined, nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.exceptions import SecurityError
+from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 
 from templater.render import limits
@@ -156,8 +157,13 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def parse(self, source: str, name: str | None = None, filename: str | None = None) -> nodes.Template:
         """Parse a body, and compile it once so an unknown filter or test is a syntax error here."""
-        ast = super().parse(source, name, filename)
-        self.compile(ast, name, filename)
+        try:
+            ast = super().parse(source, name, filename)
+            _CODE[ast] = self.compile(ast, name, filename)  # kept for compile_ast: no second compile
+        except RecursionError:  # Jinja2's parser recurses per level: '{{ ((((…' (found by fuzzing)
+            error = TemplateSyntaxError("expressions nested too deeply", 1, name, filename)
+            error.translated = True  # its text is the message alone, as for Jinja2's own errors
+            raise error from None
         return ast
 
     def get_template(self, *args: Any, **kwargs: Any) -> Any:
@@ -211,6 +217,7 @@ def _guard(name: str, func: Any) -> Any:
 
 
 _ENV: BoundedSandbox | None = None
+_CODE: "weakref.WeakKeyDictionary[nodes.Template, Any]" = weakref.WeakKeyDictionary()
 
 
 def environment() -> BoundedSandbox:
@@ -224,7 +231,7 @@ def environment() -> BoundedSandbox:
 def compile_ast(ast: nodes.Template, name: str) -> Any:
     """A Template object from an already parsed body, without parsing it again."""
     env = environment()
-    code = env.compile(ast, name=name, filename=name)
+    code = _CODE.get(ast) or env.compile(ast, name=name, filename=name)
     return env.template_class.from_code(env, code, env.make_globals(None))
 
 
