@@ -182,3 +182,17 @@ def test_encoding_fast_path_agrees_with_analyze():
                  "Line\nbreak", "😀" * 3]:
         fast, full = encoding_of(text), analyze(text)
         assert (fast.encoding, fast.characters, fast.segments) == (full.encoding, full.characters, full.segments)
+
+
+def test_a_missing_rejects_folder_leaves_no_partial_output(tmp_path):
+    result = run_cli("render", "retail.discount.en", "--recipients", str(DATA / "promotional.csv"), *DISCOUNT,
+                     "--out", str(tmp_path / "out.jsonl"), "--rejects", str(tmp_path / "nowhere" / "r.jsonl"))
+    assert result.exit_code == 2 and "the folder for this output does not exist" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_template_without_category_cannot_be_bulk_rendered(tmp_path, write):
+    template = write("t.sms", "---\nid: t\nlanguage: en\n---\nHi {{ name }}\n")
+    result = run_cli("render", str(template), "--recipients", str(DATA / "conversational.jsonl"),
+                     "--out", str(tmp_path / "out.jsonl"))
+    assert result.exit_code == 2 and "the template's category is not declared" in result.stderr

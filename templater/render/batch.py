@@ -117,7 +117,8 @@ def run(spec: Spec, recipients: str, out: str, rejects: str, jobs: int | None, c
             first_line = 2
         framer = Framer(stream, spec.recipients_format, first_line)
         processor = RowProcessor(spec)  # builds (and so validates) everything before any file is made
-        out_file, rej_file = AtomicFile(out), AtomicFile(rejects)
+        out_file = AtomicFile(out)
+        rej_file = AtomicFile(rejects)
         summary = Summary(out, rejects)
         sink = _Sink(spec, summary, out_file, rej_file)
         for results in ordered_chunks(processor, chunks(framer.records(), chunk_size), jobs):

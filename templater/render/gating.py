@@ -62,8 +62,9 @@ class Gate:
         self._check = {"promotional": self._promotional, "transactional": self._transactional,
                        "conversational": self._conversational}.get(self.category or "")
         if self._check is None:
-            raise ConfigError(f"the template's category is '{self.category}': bulk rendering needs "
-                              "promotional, transactional or conversational to know which consent applies",
+            what = f"is '{self.category}'" if self.category else "is not declared"
+            raise ConfigError(f"the template's category {what}: bulk rendering needs promotional, "
+                              "transactional or conversational to know which consent applies",
                               template.path, template.key_line("category"))
 
     def check(self, row: Mapping[str, object]) -> Verdict:

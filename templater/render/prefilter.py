@@ -179,7 +179,7 @@ def alternatives(source: str) -> list[str]:
 
 
 GRAM = 3  # literals are found through 3-grams; shorter ones by substring tests
-_TOKEN_CACHE = 50_000  # words whose literals are remembered; cleared when full
+_TOKEN_CACHE = 4096  # words whose literals are remembered (URLs are new each time); cleared when full
 
 
 class LiteralIndex:
