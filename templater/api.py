@@ -140,7 +140,8 @@ def classify(text: str, language: str | None = None) -> Classification:
 
 def classify_file(template: Template, language: str | None = None) -> Classification:
     """Classify a parsed template and compare with its declared category."""
-    return classify_template(LintContext(template, ruleset()), language)
+    with processing(template.path):  # an unexpected error names the template
+        return classify_template(LintContext(template, ruleset()), language)
 
 
 class RenderBlocked(Exception):

@@ -42,6 +42,8 @@ HOSTILE = {
     # found by fuzz/fuzz_lint.py: Jinja2's parser recursed until RecursionError, an internal error
     "deep-jinja-dicts": (b"---\ncategory: transactional\n---\nHi {{" + b"{" * 300 + b"\n",
                          "jinja-syntax", 4, "nested too deeply"),
+    "unicode-digit-number": ("---\ncategory: transactional\n---\nHi\n{{ 1.5e\u0662 }}\n".encode(),
+                             "jinja-syntax", 5, "digit other than 0-9"),  # found by fuzz/fuzz_lint.py
     "deep-jinja-parens": (b"---\ncategory: transactional\n---\nHi {{ " + b"(" * 400 + b"1" + b")" * 400
                           + b" }}\n", "jinja-syntax", 4, "nested too deeply"),
 }

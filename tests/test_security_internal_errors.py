@@ -54,3 +54,13 @@ def test_render_names_the_template_in_one_line(monkeypatch, write):
     lines = result.stderr.strip().splitlines()
     assert lines == [f"templater: error: {path}: internal error: RuntimeError: injected failure (run again "
                      "with --debug for the traceback, and please report it)"]
+
+
+def test_classify_names_the_template_in_one_line(monkeypatch, write):
+    from templater import api
+    monkeypatch.setattr(api, "classify_template", _boom)
+    path = write("t.sms", template_source("Your order has shipped."))
+    result = run_cli("classify", str(path))
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"templater: error: {path}: internal error: RuntimeError")

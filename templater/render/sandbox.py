@@ -161,9 +161,12 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             ast = super().parse(source, name, filename)
             _CODE[ast] = self.compile(ast, name, filename)  # kept for compile_ast: no second compile
         except RecursionError:  # Jinja2's parser recurses per level: '{{ ((((…' (found by fuzzing)
-            error = TemplateSyntaxError("expressions nested too deeply", 1, name, filename)
-            error.translated = True  # its text is the message alone, as for Jinja2's own errors
-            raise error from None
+            raise _syntax_error("expressions nested too deeply", 1, name, filename) from None
+        except SyntaxError:  # '{{ 1.5e٢ }}': Jinja2's lexer takes any Unicode digit for a number,
+            # then Python's literal_eval refuses it (found by fuzzing)
+            line = next((source.count("\n", 0, i) + 1 for i, ch in enumerate(source)
+                         if ch.isdecimal() and not ch.isascii()), 1)
+            raise _syntax_error("a number with a digit other than 0-9", line, name, filename) from None
         return ast
 
     def get_template(self, *args: Any, **kwargs: Any) -> Any:
@@ -185,6 +188,12 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         if sum(len(p) for p in parts) > MAX_VALUE:
             raise LimitExceeded(f"a macro or {{% set %}} block builds text over the limit of {MAX_VALUE:,} characters")
         return "".join(parts)
+
+
+def _syntax_error(message: str, line: int, name: str | None, filename: str | None) -> TemplateSyntaxError:
+    error = TemplateSyntaxError(message, line, name, filename)
+    error.translated = True  # its text is the message alone, as for Jinja2's own errors
+    return error
 
 
 def _finalize(value: Any) -> Any:
