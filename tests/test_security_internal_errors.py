@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import run_cli, template_source
+from templater import api
 from templater.errors import InternalError
 from templater.render.message import Renderer
 from templater.rulepacks import checks
@@ -46,21 +47,13 @@ def test_debug_shows_the_original_error(broken_check, write):
     assert isinstance(info.value.__cause__, RuntimeError)
 
 
-def test_render_names_the_template_in_one_line(monkeypatch, write):
+@pytest.mark.parametrize("command", ["render", "classify"])
+def test_render_and_classify_name_the_template_in_one_line(command, monkeypatch, write):
     monkeypatch.setattr(Renderer, "render", _boom)
-    path = write("t.sms", template_source("Your order has shipped."))
-    result = run_cli("render", str(path))
-    assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
-    assert lines == [f"templater: error: {path}: internal error: RuntimeError: injected failure (run again "
-                     "with --debug for the traceback, and please report it)"]
-
-
-def test_classify_names_the_template_in_one_line(monkeypatch, write):
-    from templater import api
     monkeypatch.setattr(api, "classify_template", _boom)
     path = write("t.sms", template_source("Your order has shipped."))
-    result = run_cli("classify", str(path))
+    result = run_cli(command, str(path))
     assert result.exit_code == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"templater: error: {path}: internal error: RuntimeError")
+    assert result.stderr.strip().splitlines() == [
+        f"templater: error: {path}: internal error: RuntimeError: injected failure (run again with --debug "
+        "for the traceback, and please report it)"]
