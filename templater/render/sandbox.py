@@ -99,23 +99,27 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         if operator_ == "**":
             if limits.too_big_int(right) or (isinstance(right, (int, float)) and right > 64):
                 raise LimitExceeded("the exponent is over the limit of 64")
-            if isinstance(left, int) and isinstance(right, int) and left.bit_length() * max(right, 0) > limits.MAX_INT_BITS:
+            if isinstance(left, int) and isinstance(right, int) \
+                    and left.bit_length() * max(right, 0) > limits.MAX_INT_BITS:
                 raise LimitExceeded(f"the power builds a number over the limit of {limits.MAX_INT_BITS:,} bits")
             return left ** right
         if operator_ == "*":
             if isinstance(left, int) and isinstance(right, int):
                 if left.bit_length() + right.bit_length() > limits.MAX_INT_BITS:
-                    raise LimitExceeded(f"the product builds a number over the limit of {limits.MAX_INT_BITS:,} bits")
+                    raise LimitExceeded("the product builds a number over the limit of "
+                                        f"{limits.MAX_INT_BITS:,} bits")
                 return left * right
             for seq, count in ((left, right), (right, left)):
                 if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
                     if max(len(seq), limits.value_size(seq)) * max(count, 0) > MAX_SEQUENCE:
-                        raise LimitExceeded(f"repetition builds a value over the limit of {MAX_SEQUENCE:,} characters or items")
+                        raise LimitExceeded("repetition builds a value over the limit of "
+                                            f"{MAX_SEQUENCE:,} characters or items")
             return left * right
         if operator_ == "+":
             if isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
                 if limits.value_size(left) + limits.value_size(right) > MAX_VALUE:
-                    raise LimitExceeded(f"concatenation builds a value over the limit of {MAX_VALUE:,} characters")
+                    raise LimitExceeded(f"concatenation builds a value over the limit of {MAX_VALUE:,} "
+                                        "characters")
             return left + right
         if operator_ == "%":
             if isinstance(left, str):
@@ -186,7 +190,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         """The text of a macro or {% set %} block, refused before joining if it is too big."""
         parts = list(parts)
         if sum(len(p) for p in parts) > MAX_VALUE:
-            raise LimitExceeded(f"a macro or {{% set %}} block builds text over the limit of {MAX_VALUE:,} characters")
+            raise LimitExceeded("a macro or {% set %} block builds text over the limit of "
+                                f"{MAX_VALUE:,} characters")
         return "".join(parts)
 
 
