@@ -3,24 +3,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from templater import config as configuration
 from templater import fixes
-from templater.classify import Classification, classify_template, classify_text
 from templater.context import LintContext
 from templater.findings import Finding, Severity
-from templater.library import find
 from templater.errors import InputError, processing
 from templater.linter import FileResult, Linter, LintOptions, discover
 from templater.parallel import ordered_map
-from templater.render import batch
-from templater.render.batch import Summary as BatchSummary
-from templater.render.message import Rendered, Renderer
 from templater.resources import rules_dir
 from templater.rulepacks.loader import RuleSet, load_ruleset
 from templater.template import Template
 from templater.text import normalize
+
+if TYPE_CHECKING:  # imported where used, so that `templater lint` never loads them
+    from templater.classify import Classification
+    from templater.render.batch import Summary as BatchSummary
+    from templater.render.message import Rendered
 
 _RULESETS: dict[tuple[str, ...], RuleSet] = {}
 
@@ -135,11 +135,15 @@ def fix_project(report: Report, write: bool) -> list[fixes.FileFix]:
 
 def classify(text: str, language: str | None = None) -> Classification:
     """Classify a plain message by its content."""
+    from templater.classify import classify_text
+
     return classify_text(text, ruleset(), language=language)
 
 
 def classify_file(template: Template, language: str | None = None) -> Classification:
     """Classify a parsed template and compare with its declared category."""
+    from templater.classify import classify_template
+
     with processing(template.path):  # an unexpected error names the template
         return classify_template(LintContext(template, ruleset()), language)
 
@@ -155,6 +159,9 @@ class RenderBlocked(Exception):
 def render(template: str | Template, values: dict[str, Any] | None = None, example: bool = False,
            max_output: int = 1600) -> tuple[Rendered, list[Finding]]:
     """Render one message and lint it; raises RenderError, or RenderBlocked on an error finding."""
+    from templater.library import find
+    from templater.render.message import Renderer
+
     tpl = find(template) if isinstance(template, str) else template
     rules = ruleset()
     with processing(tpl.path):  # an unexpected error names the template
@@ -182,6 +189,9 @@ def render_batch(template: str | Template, recipients: str, out: str, rejects: s
     variables a row leaves empty. Settings: recipients_format, out_format, default_region, suppress
     (a file or numbers), send_at, quiet_hours, reply_window, max_output; see docs/rendering.md.
     """
+    from templater.library import find
+    from templater.render import batch
+
     tpl = find(template) if isinstance(template, str) else template
     spec = batch.make_spec(tpl, ruleset(), recipients=recipients, values=values, **settings)
     return batch.run(spec, recipients, out, rejects or batch.rejects_path(out), jobs, chunk_size, progress)

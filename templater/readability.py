@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 # textstat's LANG_CONFIGS: (base, weight of words per sentence, weight of syllables per word).
@@ -28,6 +29,13 @@ _SENTENCE = re.compile(r"\b[^.!?]+[.!?]*", re.UNICODE)
 def _dictionary(language: str) -> Any:
     import pyphen  # deferred: only readability needs it
 
+    from templater.rulepacks.cache import cached
+
+    # Parsing a hyphenation dictionary takes ~50 ms; its pickle loads in ~4 ms, so the parsed
+    # dictionary is kept in templater's cache (keyed by the .dic file's content) for pyphen to reuse.
+    path = pyphen.LANGUAGES[pyphen.language_fallback(PYPHEN_LANG[language])]
+    if path not in pyphen.hdcache:
+        pyphen.hdcache[path] = cached([Path(path)], lambda: pyphen.HyphDict(Path(path)), kind="hyphen")
     return pyphen.Pyphen(lang=PYPHEN_LANG[language])
 
 

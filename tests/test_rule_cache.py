@@ -79,3 +79,12 @@ def test_unwritable_cache_folder_still_loads(tmp_path, monkeypatch):
     packs.mkdir()
     (packs / "mine.yaml").write_text(PACK.format(pattern=r"\bzebra\b"))
     assert _load(packs).signals["my-marker"].patterns["en"].search("zebra")
+
+
+def test_old_entries_are_pruned(tmp_path, cache):
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    for i in range(20):
+        (packs / "mine.yaml").write_text(PACK.format(pattern=rf"\bzebra{i}\b"))
+        _load(packs)
+    assert len(list(cache.glob("rules-*.pickle"))) == 16

@@ -1,4 +1,4 @@
-"""A per-user cache of loaded rule sets, keyed by the packs' content and the loader's code."""
+"""A per-user cache of parsed data files (rule packs, hyphenation dictionaries), keyed by content."""
 from __future__ import annotations
 
 import hashlib
@@ -35,13 +35,23 @@ def key_of(files: list[Path]) -> str:
     return digest.hexdigest()[:32]
 
 
-def cached(files: list[Path], load: Callable[[], T]) -> T:
+KEEP = 16  # entries kept per kind: enough for a few projects' rule folders side by side
+
+
+def _prune(folder: Path, kind: str) -> None:
+    """Drop all but the KEEP most recently written entries of a kind (edited packs leave old ones)."""
+    entries = sorted(folder.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[KEEP:]:
+        old.unlink(missing_ok=True)
+
+
+def cached(files: list[Path], load: Callable[[], T], kind: str = "rules") -> T:
     """load() once for these files' content; later runs unpickle the result instead."""
     folder = cache_dir()
     if folder is None:
         return load()
     try:
-        path = folder / f"rules-{key_of(files)}.pickle"
+        path = folder / f"{kind}-{key_of(files)}.pickle"
     except OSError:
         return load()
     try:
@@ -52,10 +62,11 @@ def cached(files: list[Path], load: Callable[[], T]) -> T:
     value = load()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".rules-")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{kind}-")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        _prune(folder, kind)
     except OSError:
         pass  # a read-only home is fine: the cache only saves time
     return value

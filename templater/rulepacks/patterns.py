@@ -5,18 +5,45 @@ import re
 import sys
 from typing import Any, Iterator
 
+from templater.render.prefilter import alternatives, folds_unsafely, necessary_literals
 from templater.rulepacks.regex_safety import MAX_MATCH_INPUT
 
 
+def literals_of(patterns: list[str]) -> frozenset[str] | None:
+    """Lower-case strings one of which every match of 'p1|p2|...' contains, or None if unknown."""
+    found: set[str] = set()
+    for pattern in patterns:
+        for alternative in alternatives(pattern):
+            needed = necessary_literals(alternative)
+            if not needed:
+                return None
+            found |= needed
+    return frozenset(found)
+
+
 class LazyPattern:
-    """Behaves like a compiled re.Pattern; compiles when first matched, pickles as its source."""
+    """Behaves like a compiled re.Pattern; compiles when first matched, pickles as its source.
 
-    __slots__ = ("source", "flags", "_compiled")
+    With `literals` (strings one of which every match contains), a text holding none of them is
+    answered 'no match' by substring tests, without compiling or running the regex: most rule
+    patterns never need compiling for a given message.
+    """
 
-    def __init__(self, source: str, flags: int = 0, compiled: re.Pattern | None = None) -> None:
+    __slots__ = ("source", "flags", "_compiled", "literals")
+
+    def __init__(self, source: str, flags: int = 0, compiled: re.Pattern | None = None,
+                 literals: frozenset[str] | None = None) -> None:
         self.source = source
         self.flags = flags
         self._compiled = compiled
+        self.literals = literals
+
+    def cannot_match(self, string: str) -> bool:
+        """True when the text lacks every necessary literal (exact: never hides a match)."""
+        if not self.literals or folds_unsafely(string):
+            return False
+        low = string.lower()
+        return not any(lit in low for lit in self.literals)
 
     @property
     def compiled(self) -> re.Pattern:
@@ -30,22 +57,30 @@ class LazyPattern:
     # Matching looks at the first MAX_MATCH_INPUT characters at most, so that even a pattern that
     # backtracks polynomially cannot take long on a huge text (docs/security.md).
     def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
+        if self.cannot_match(string):
+            return None
         return self.compiled.search(string, pos, min(endpos, MAX_MATCH_INPUT))
 
     def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
+        if self.cannot_match(string):
+            return None
         return self.compiled.match(string, pos, min(endpos, MAX_MATCH_INPUT))
 
     def fullmatch(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
+        if self.cannot_match(string):
+            return None
         return self.compiled.fullmatch(string, pos, min(endpos, MAX_MATCH_INPUT))
 
     def finditer(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match]:
+        if self.cannot_match(string):
+            return iter(())
         return self.compiled.finditer(string, pos, min(endpos, MAX_MATCH_INPUT))
 
-    def __getstate__(self) -> tuple[str, int]:
-        return self.source, self.flags
+    def __getstate__(self) -> tuple[str, int, frozenset[str] | None]:
+        return self.source, self.flags, self.literals
 
-    def __setstate__(self, state: tuple[str, int]) -> None:
-        self.source, self.flags = state
+    def __setstate__(self, state: tuple[str, int, frozenset[str] | None]) -> None:
+        self.source, self.flags, self.literals = state
         self._compiled = None
 
     def __repr__(self) -> str:

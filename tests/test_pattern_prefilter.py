@@ -1,0 +1,51 @@
+"""The literal pre-test of rule patterns never hides a match the regular expression would find."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from templater import api
+from templater.rulepacks.patterns import LazyPattern, literals_of
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = api.ruleset()
+PATTERNS = [p for item in [*RULES.signals.values(), *RULES.rules.values()] for p in item.patterns.values()]
+
+
+def _texts() -> list[str]:
+    texts = [json.loads(line)["text"] for line in (ROOT / "benchmarks/corpus/messages.jsonl").open(encoding="utf-8")]
+    for item in [*RULES.signals.values(), *RULES.rules.values()]:
+        texts += [e.body or e.source or "" for e in [*item.fail, *item.passes]]
+    return texts
+
+
+def test_every_bundled_pattern_has_literals():
+    assert PATTERNS and all(p.literals for p in PATTERNS)
+
+
+def test_pre_test_agrees_with_the_regex_on_real_messages():
+    hits = 0
+    for text in _texts():
+        for pattern in PATTERNS:
+            full = [m.span() for m in pattern.compiled.finditer(text)]
+            assert [m.span() for m in pattern.finditer(text)] == full, (pattern.source[:60], text)
+            hits += bool(full)
+    assert hits > 100  # the texts do exercise the patterns
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abcdefghijklmnopqrstuvwxyzSTOPſK%€$ -'é\n0123456789")), max_size=60))
+def test_pre_test_agrees_on_arbitrary_text(text):
+    for pattern in PATTERNS:
+        assert bool(pattern.search(text)) == bool(pattern.compiled.search(text))
+
+
+def test_literals_of_alternatives():
+    assert literals_of([r"\bfree\s+shipping\b", r"(?:big|huge)\s+sale"]) == frozenset({"shipping", "sale"})
+    assert literals_of([r"\d+%", r"[a-z]+"]) is None
+    pattern = LazyPattern(r"(?:\bzebra\b)", 2, None, literals_of([r"\bzebra\b"]))
+    assert pattern.search("no animals here") is None and pattern._compiled is None
+    assert pattern.search("A ZEBRA").group(0) == "ZEBRA"
