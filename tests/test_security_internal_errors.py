@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import run_cli, template_source
-from templater import api
+from templater import classify
 from templater.errors import InternalError
 from templater.render.message import Renderer
 from templater.rulepacks import checks
@@ -50,7 +50,7 @@ def test_debug_shows_the_original_error(broken_check, write):
 @pytest.mark.parametrize("command", ["render", "classify"])
 def test_render_and_classify_name_the_template_in_one_line(command, monkeypatch, write):
     monkeypatch.setattr(Renderer, "render", _boom)
-    monkeypatch.setattr(api, "classify_template", _boom)
+    monkeypatch.setattr(classify, "classify_template", _boom)  # api imports it when called
     path = write("t.sms", template_source("Your order has shipped."))
     result = run_cli(command, str(path))
     assert result.exit_code == 2
