@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from jinja2 import meta as jinja_meta
 from jinja2 import nodes
 from jinja2.exceptions import TemplateError as JinjaError
 
@@ -85,7 +84,7 @@ class LintContext:
         """Variables the body reads from its context, each with the offset of its first use."""
         if self.ast is None:
             return {}
-        names = sorted(jinja_meta.find_undeclared_variables(self.ast))
+        names = sorted(sandbox.undeclared_variables(self.ast))
         body = self.template.body
         spans = expression_spans(body)
         used = {}
@@ -111,8 +110,9 @@ class LintContext:
         except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError) as exc:
             return None, f"{type(exc).__name__}: {exc}"
 
-    @property
+    @cached_property
     def rendered(self) -> str | None:
+        """The rendered example, normalized (one string object, so per-text caches can key on it)."""
         text = self.render_result[0]
         return normalize(text) if text is not None else None
 

@@ -141,6 +141,12 @@ def _shape_problem(yaml_text: str) -> Problem | None:
     composed or constructed: the expanded size of each anchor is known when it closes, so an
     alias costs what it stands for without being expanded.
     """
+    if "*" not in yaml_text and len(yaml_text) < MAX_YAML_VALUES:
+        # Without an alias a value costs at least a character; and every level of nesting needs a
+        # line, a bracket, a '- ' or a '?': when those are few, no limit can be passed.
+        openers = yaml_text.count("\n") + sum(map(yaml_text.count, ("[", "{", "- ", "?")))
+        if openers < MAX_YAML_DEPTH:
+            return None
     loader = _Loader(yaml_text)
     sizes: dict[str, int] = {}
     stack: list[list] = []  # [values so far, anchor] of each open collection

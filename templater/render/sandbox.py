@@ -41,7 +41,21 @@ def _bounded_range(*args: int) -> range:
 
 
 class _BoundedCodeGenerator(CodeGenerator):
-    """Compiles `~` and `{% for %}` through the environment, so that both are bounded."""
+    """Compiles `~` and `{% for %}` through the environment, so that both are bounded.
+
+    It also records the names the template reads from its context, as jinja2.meta's
+    TrackingCodeGenerator does, so that finding them costs no second pass over the tree.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.undeclared: set[str] = set()
+
+    def enter_frame(self, frame: Frame) -> None:
+        super().enter_frame(frame)
+        for _, (action, param) in frame.symbols.loads.items():
+            if action == "resolve" and param not in self.environment.globals:
+                self.undeclared.add(param)
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         # Jinja2 compiles `a ~ b` to a join the sandbox never sees; route it through join_values.
@@ -159,6 +173,15 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
         return update_wrapper(wrapper, value)
 
+    def _generate(self, source: nodes.Template, name: str | None, filename: str | None,
+                  defer_init: bool = False) -> str:
+        # Environment._generate, keeping the generator to read the names it saw the template read.
+        generator = self.code_generator_class(self, name, filename, defer_init=defer_init,
+                                              optimized=self.optimized)
+        generator.visit(source)
+        _UNDECLARED[source] = frozenset(generator.undeclared)
+        return generator.stream.getvalue()
+
     def parse(self, source: str, name: str | None = None, filename: str | None = None) -> nodes.Template:
         """Parse a body, and compile it once so an unknown filter or test is a syntax error here."""
         try:
@@ -232,6 +255,16 @@ def _guard(name: str, func: Any) -> Any:
 
 _ENV: BoundedSandbox | None = None
 _CODE: "weakref.WeakKeyDictionary[nodes.Template, Any]" = weakref.WeakKeyDictionary()
+_UNDECLARED: "weakref.WeakKeyDictionary[nodes.Template, frozenset[str]]" = weakref.WeakKeyDictionary()
+
+
+def undeclared_variables(ast: nodes.Template) -> frozenset[str]:
+    """The names a parsed body reads from its context (jinja2.meta.find_undeclared_variables)."""
+    found = _UNDECLARED.get(ast)
+    if found is None:
+        environment().compile(ast)
+        found = _UNDECLARED[ast]
+    return found
 
 
 def environment() -> BoundedSandbox:

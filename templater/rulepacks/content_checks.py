@@ -72,7 +72,7 @@ def _describe(chars: list[tuple[NonGsm, str]]) -> str:
 
 def ucs2_characters(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """One hit listing every character (in the body, then in example values) that forces UCS-2."""
-    found = [(c, where(ctx, c.index)) for c in non_gsm_characters(ctx.literal) if HOLE not in c.char]
+    found = [(c, where(ctx, c.index)) for c in non_gsm_characters(ctx.literal.replace(HOLE, " "))]
     first = found[0][0].index if found else None
     rendered = message_text(ctx)
     if rendered is not None and not ctx.is_message:

@@ -9,6 +9,21 @@ from templater.render.prefilter import alternatives, folds_unsafely, necessary_l
 from templater.rulepacks.regex_safety import MAX_MATCH_INPUT
 
 
+_RECENT: dict[int, tuple[str, str | None]] = {}  # id -> (text, lower-cased form) of the last few texts
+
+
+def _lowered(string: str) -> str | None:
+    """The text lower-cased for substring tests, or None when case folding could hide a match."""
+    # Rules ask about the same two or three texts (body, rendered example) in turn; each entry keeps
+    # its text alive, so an id is never reused while its entry stands.
+    entry = _RECENT.get(id(string))
+    if entry is None or entry[0] is not string:
+        if len(_RECENT) >= 4:
+            _RECENT.clear()
+        entry = _RECENT[id(string)] = (string, None if folds_unsafely(string) else string.lower())
+    return entry[1]
+
+
 def literals_of(patterns: list[str]) -> frozenset[str] | None:
     """Lower-case strings one of which every match of 'p1|p2|...' contains, or None if unknown."""
     found: set[str] = set()
@@ -40,10 +55,15 @@ class LazyPattern:
 
     def cannot_match(self, string: str) -> bool:
         """True when the text lacks every necessary literal (exact: never hides a match)."""
-        if not self.literals or folds_unsafely(string):
+        if not self.literals:
             return False
-        low = string.lower()
-        return not any(lit in low for lit in self.literals)
+        low = _lowered(string)
+        if low is None:
+            return False
+        for lit in self.literals:
+            if lit in low:
+                return False
+        return True
 
     @property
     def compiled(self) -> re.Pattern:
