@@ -46,6 +46,16 @@ def test_pre_test_agrees_on_arbitrary_text(text):
 def test_literals_of_alternatives():
     assert literals_of([r"\bfree\s+shipping\b", r"(?:big|huge)\s+sale"]) == frozenset({"shipping", "sale"})
     assert literals_of([r"\d+%", r"[a-z]+"]) is None
-    pattern = LazyPattern(r"(?:\bzebra\b)", 2, None, literals_of([r"\bzebra\b"]))
-    assert pattern.search("no animals here") is None and pattern._compiled is None
-    assert pattern.search("A ZEBRA").group(0) == "ZEBRA"
+    pattern = LazyPattern.of([r"\bzebra\b", r"\blion(?:ess)?\b"], 2)
+    assert pattern.search("no animals here") is None and pattern._compiled is None and not pattern._subsets
+    assert pattern.search("A ZEBRA").group(0) == "ZEBRA" and pattern._compiled is None
+    assert [m.group(0) for m in pattern.finditer("lioness, zebra, lion")] == ["lioness", "zebra", "lion"]
+    assert pattern._compiled is not None  # every alternative could match: the whole alternation runs
+
+
+def test_a_subset_scan_finds_what_the_whole_alternation_finds():
+    # 'ab' would win at 0 in the full alternation only if listed first; dropping alternatives that
+    # cannot match anywhere must keep that order and the leftmost-first choice.
+    pattern = LazyPattern.of([r"abc", r"ab", r"xyz", r"b\w+"], 0)
+    for text in ("abc", "abd", "zzbq abc", "ab xyz", "xy"):
+        assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in pattern.compiled.finditer(text)]

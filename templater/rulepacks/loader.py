@@ -11,7 +11,7 @@ import yaml
 from templater.errors import RulePackError
 from templater.findings import Severity
 from templater.rulepacks.cache import cached
-from templater.rulepacks.patterns import LazyPattern, literals_of
+from templater.rulepacks.patterns import LazyPattern
 from templater.rulepacks.regex_safety import backtracking_risk
 from templater.rulepacks.model import RULE_KINDS, SIGNAL_KINDS, Example, Rule, Signal, Variant
 from templater.template import CATEGORIES, LANGUAGES
@@ -100,7 +100,7 @@ class _Pack:
             risk = backtracking_risk(p)
             if risk:
                 raise self.fail(f"{what}: the regular expression {p!r} {risk}", where)
-        return LazyPattern(source, re.IGNORECASE, compiled, literals_of(patterns))
+        return LazyPattern.of(patterns, re.IGNORECASE, compiled)
 
     def examples(self, mapping: dict, what: str, language: str) -> tuple[list[Example], list[Example]]:
         raw = mapping.get("examples")

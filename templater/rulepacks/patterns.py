@@ -1,4 +1,12 @@
-"""A rule's regular expression, compiled on first use so start-up pays only for what runs."""
+"""A rule's regular expression, compiled on first use and only in the parts a text can match.
+
+A rule's patterns are joined into one alternation 'p1|p2|...'. Most alternatives cannot match
+without some literal word ("casino", "bit.ly", "% off"); an alternative none of whose necessary
+literals occurs in a text can never win at any position, so dropping it leaves every match of
+the alternation unchanged. Each text is therefore scanned with the alternation of just the
+alternatives it could match (often none, so nothing is compiled or scanned at all), which makes
+start-up and throughput pay for what a message contains rather than for the size of the rule set.
+"""
 from __future__ import annotations
 
 import re
@@ -8,68 +16,125 @@ from typing import Any, Iterator
 from templater.render.prefilter import alternatives, folds_unsafely, necessary_literals
 from templater.rulepacks.regex_safety import MAX_MATCH_INPUT
 
+Literals = frozenset[str]
+Alternative = tuple[str, Literals | None]  # source, literals one of which a match contains (None: any text)
 
-_RECENT: dict[int, tuple[str, str | None]] = {}  # id -> (text, lower-cased form) of the last few texts
+_UNIVERSE: set[str] = set()  # every literal of every pattern made so far
+_VERSION = [0]  # bumped when the universe grows, so texts seen before are looked at again
+_RECENT: dict[int, tuple[str, int, frozenset[str] | None]] = {}  # id -> (text, version, literals in it)
+_SHORT = 48  # texts shorter than this (variable names) skip the shared index of literals
+_SUBSETS = 64  # compiled alternations kept per pattern, by which alternatives they hold
 
 
-def _lowered(string: str) -> str | None:
-    """The text lower-cased for substring tests, or None when case folding could hide a match."""
-    # Rules ask about the same two or three texts (body, rendered example) in turn; each entry keeps
-    # its text alive, so an id is never reused while its entry stands.
+def _register(alts: tuple[Alternative, ...] | None) -> None:
+    new = {lit for _alt, lits in alts or () if lits for lit in lits} - _UNIVERSE
+    if new:
+        _UNIVERSE.update(new)
+        _VERSION[0] += 1
+
+
+def _present(string: str) -> frozenset[str] | None:
+    """The known literals the lower-cased text contains; None when case folding could hide a match."""
+    # Rules ask about the same two or three texts (body, rendered example) in turn: one pass over
+    # the few hundred literals per text answers every pattern. Each entry keeps its text alive, so
+    # an id is never reused while its entry stands.
     entry = _RECENT.get(id(string))
-    if entry is None or entry[0] is not string:
-        if len(_RECENT) >= 4:
+    if entry is None or entry[0] is not string or entry[1] != _VERSION[0]:
+        if len(_RECENT) >= 8:
             _RECENT.clear()
-        entry = _RECENT[id(string)] = (string, None if folds_unsafely(string) else string.lower())
-    return entry[1]
+        found = None
+        if not folds_unsafely(string):
+            low = string.lower()
+            found = frozenset(lit for lit in _UNIVERSE if lit in low)
+        entry = _RECENT[id(string)] = (string, _VERSION[0], found)
+    return entry[2]
 
 
-def literals_of(patterns: list[str]) -> frozenset[str] | None:
+def split_alternatives(patterns: list[str]) -> tuple[Alternative, ...]:
+    """Every top-level alternative of the patterns, with the literals its matches need."""
+    return tuple((alt, necessary_literals(alt) or None) for p in patterns for alt in alternatives(p))
+
+
+def literals_of(patterns: list[str]) -> Literals | None:
     """Lower-case strings one of which every match of 'p1|p2|...' contains, or None if unknown."""
     found: set[str] = set()
-    for pattern in patterns:
-        for alternative in alternatives(pattern):
-            needed = necessary_literals(alternative)
-            if not needed:
-                return None
-            found |= needed
+    for _alt, literals in split_alternatives(patterns):
+        if literals is None:
+            return None
+        found |= literals
     return frozenset(found)
 
 
 class LazyPattern:
-    """Behaves like a compiled re.Pattern; compiles when first matched, pickles as its source.
+    """Behaves like a compiled re.Pattern for search, match, fullmatch and finditer."""
 
-    With `literals` (strings one of which every match contains), a text holding none of them is
-    answered 'no match' by substring tests, without compiling or running the regex: most rule
-    patterns never need compiling for a given message.
-    """
-
-    __slots__ = ("source", "flags", "_compiled", "literals")
+    __slots__ = ("source", "flags", "alts", "_any", "_compiled", "_subsets")
 
     def __init__(self, source: str, flags: int = 0, compiled: re.Pattern | None = None,
-                 literals: frozenset[str] | None = None) -> None:
+                 alts: tuple[Alternative, ...] | None = None) -> None:
         self.source = source
         self.flags = flags
         self._compiled = compiled
-        self.literals = literals
+        self._set_alts(alts)
 
-    def cannot_match(self, string: str) -> bool:
-        """True when the text lacks every necessary literal (exact: never hides a match)."""
-        if not self.literals:
-            return False
-        low = _lowered(string)
-        if low is None:
-            return False
-        for lit in self.literals:
-            if lit in low:
-                return False
-        return True
+    def _set_alts(self, alts: tuple[Alternative, ...] | None) -> None:
+        self.alts = alts
+        self._subsets: dict[tuple[int, ...], re.Pattern] = {}
+        # Literals of alternatives that need one; None when some alternative could match any text.
+        self._any = self.literals
+        _register(alts)
+
+    @classmethod
+    def of(cls, patterns: list[str], flags: int = 0, compiled: re.Pattern | None = None) -> "LazyPattern":
+        """The alternation of patterns, with each alternative's literals worked out."""
+        source = "|".join(f"(?:{p})" for p in patterns)
+        return cls(source, flags, compiled, split_alternatives(patterns))
+
+    @property
+    def literals(self) -> Literals | None:
+        """Strings one of which every match contains (None when some alternative needs none)."""
+        if self.alts is None or any(lits is None for _a, lits in self.alts):
+            return None
+        return frozenset().union(*(lits for _a, lits in self.alts))  # type: ignore[arg-type]
 
     @property
     def compiled(self) -> re.Pattern:
+        """The whole alternation, compiled."""
         if self._compiled is None:
             self._compiled = re.compile(self.source, self.flags)
         return self._compiled
+
+    def for_text(self, string: str) -> re.Pattern | None:
+        """The alternation of the alternatives that could match this text; None when none could."""
+        if self.alts is None:
+            return self.compiled
+        if len(string) < _SHORT:  # a variable name: test this pattern's own literals, no text index
+            if folds_unsafely(string):
+                return self.compiled
+            low = string.lower()
+            present = frozenset(lit for _alt, lits in self.alts if lits for lit in lits if lit in low)
+        else:
+            present = _present(string)
+            if present is None:
+                return self.compiled
+        if self._any is not None and self._any.isdisjoint(present):
+            return None  # the usual case: no alternative's literal is in the text
+        chosen = tuple(i for i, (_alt, lits) in enumerate(self.alts) if lits is None or not lits.isdisjoint(present))
+        if not chosen:
+            return None
+        if len(chosen) == len(self.alts):
+            return self.compiled
+        regex = self._subsets.get(chosen)
+        if regex is None:
+            if len(self._subsets) >= _SUBSETS:
+                self._subsets.clear()
+            regex = self._subsets[chosen] = re.compile("|".join(f"(?:{self.alts[i][0]})" for i in chosen),
+                                                       self.flags)
+        return regex
+
+    def cannot_match(self, string: str) -> bool:
+        """True when no alternative's literals occur in the text (exact: never hides a match)."""
+        return self.for_text(string) is None
 
     def __getattr__(self, name: str) -> Any:  # pattern, groups, sub, ...
         return getattr(self.compiled, name)
@@ -77,31 +142,28 @@ class LazyPattern:
     # Matching looks at the first MAX_MATCH_INPUT characters at most, so that even a pattern that
     # backtracks polynomially cannot take long on a huge text (docs/security.md).
     def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
-        if self.cannot_match(string):
-            return None
-        return self.compiled.search(string, pos, min(endpos, MAX_MATCH_INPUT))
+        regex = self.for_text(string)
+        return None if regex is None else regex.search(string, pos, min(endpos, MAX_MATCH_INPUT))
 
     def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
-        if self.cannot_match(string):
-            return None
-        return self.compiled.match(string, pos, min(endpos, MAX_MATCH_INPUT))
+        regex = self.for_text(string)
+        return None if regex is None else regex.match(string, pos, min(endpos, MAX_MATCH_INPUT))
 
     def fullmatch(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
-        if self.cannot_match(string):
-            return None
-        return self.compiled.fullmatch(string, pos, min(endpos, MAX_MATCH_INPUT))
+        regex = self.for_text(string)
+        return None if regex is None else regex.fullmatch(string, pos, min(endpos, MAX_MATCH_INPUT))
 
     def finditer(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match]:
-        if self.cannot_match(string):
-            return iter(())
-        return self.compiled.finditer(string, pos, min(endpos, MAX_MATCH_INPUT))
+        regex = self.for_text(string)
+        return iter(()) if regex is None else regex.finditer(string, pos, min(endpos, MAX_MATCH_INPUT))
 
-    def __getstate__(self) -> tuple[str, int, frozenset[str] | None]:
-        return self.source, self.flags, self.literals
+    def __getstate__(self) -> tuple[str, int, tuple[Alternative, ...] | None]:
+        return self.source, self.flags, self.alts
 
-    def __setstate__(self, state: tuple[str, int, frozenset[str] | None]) -> None:
-        self.source, self.flags, self.literals = state
+    def __setstate__(self, state: tuple[str, int, tuple[Alternative, ...] | None]) -> None:
+        self.source, self.flags, alts = state
         self._compiled = None
+        self._set_alts(alts)
 
     def __repr__(self) -> str:
         return f"LazyPattern({self.source!r})"
