@@ -13,28 +13,30 @@ import re
 import sys
 from typing import Any, Iterator
 
-from templater.render.prefilter import alternatives, folds_unsafely, necessary_literals
+from templater.render.prefilter import alternatives, analyse, folds_unsafely
 from templater.rulepacks.regex_safety import MAX_MATCH_INPUT
 
 Literals = frozenset[str]
-Alternative = tuple[str, Literals | None]  # source, literals one of which a match contains (None: any text)
+# An alternative: its source, the most selective literal set its matches need (one of those
+# strings is in every match; None: nothing known), and the other sets they need too.
+Alternative = tuple[str, "Literals | None", "tuple[Literals, ...]"]
 
-_UNIVERSE: set[str] = set()  # every literal of every pattern made so far
+_UNIVERSE: set[str] = set()  # the most selective literals of every pattern made so far
 _VERSION = [0]  # bumped when the universe grows, so texts seen before are looked at again
-_RECENT: dict[int, tuple[str, int, frozenset[str] | None]] = {}  # id -> (text, version, literals in it)
+_RECENT: dict[int, tuple[str, int, str, frozenset[str]] | tuple[str, int, None, None]] = {}
 _SHORT = 48  # texts shorter than this (variable names) skip the shared index of literals
 _SUBSETS = 64  # compiled alternations kept per pattern, by which alternatives they hold
 
 
 def _register(alts: tuple[Alternative, ...] | None) -> None:
-    new = {lit for _alt, lits in alts or () if lits for lit in lits} - _UNIVERSE
+    new = {lit for _alt, best, _rest in alts or () if best for lit in best} - _UNIVERSE
     if new:
         _UNIVERSE.update(new)
         _VERSION[0] += 1
 
 
-def _present(string: str) -> frozenset[str] | None:
-    """The known literals the lower-cased text contains; None when case folding could hide a match."""
+def _seen(string: str) -> tuple[str | None, frozenset[str] | None]:
+    """(lower-cased text, the universe's literals in it); (None, None) when case folding could hide a match."""
     # Rules ask about the same two or three texts (body, rendered example) in turn: one pass over
     # the few hundred literals per text answers every pattern. Each entry keeps its text alive, so
     # an id is never reused while its entry stands.
@@ -42,26 +44,39 @@ def _present(string: str) -> frozenset[str] | None:
     if entry is None or entry[0] is not string or entry[1] != _VERSION[0]:
         if len(_RECENT) >= 8:
             _RECENT.clear()
-        found = None
-        if not folds_unsafely(string):
+        if folds_unsafely(string):
+            entry = (string, _VERSION[0], None, None)
+        else:
             low = string.lower()
-            found = frozenset(lit for lit in _UNIVERSE if lit in low)
-        entry = _RECENT[id(string)] = (string, _VERSION[0], found)
-    return entry[2]
+            entry = (string, _VERSION[0], low, frozenset(lit for lit in _UNIVERSE if lit in low))
+        _RECENT[id(string)] = entry
+    return entry[2], entry[3]
+
+
+def _most_selective(sets: tuple[Literals, ...]) -> Literals:
+    return max(sets, key=lambda s: (min(map(len, s)), -len(s)))
+
+
+def _alternative(source: str) -> Alternative:
+    needs = analyse(source)
+    if needs is None or not needs.all:
+        return source, None, ()
+    best = _most_selective(tuple(needs.all))
+    return source, best, tuple(s for s in needs.all if s is not best)
 
 
 def split_alternatives(patterns: list[str]) -> tuple[Alternative, ...]:
-    """Every top-level alternative of the patterns, with the literals its matches need."""
-    return tuple((alt, necessary_literals(alt) or None) for p in patterns for alt in alternatives(p))
+    """Every top-level alternative of the patterns, with the literal sets its matches need."""
+    return tuple(_alternative(alt) for p in patterns for alt in alternatives(p))
 
 
 def literals_of(patterns: list[str]) -> Literals | None:
     """Lower-case strings one of which every match of 'p1|p2|...' contains, or None if unknown."""
     found: set[str] = set()
-    for _alt, literals in split_alternatives(patterns):
-        if literals is None:
+    for _alt, best, _rest in split_alternatives(patterns):
+        if best is None:
             return None
-        found |= literals
+        found |= best
     return frozenset(found)
 
 
@@ -80,7 +95,7 @@ class LazyPattern:
     def _set_alts(self, alts: tuple[Alternative, ...] | None) -> None:
         self.alts = alts
         self._subsets: dict[tuple[int, ...], re.Pattern] = {}
-        # Literals of alternatives that need one; None when some alternative could match any text.
+        # One of these is in every match; None when some alternative could match any text.
         self._any = self.literals
         _register(alts)
 
@@ -93,9 +108,9 @@ class LazyPattern:
     @property
     def literals(self) -> Literals | None:
         """Strings one of which every match contains (None when some alternative needs none)."""
-        if self.alts is None or any(lits is None for _a, lits in self.alts):
+        if self.alts is None or any(best is None for _a, best, _r in self.alts):
             return None
-        return frozenset().union(*(lits for _a, lits in self.alts))  # type: ignore[arg-type]
+        return frozenset().union(*(best for _a, best, _r in self.alts))  # type: ignore[arg-type]
 
     @property
     def compiled(self) -> re.Pattern:
@@ -111,25 +126,31 @@ class LazyPattern:
         if len(string) < _SHORT:  # a variable name: test this pattern's own literals, no text index
             if folds_unsafely(string):
                 return self.compiled
-            low = string.lower()
-            present = frozenset(lit for _alt, lits in self.alts if lits for lit in lits if lit in low)
+            low: str | None = string.lower()
+            present: frozenset[str] | None = frozenset(
+                lit for _a, best, _r in self.alts if best for lit in best if lit in low)  # type: ignore[operator]
         else:
-            present = _present(string)
-            if present is None:
+            low, present = _seen(string)
+            if present is None or low is None:
                 return self.compiled
         if self._any is not None and self._any.isdisjoint(present):
             return None  # the usual case: no alternative's literal is in the text
-        chosen = tuple(i for i, (_alt, lits) in enumerate(self.alts) if lits is None or not lits.isdisjoint(present))
+        chosen = []
+        for i, (_alt, best, rest) in enumerate(self.alts):
+            if best is None:
+                chosen.append(i)
+            elif not best.isdisjoint(present) and all(any(lit in low for lit in s) for s in rest):
+                chosen.append(i)
         if not chosen:
             return None
         if len(chosen) == len(self.alts):
             return self.compiled
-        regex = self._subsets.get(chosen)
+        key = tuple(chosen)
+        regex = self._subsets.get(key)
         if regex is None:
             if len(self._subsets) >= _SUBSETS:
                 self._subsets.clear()
-            regex = self._subsets[chosen] = re.compile("|".join(f"(?:{self.alts[i][0]})" for i in chosen),
-                                                       self.flags)
+            regex = self._subsets[key] = re.compile("|".join(f"(?:{self.alts[i][0]})" for i in key), self.flags)
         return regex
 
     def cannot_match(self, string: str) -> bool:
