@@ -52,10 +52,15 @@ def sentence_count(text: str) -> int:
     return max(1, len(sentences) - sum(1 for s in sentences if len(words(s)) <= 2))
 
 
+@lru_cache(maxsize=16384)
+def _word_syllables(word: str, language: str) -> int:
+    # Templates of one library share most of their words: each is hyphenated once per run.
+    return len(_dictionary(language).positions(word)) + 1
+
+
 def syllable_count(text: str, language: str) -> int:
     """Syllables from pyphen's hyphenation points (one more than the number of breaks per word)."""
-    dic = _dictionary(language)
-    return sum(len(dic.positions(word)) + 1 for word in words(text.lower()))
+    return sum(_word_syllables(word, language) for word in words(text.lower()))
 
 
 def flesch_reading_ease(text: str, language: str) -> float:
