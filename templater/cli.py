@@ -10,10 +10,11 @@ from typing import Any
 import click
 import yaml
 
-from templater import api, cli_info, cli_project
+from templater import api
+from templater.cli_options import CONFIG_OPTION
 from templater.errors import EXIT_ERROR, EXIT_FINDINGS, InputError, InternalError, TemplaterError
 from templater.findings import Severity
-from templater.formatters import FORMATTERS
+from templater.formatters import FORMATS, formatter
 from templater.formatters.text import format_findings
 from templater.parallel import default_jobs
 
@@ -25,7 +26,25 @@ def _csv(values: tuple[str, ...]) -> tuple[str, ...]:
 
 
 class _Group(click.Group):
-    """Turns every error into one line on stderr and exit 2: never a traceback."""
+    """Turns every error into one line on stderr and exit 2: never a traceback.
+
+    Commands of other modules load when they run (or for --help), so `templater lint` does not
+    import what `new`, `config`, `rules` and `segments` need.
+    """
+
+    LAZY = {"segments": ("templater.cli_info", "segments"), "rules": ("templater.cli_info", "rules"),
+            "new": ("templater.cli_project", "new"), "config": ("templater.cli_project", "config_command")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            import importlib
+
+            module, attr = self.LAZY[name]
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -59,7 +78,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--select", multiple=True, help="Only these rule ids (comma-separated or repeated).")
 @click.option("--ignore", multiple=True, help="Skip these rule ids (comma-separated or repeated).")
 @click.option("--fail-on", type=SEVERITIES, default=None,
@@ -67,7 +86,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
                    "else error]")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: all cores). Output order does not depend on it.")
-@cli_project.CONFIG_OPTION
+@CONFIG_OPTION
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the files, then report what is left.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the safe fixes as a diff; write nothing.")
 def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
@@ -77,10 +96,12 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
         return api.lint_project(paths, config_file, _csv(select), _csv(ignore), jobs or default_jobs())
     report = run()
     if fix or show_diff:
+        from templater import cli_project
+
         report = cli_project.fix(report, show_diff, run)
     # NO_COLOR (no-color.org): any non-empty value turns colour off.
     colour = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    click.echo(FORMATTERS[fmt](report.findings, len(report.files), colour))
+    click.echo(formatter(fmt)(report.findings, len(report.files), colour))
     if report.failed(Severity.parse(fail_on) if fail_on else None):
         sys.exit(EXIT_FINDINGS)
 
@@ -284,10 +305,6 @@ def show(template_id: str) -> None:
     click.echo(find(template_id).source, nl=False)
 
 
-cli.add_command(cli_info.segments)
-cli.add_command(cli_info.rules)
-cli.add_command(cli_project.new)
-cli.add_command(cli_project.config_command)
 
 
 def main() -> None:

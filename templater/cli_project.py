@@ -10,13 +10,12 @@ import click
 
 from templater import api, generate
 from templater import config as configuration
+from templater.cli_options import CONFIG_OPTION
 from templater.errors import EXIT_CLEAN, EXIT_FINDINGS
 from templater.fixes import diff
 from templater.formatters.text import format_findings
 from templater.template import LANGUAGES
 
-CONFIG_OPTION = click.option("--config", "config_file", type=click.Path(dir_okay=False),
-                             help="Use this .templater.yaml or pyproject.toml instead of the nearest one.")
 
 
 def fix(report: api.Report, show_diff: bool, relint: Callable[[], api.Report]) -> api.Report:

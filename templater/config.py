@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -181,6 +180,8 @@ def _yaml_data(path: Path, text: str) -> tuple[Any, dict[str, int]]:
 
 
 def _toml_data(path: Path, text: str) -> tuple[Any, dict[str, int]]:
+    import tomllib  # only projects configured through pyproject.toml pay for it
+
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -236,6 +237,8 @@ def declared_in(folder: Path) -> Path | None:
         return candidate
     candidate = folder / PYPROJECT
     if candidate.is_file():
+        import tomllib  # only folders with a pyproject.toml pay for it
+
         try:
             tool = tomllib.loads(candidate.read_text(encoding="utf-8-sig")).get("tool")
             if isinstance(tool, dict) and "templater" in tool:

@@ -1,17 +1,17 @@
-"""Output formats for lint findings: one small module each, looked up by name."""
+"""Output formats for lint findings: one small module each, imported when chosen."""
 from __future__ import annotations
 
+import importlib
 from typing import Callable
 
 from templater.findings import Finding
-from templater.formatters import github, json_format, junit, sarif, text
 
 Formatter = Callable[[list[Finding], int, bool], str]
 
-FORMATTERS: dict[str, Formatter] = {
-    "text": text.format_findings,
-    "json": json_format.format_findings,
-    "github": github.format_findings,
-    "sarif": sarif.format_findings,
-    "junit": junit.format_findings,
-}
+_MODULES = {"text": "text", "json": "json_format", "github": "github", "sarif": "sarif", "junit": "junit"}
+FORMATS = tuple(sorted(_MODULES))
+
+
+def formatter(name: str) -> Formatter:
+    """The format_findings function of one format (its module loads only when it is chosen)."""
+    return importlib.import_module(f"templater.formatters.{_MODULES[name]}").format_findings
