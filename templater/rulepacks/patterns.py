@@ -22,24 +22,42 @@ Literals = frozenset[str]
 Alternative = tuple[str, "Literals | None", "tuple[Literals, ...]"]
 
 _UNIVERSE: set[str] = set()  # the most selective literals of every pattern made so far
-_VERSION = [0]  # bumped when the universe grows, so texts seen before are looked at again
+_IN_WORDS: list[str] = []  # those made of [a-z0-9] only: each lies inside one word of a text
+_ACROSS: list[str] = []  # the others (spaces, punctuation): tested on the whole text
+_VERSION = [0]  # bumped when the universe grows, so texts and words seen before are looked at again
 _RECENT: dict[int, tuple[str, int, str, frozenset[str]] | tuple[str, int, None, None]] = {}
+_WORDS: dict[str, frozenset[str]] = {}  # word -> literals inside it; messages share most words
+_WORD = re.compile(r"[a-z0-9]+")
 _SHORT = 48  # texts shorter than this (variable names) skip the shared index of literals
 _SUBSETS = 64  # compiled alternations kept per pattern, by which alternatives they hold
+_CACHE = 16384  # words remembered; cleared when full
 
 
 def _register(alts: tuple[Alternative, ...] | None) -> None:
     new = {lit for _alt, best, _rest in alts or () if best for lit in best} - _UNIVERSE
     if new:
         _UNIVERSE.update(new)
+        for lit in new:
+            (_IN_WORDS if _WORD.fullmatch(lit) else _ACROSS).append(lit)
+        _WORDS.clear()
         _VERSION[0] += 1
+
+
+def _in_word(word: str) -> frozenset[str]:
+    found = _WORDS.get(word)
+    if found is None:
+        if len(_WORDS) >= _CACHE:
+            _WORDS.clear()
+        found = _WORDS[word] = frozenset(lit for lit in _IN_WORDS if lit in word)
+    return found
 
 
 def _seen(string: str) -> tuple[str | None, frozenset[str] | None]:
     """(lower-cased text, the universe's literals in it); (None, None) when case folding could hide a match."""
-    # Rules ask about the same two or three texts (body, rendered example) in turn: one pass over
-    # the few hundred literals per text answers every pattern. Each entry keeps its text alive, so
-    # an id is never reused while its entry stands.
+    # Rules ask about the same two or three texts (body, rendered example) in turn: one pass per
+    # text answers every pattern. A literal of letters and digits lies inside one word, so each
+    # distinct word is looked at once per run. Each entry keeps its text alive, so an id is never
+    # reused while its entry stands.
     entry = _RECENT.get(id(string))
     if entry is None or entry[0] is not string or entry[1] != _VERSION[0]:
         if len(_RECENT) >= 8:
@@ -48,7 +66,10 @@ def _seen(string: str) -> tuple[str | None, frozenset[str] | None]:
             entry = (string, _VERSION[0], None, None)
         else:
             low = string.lower()
-            entry = (string, _VERSION[0], low, frozenset(lit for lit in _UNIVERSE if lit in low))
+            found = {lit for lit in _ACROSS if lit in low}
+            for word in set(_WORD.findall(low)):
+                found |= _in_word(word)
+            entry = (string, _VERSION[0], low, frozenset(found))
         _RECENT[id(string)] = entry
     return entry[2], entry[3]
 
