@@ -178,7 +178,7 @@ def alternatives(source: str) -> list[str]:
     return [alt for part in parts for alt in alternatives(part)]
 
 
-GRAM = 3  # literals are found through 3-grams; shorter ones by substring tests
+GRAM = 3  # literals are found in words through 3-grams; shorter ones by substring tests
 _TOKEN_CACHE = 4096  # words whose literals are remembered (URLs are new each time); cleared when full
 
 
@@ -187,53 +187,54 @@ class LiteralIndex:
 
     A literal without white space lies inside one word of the text, so the text is cut into words
     and each distinct word is looked up once (messages of one template share most words); literals
-    with white space are tested on the whole text.
+    of one or two characters, and literals with white space, are tested on the whole text.
     """
 
     def __init__(self, needs: list[Needs]) -> None:
         self.by_gram: dict[str, list[tuple[str, int]]] = {}
-        self.short: list[tuple[str, int]] = []
-        self.spaced: list[tuple[str, int]] = []
-        self.owner: list[int] = []   # slot -> pattern index
-        self.needed: list[int] = []  # pattern index -> number of slots it needs
+        self.whole: list[tuple[str, int]] = []  # tested on the whole text
         slot = 0
+        self.single: dict[int, int] = {}  # slot -> pattern, for patterns that need one literal set
+        self.first: dict[int, tuple[int, frozenset[int]]] = {}  # first slot -> (pattern, all its slots)
         for index, item in enumerate(needs):
-            self.needed.append(len(item.all))
+            slots = frozenset(range(slot, slot + len(item.all)))
+            if len(slots) == 1:
+                self.single[slot] = index
+            else:
+                self.first[slot] = (index, slots)
             for literals in item.all:
-                self.owner.append(index)
                 for lit in literals:
-                    if len(lit.split()) != 1 or lit.split()[0] != lit:
-                        self.spaced.append((lit, slot))
-                    elif len(lit) >= GRAM:
-                        self.by_gram.setdefault(lit[:GRAM], []).append((lit, slot))
+                    if len(lit) < GRAM or len(lit.split()) != 1 or lit.split()[0] != lit:
+                        self.whole.append((lit, slot))
                     else:
-                        self.short.append((lit, slot))
+                        self.by_gram.setdefault(lit[:GRAM], []).append((lit, slot))
                 slot += 1
         self.grams = frozenset(self.by_gram)
         self._words: dict[str, frozenset[int]] = {}
 
     def _scan(self, word: str) -> frozenset[int]:
-        found = {slot for lit, slot in self.short if lit in word}
         grams = {word[i:i + GRAM] for i in range(len(word) - GRAM + 1)}
+        found: set[int] = set()
         for gram in self.grams.intersection(grams):
             found.update(slot for lit, slot in self.by_gram[gram] if lit in word)
         return frozenset(found)
 
     def hits(self, low: str) -> list[int]:
         """Indexes of the patterns all of whose literal sets occur in low."""
-        met = {slot for lit, slot in self.spaced if lit in low}
         words = self._words
+        found = [{slot for lit, slot in self.whole if lit in low}]
         for word in set(low.split()):
-            found = words.get(word)
-            if found is None:
-                found = self._scan(word)
+            slots = words.get(word)
+            if slots is None:
+                slots = self._scan(word)
                 if len(words) >= _TOKEN_CACHE:
                     words.clear()
-                words[word] = found
-            if found:
-                met.update(found)
-        counts: dict[int, int] = {}
-        for slot in met:
-            owner = self.owner[slot]
-            counts[owner] = counts.get(owner, 0) + 1
-        return [i for i, n in counts.items() if n == self.needed[i]]
+                words[word] = slots
+            found.append(slots)
+        met = set().union(*found)
+        hit = [self.single[s] for s in met & self.single.keys()]
+        for s in met & self.first.keys():
+            index, slots = self.first[s]
+            if slots <= met:
+                hit.append(index)
+        return hit
