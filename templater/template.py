@@ -183,6 +183,14 @@ def _shape_problem(yaml_text: str) -> Problem | None:
                 return Problem("yaml-syntax", line, event.start_mark.column + 1, {
                     "problem": f"the front matter expands to more than {MAX_YAML_VALUES:,} values "
                                "(anchors and aliases that multiply it?)"})
+    except yaml.YAMLError as exc:
+        # libyaml 0.2.5 as bundled with PyYAML 6.0.4 stops deep nesting itself, in its scanner,
+        # before the events above reach our limit: report it the same way.
+        mark = getattr(exc, "problem_mark", None)
+        if mark is None or "nesting depth" not in str(getattr(exc, "problem", "")):
+            raise
+        return Problem("yaml-syntax", mark.line + 2, mark.column + 1, {
+            "problem": f"the front matter nests deeper than {MAX_YAML_DEPTH} levels"})
     finally:
         loader.dispose()
     return None
