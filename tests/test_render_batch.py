@@ -166,3 +166,18 @@ def test_usage_errors(tmp_path):
 def test_single_message_render_is_unchanged():
     result = run_cli("render", "retail.discount.en", "--example")
     assert result.exit_code == 0 and result.stdout.startswith("Acme: Hi Ana, take 20% off")
+
+
+def test_a_number_without_a_known_time_zone_cannot_pass_quiet_hours(tmp_path):
+    # An Iridium satellite number: valid, but phonenumbers places it in no zone.
+    _, messages, rejects = batch(tmp_path, "retail.discount.en", "satellite.csv", *DISCOUNT)
+    assert messages == {}
+    assert reasons(rejects) == {2: "unknown-timezone", 3: "duplicate"}
+
+
+def test_a_message_the_sandbox_refuses_is_a_render_error(tmp_path):
+    _, messages, rejects = batch(tmp_path, "retail.order-status-reply.en", "conversational.jsonl",
+                                 "--var", "brand=Acme", "--max-output", "60")
+    assert messages == {}
+    assert rejects[1]["reason"] == "render-error"
+    assert "over the 60-character limit" in rejects[1]["detail"]
