@@ -59,6 +59,12 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("templater: interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`templater lint ... | head`): nothing to report. Point stdout at
+            # /dev/null so that Python's own flush at exit does not fail again (Python docs, SIGPIPE).
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(EXIT_FINDINGS)
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             if (ctx.obj or {}).get("debug"):
                 raise

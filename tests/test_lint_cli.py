@@ -204,3 +204,18 @@ def test_json_is_valid_even_when_clean(write):
     path = write("ok.sms", template_source("Acme: your order has shipped."))
     result = run_cli("lint", "--format", "json", str(path))
     assert json.loads(result.stdout) == []
+
+
+def test_a_closed_pipe_is_not_an_internal_error(tmp_path):
+    import subprocess
+    import sys
+
+    for i in range(300):
+        (tmp_path / f"t{i}.sms").write_text(template_source("Flash sale: 20% off!"), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "templater.cli", "lint", "--jobs", "1", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 1
+    assert "internal error" not in stderr and "Traceback" not in stderr
