@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from templater.rulepacks.model import Signal
+from templater.rulepacks.regex_safety import MAX_MATCH_INPUT
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,10 @@ def find_in_text(pairs: list[tuple[Signal, re.Pattern]], text: str, where: str =
     """Every match of every (signal, pattern) pair in a normalized text, in text order."""
     found = []
     for signal, pattern in pairs:
-        for m in pattern.finditer(text):
+        regex = pattern.for_text(text) if hasattr(pattern, "for_text") else pattern
+        if regex is None:
+            continue  # none of the pattern's literals is in the text
+        for m in regex.finditer(text, 0, MAX_MATCH_INPUT):
             if m.end() > m.start():
                 found.append(Evidence(signal.id, signal.kind, m.group(0).strip(), m.start(), m.end(), where))
     found.sort(key=lambda e: (e.start, e.end, e.signal))

@@ -51,9 +51,10 @@ class Template:
 
     def __post_init__(self) -> None:
         starts = [0]
-        for i, ch in enumerate(self.body):
-            if ch == "\n":
-                starts.append(i + 1)
+        find, i = self.body.find, self.body.find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
         self._line_starts = starts
 
     @property

@@ -29,8 +29,13 @@ def normalize(text: str) -> str:
 HOLE = "\x00"
 
 
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
 def _blank(chunk: str, fill: str = " ") -> str:
-    return "".join("\n" if c == "\n" else fill for c in chunk)
+    if "\n" not in chunk:
+        return fill * len(chunk)
+    return _NOT_NEWLINE.sub(fill, chunk)
 
 
 def _mask_block(match: re.Match) -> str:
