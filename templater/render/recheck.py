@@ -6,17 +6,15 @@ from typing import Any
 
 from templater.findings import Finding, Severity
 from templater.linter import Linter
-from templater.render.prefilter import LiteralIndex, Needs, alternatives, analyse, folds_unsafely
+from templater.rulepacks.literals import LiteralIndex, Needs, alternatives, analyse, folds_unsafely
 from templater.rulepacks.kinds import checks_messages
 from templater.template import Template
-from templater.text import _NORMALIZE, normalize
+from templater.text import normalize
 
 # Builtin checks that fire only where the rule's pattern matches (age_gated_existence is existence,
 # minus templates declared age-gated): for the pre-test they are existence rules.
 _LIKE_EXISTENCE = {"age_gated_existence"}
 _SEEN_LIMIT = 4096  # texts whose verdict is remembered; cleared when full
-# Characters normalize() changes: most messages have none, and then the text is its own normal form.
-_NEEDS_NORMALIZE = re.compile("[%s]" % re.escape("".join(chr(c) for c in _NORMALIZE)))
 
 
 def _pattern(rule: Any, language: str) -> Any:
@@ -128,7 +126,7 @@ class MessageCheck:
         """Whether some error rule could fire on the message (False is exact: none can)."""
         if self.always:
             return True
-        norm = normalize(text) if _NEEDS_NORMALIZE.search(text) else text
+        norm = normalize(text)  # returns the text itself when nothing needs folding
         if not all(r.met(norm) for r in self.requirements):
             return True
         if any(search(norm) for search in self.unfiltered) or folds_unsafely(norm):

@@ -10,8 +10,8 @@ from typing import Callable, TypeVar
 
 T = TypeVar("T")
 
-_CODE = [Path(__file__).with_name(n) for n in ("loader.py", "model.py", "patterns.py", "cache.py",
-                                                         "regex_safety.py")]
+_CODE = [Path(__file__).with_name(n)
+         for n in ("loader.py", "model.py", "patterns.py", "literals.py", "cache.py")]
 
 
 def cache_dir() -> Path | None:

@@ -13,7 +13,7 @@ import re
 import sys
 from typing import Any, Iterator
 
-from templater.render.prefilter import alternatives, analyse, folds_unsafely
+from templater.rulepacks.literals import alternatives, analyse, folds_unsafely
 from templater.rulepacks.regex_safety import MAX_MATCH_INPUT
 
 Literals = frozenset[str]
