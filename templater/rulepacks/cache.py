@@ -11,7 +11,7 @@ from typing import Callable, TypeVar
 T = TypeVar("T")
 
 _CODE = [Path(__file__).with_name(n)
-         for n in ("loader.py", "model.py", "patterns.py", "literals.py", "cache.py")]
+         for n in ("loader.py", "model.py", "patterns.py", "literals.py", "regex_safety.py", "cache.py")]
 
 
 def cache_dir() -> Path | None:
