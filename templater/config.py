@@ -1,7 +1,6 @@
 """Project configuration: find the nearest .templater.yaml or [tool.templater], validate every key."""
 from __future__ import annotations
 
-import difflib
 import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,12 @@ DEFAULTS: dict[str, Any] = {
     "brand_domains": (),
     "rule_options": {},
 }
+
+
+def _close_matches(word: str, candidates: Any, n: int = 1) -> list[str]:
+    import difflib  # only error messages need it
+
+    return difflib.get_close_matches(word, list(candidates), n=n)
 
 
 @dataclass
@@ -211,7 +216,7 @@ def load(path: Path) -> Config:
     config = Config(path=path, root=path.resolve().parent, lines=lines)
     for key, value in data.items():
         if key not in PARSERS:
-            close = difflib.get_close_matches(str(key).replace("-", "_"), PARSERS, n=1)
+            close = _close_matches(str(key).replace("-", "_"), PARSERS, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise config.error(str(key), f"unknown key{hint}; the keys are {', '.join(PARSERS)}")
         try:
@@ -288,7 +293,7 @@ def check_rule_ids(config: Config, known: set[str], option: str | None = None) -
     for key, rule, exact in named:
         if rule in known or (not exact and any(k.startswith(rule) for k in known)):
             continue
-        close = difflib.get_close_matches(rule, sorted(known), n=1)
+        close = _close_matches(rule, sorted(known), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else " ('templater rules' lists them)"
         problem = f"no rule id {'is' if exact else 'is or starts with'} '{rule}'{hint}"
         if option:
@@ -309,7 +314,7 @@ def check_rule_options(config: Config, declared: dict[str, dict[str, Any]]) -> N
     for rule_id, options in config.rule_options.items():
         key = f"rule_options.{rule_id}"
         if rule_id not in declared:
-            close = difflib.get_close_matches(rule_id, sorted(declared), n=1)
+            close = _close_matches(rule_id, sorted(declared), n=1)
             raise config.error(key, f"no rule id is '{rule_id}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
         for name, value in options.items():
             if name not in declared[rule_id]:

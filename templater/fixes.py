@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import codecs
-import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -109,6 +108,8 @@ def write_atomic(file: Path, text: str, newline: str = "\n", bom: bool = False) 
 
 def diff(fix: FileFix) -> str:
     """A unified diff of one file's fixes, as `git diff` would show it."""
+    import difflib  # only --diff needs it
+
     lines = difflib.unified_diff(fix.before.splitlines(keepends=True), fix.after.splitlines(keepends=True),
                                  f"a/{fix.display}", f"b/{fix.display}")
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)

@@ -114,7 +114,7 @@ def necessary_literals(pattern: str) -> Literals | None:
     return None if needs is None else _best(list(needs.all))
 
 
-_LETTER = re.compile("[a-z]", re.IGNORECASE)
+_LETTER: list = []  # re.compile("[a-z]", re.IGNORECASE), made on the first non-ASCII text (start-up)
 _FOLDS: dict[str, bool] = {}
 
 
@@ -131,7 +131,9 @@ def folds_unsafely(text: str) -> bool:
             continue
         unsafe = _FOLDS.get(ch)
         if unsafe is None:
-            unsafe = _FOLDS[ch] = bool(_LETTER.fullmatch(ch)) and not ch.lower().isascii()
+            if not _LETTER:
+                _LETTER.append(re.compile("[a-z]", re.IGNORECASE))
+            unsafe = _FOLDS[ch] = bool(_LETTER[0].fullmatch(ch)) and not ch.lower().isascii()
         if unsafe:
             return True
     return False
