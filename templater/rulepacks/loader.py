@@ -140,12 +140,18 @@ def _strip_lines(value: Any) -> Any:
     return value
 
 
-def _load_signal(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None:
+def _entry(pack: _Pack, raw: Any, noun: str, allowed: set[str]) -> tuple[str, str]:
+    """The id of one entry of a pack's 'signals' or 'rules' list, and how errors name it."""
     if not isinstance(raw, dict):
-        raise pack.fail("each entry of 'signals' must be a mapping")
-    sid = pack.text(raw, "id", "signal")
-    what = f"signal '{sid}'"
-    pack.keys(raw, SIGNAL_KEYS, what)
+        raise pack.fail(f"each entry of '{noun}s' must be a mapping")
+    entry_id = pack.text(raw, "id", noun)
+    what = f"{noun} '{entry_id}'"
+    pack.keys(raw, allowed, what)
+    return entry_id, what
+
+
+def _load_signal(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None:
+    sid, what = _entry(pack, raw, "signal", SIGNAL_KEYS)
     kind = raw.get("signal")
     if kind not in SIGNAL_KINDS:
         raise pack.fail(f"{what}: 'signal' must be one of {', '.join(SIGNAL_KINDS)}", raw)
@@ -175,11 +181,7 @@ def _load_signal(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None
 
 
 def _load_rule(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None:
-    if not isinstance(raw, dict):
-        raise pack.fail("each entry of 'rules' must be a mapping")
-    rid = pack.text(raw, "id", "rule")
-    what = f"rule '{rid}'"
-    pack.keys(raw, RULE_KEYS, what)
+    rid, what = _entry(pack, raw, "rule", RULE_KEYS)
     patterns = pack.compile(raw.get("patterns"), what, raw)
     fail, passes = pack.examples(raw, what, language)
     rule = ruleset.rules.get(rid)
