@@ -219,3 +219,18 @@ def test_a_closed_pipe_is_not_an_internal_error(tmp_path):
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 1
     assert "internal error" not in stderr and "Traceback" not in stderr
+
+
+def test_readme_quickstart_output_is_what_lint_prints(tmp_path, monkeypatch):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Quickstart", 1)[1]
+    template, transcript = re.findall(r"```\n(.*?)```", section, re.S)[:2]
+    (tmp_path / "shipped.sms").write_text(template, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("lint", "shipped.sms")
+    expected = transcript.split("$ templater lint shipped.sms\n", 1)[1].split("$ echo $?")[0]
+    assert result.stdout == expected
+    assert result.exit_code == int(transcript.rstrip().splitlines()[-1])
