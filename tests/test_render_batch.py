@@ -100,9 +100,26 @@ def test_transactional_needs_express_consent_whose_scope_covers_the_template(tmp
     assert sorted(messages) == [2, 3, 9]
     assert reasons(rejects) == {4: "out-of-scope", 5: "out-of-scope", 6: "no-consent", 7: "lint-error",
                                 8: "missing-variable"}
-    assert "does not cover order-shipped or retail.order-shipped.en" in rejects[5]["detail"]
+    assert "does not cover order-shipped or retail.order-shipped or retail.order-shipped.en" in rejects[5]["detail"]
     assert rejects[7]["rule"] == "mixed-content"
     assert rejects[8]["detail"] == "no value for order_id"
+
+
+def test_scope_may_name_the_use_case_as_the_library_does(tmp_path, write):
+    # `templater new retail.order-shipped` writes a template with its own id: consent recorded for
+    # the library's use case name still covers it.
+    made = run_cli("new", "retail.order-shipped", "--lang", "en", "--brand", "Acme", "-o", str(tmp_path / "t"))
+    assert made.exit_code == 0, made.output
+    [template] = (tmp_path / "t").glob("*.sms")
+    people = write("people.csv", "phone,first_name,order_id,consent,consent_scope\n"
+                                 "+12125550300,Ana,1,express,retail.order-shipped\n"
+                                 "+12125550301,Ben,2,express,retail.order-confirmation\n")
+    result = run_cli("render", str(template), "--recipients", str(people), "--out", str(tmp_path / "out.jsonl"),
+                     "--send-at", "2025-05-06T16:00:00Z")
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["line"] for line in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()] == [2]
+    [reject] = [json.loads(line) for line in (tmp_path / "out.rejects.jsonl").read_text("utf-8").splitlines()]
+    assert (reject["line"], reject["reason"]) == (3, "out-of-scope")
 
 
 def test_conversational_needs_an_inbound_message_within_the_reply_window(tmp_path):

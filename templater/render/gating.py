@@ -58,7 +58,10 @@ class Gate:
         self.send_at = send_at
         self.reply_window = reply_window
         use_case = template.meta.get("use_case")
+        industry = template.meta.get("industry")
         self.scopes = {template.id.lower()} | ({str(use_case).lower()} if use_case else set())
+        if use_case and industry:  # the use case as `templater new` and the library name it
+            self.scopes.add(f"{industry}.{use_case}".lower())
         self._check = {"promotional": self._promotional, "transactional": self._transactional,
                        "conversational": self._conversational}.get(self.category or "")
         if self._check is None:
