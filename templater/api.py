@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from templater import config as configuration
-from templater import fixes
 from templater.context import LintContext
 from templater.findings import Finding, Severity
 from templater.errors import InputError, processing
@@ -18,6 +17,7 @@ from templater.template import Template
 from templater.text import normalize
 
 if TYPE_CHECKING:  # imported where used, so that `templater lint` never loads them
+    from templater import fixes
     from templater.classify import Classification
     from templater.render.batch import Summary as BatchSummary
     from templater.render.message import Rendered
@@ -69,7 +69,7 @@ def checked_ruleset(config: configuration.Config) -> RuleSet:
     rules = ruleset(config.rule_folders)
     configuration.check_rule_ids(config, set(rules.rules))
     configuration.check_rule_options(config, {r.id: r.options for r in rules.rules.values()})
-    opt_out = rules.rules.get(fixes.OPT_OUT_RULE)
+    opt_out = rules.rules.get(configuration.OPT_OUT_RULE)
     for lang, wording in config.opt_out.items():
         pattern = opt_out.patterns.get(lang) if opt_out else None
         if pattern is not None and not pattern.search(normalize(wording)):
@@ -115,6 +115,7 @@ def lint_project(paths: Iterable[str], config_file: str | Path | None = None, se
 
 def fix_project(report: Report, write: bool) -> list[fixes.FileFix]:
     """Apply the safe fixes to every linted file (written atomically when write), for a diff or a summary."""
+    from templater import fixes  # only --fix and --diff need it
     out = []
     for lf in report.files:
         try:

@@ -14,6 +14,7 @@ from templater.template import LANGUAGES
 
 YAML_NAME = ".templater.yaml"
 PYPROJECT = "pyproject.toml"
+OPT_OUT_RULE = "missing-opt-out"  # the rule whose patterns configured opt-out wording must satisfy
 
 # Every key, with its default, in the order `templater config` prints them.
 DEFAULTS: dict[str, Any] = {

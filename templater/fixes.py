@@ -7,12 +7,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from templater.config import OPT_OUT_RULE
 from templater.encoding import analyze
 from templater.findings import Finding
 from templater.template import parse
 from templater.text import expression_spans
 
-OPT_OUT_RULE = "missing-opt-out"
 UCS2_RULE = "ucs2-encoding"
 _TRAILING = re.compile(r"[ \t\u00a0\u202f]+$", re.M)
 
