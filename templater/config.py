@@ -103,12 +103,18 @@ def _severity_map(value: Any) -> dict[str, Severity]:
     return {str(k): _severity(v) for k, v in value.items()}
 
 
-def _folders(value: Any) -> tuple[str, ...]:
+def _strings(value: Any, problem: str, spaces: bool = True) -> tuple[str, ...]:
+    """A string or a list of non-empty strings (without spaces when spaces is False)."""
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValueError("must be a list of folders holding rule-pack .yaml files")
+    if not isinstance(value, list) or not all(
+            isinstance(v, str) and v.strip() and (spaces or " " not in v.strip()) for v in value):
+        raise ValueError(problem)
     return tuple(value)
+
+
+def _folders(value: Any) -> tuple[str, ...]:
+    return _strings(value, "must be a list of folders holding rule-pack .yaml files")
 
 
 def _path_ignores(value: Any) -> dict[str, tuple[str, ...]]:
@@ -138,12 +144,8 @@ def _opt_out(value: Any) -> dict[str, str]:
 
 
 def _domains(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() and " " not in v.strip()
-                                               for v in value):
-        raise ValueError("must be a list of domains, such as [acme.com, acme.fr]")
-    return tuple(v.strip().lower() for v in value)
+    domains = _strings(value, "must be a list of domains, such as [acme.com, acme.fr]", spaces=False)
+    return tuple(v.strip().lower() for v in domains)
 
 
 def _rule_options(value: Any) -> dict[str, dict[str, Any]]:

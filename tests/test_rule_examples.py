@@ -25,6 +25,14 @@ def _write_examples(folder: Path, examples, rule_id: str, default_category: str)
     return paths
 
 
+def _expect(kind: str, hit: bool, what: str, text: str) -> None:
+    """A 'fail' example must be hit by the rule or signal, a 'pass' example must not."""
+    if kind == "fail":
+        assert hit, f"{what} should fire on: {text!r}"
+    else:
+        assert not hit, f"{what} should not fire on: {text!r}"
+
+
 @pytest.mark.parametrize("rule_id", sorted(RULESET.rules))
 def test_rule_examples(rule_id: str, tmp_path: Path) -> None:
     rule = RULESET.rules[rule_id]
@@ -35,11 +43,7 @@ def test_rule_examples(rule_id: str, tmp_path: Path) -> None:
         fired = {Path(f["path"]).name for f in findings if f["rule"] == rule_id}
         assert all(f["rule"] == rule_id for f in findings)
         for path, example in zip(paths, examples):
-            text = example.source or example.body
-            if kind == "fail":
-                assert path.name in fired, f"{rule_id} should fire on: {text!r}"
-            else:
-                assert path.name not in fired, f"{rule_id} should not fire on: {text!r}"
+            _expect(kind, path.name in fired, rule_id, example.source or example.body)
 
 
 @pytest.mark.parametrize("signal_id", sorted(RULESET.signals))
@@ -50,12 +54,8 @@ def test_signal_examples(signal_id: str, tmp_path: Path) -> None:
         paths = _write_examples(tmp_path / kind, examples, signal_id, "promotional")
         result = run_cli("classify", "--format", "json", *map(str, paths))
         assert result.exit_code == 0, result.output
-        for path, example, item in zip(paths, examples, json.loads(result.stdout)):
-            found = {e["signal"] for e in item["evidence"]}
-            if kind == "fail":
-                assert signal_id in found, f"{signal_id} should be found in: {example.body!r}"
-            else:
-                assert signal_id not in found, f"{signal_id} should not be found in: {example.body!r}"
+        for example, item in zip(examples, json.loads(result.stdout)):
+            _expect(kind, signal_id in {e["signal"] for e in item["evidence"]}, signal_id, example.body)
 
 
 def test_every_rule_is_documented() -> None:
