@@ -50,6 +50,7 @@ class Message:
     language: str
     label: str
     base_category: str | None = None
+    batch: str | None = None
 
 
 @dataclass
@@ -124,7 +125,7 @@ def load_corpus(path: Path = CORPUS) -> list[Message]:
             if line.strip():
                 row = json.loads(line)
                 messages.append(Message(row["id"], row["text"], row["language"], row["label"],
-                                        row.get("base_category")))
+                                        row.get("base_category"), row.get("batch")))
     return messages
 
 
@@ -284,10 +285,14 @@ def main(argv: list[str] | None = None) -> int:
     """Print every figure and miss; 1 when a target is missed or cannot be measured, else 0."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=CORPUS, help="JSONL corpus (default: %(default)s)")
+    parser.add_argument("--batch", help="only the messages of one collection batch (e.g. pass4: the held-out "
+                                        "messages added after the rules were last tuned)")
     args = parser.parse_args(argv)
     messages = load_corpus(args.corpus)
+    if args.batch:
+        messages = [m for m in messages if m.batch == args.batch]
     reports = evaluate(messages)
-    print(f"{len(messages)} messages from {args.corpus}")
+    print(f"{len(messages)} messages from {args.corpus}" + (f" (batch {args.batch})" if args.batch else ""))
     broken = not_verbatim(messages)
     for m in broken:
         print(f"NOT SEEN AS WRITTEN: {m.id} does not render back to its text as a .sms body: {m.text!r}")
