@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import nodes
 from jinja2.exceptions import TemplateError as JinjaError
 
+from templater.plain_body import PlainTemplate, plain_names
 from templater.render import sandbox
 from templater.rulepacks.loader import RuleSet
 from templater.signals import Evidence, find_in_text, find_in_variables
@@ -47,10 +48,16 @@ class LintContext:
         self.max_output = max_output
         self.syntax_error: JinjaError | None = None
         self.ast: nodes.Template | None = None
+        # The names a plain body reads (None for other bodies, which are compiled as they parse).
+        self.plain_names: frozenset[str] | None = None
         try:
-            self.ast = sandbox.environment().parse(template.body)
+            self.ast = sandbox.environment().parse(template.body, needs_compile=self._needs_compile)
         except JinjaError as exc:
             self.syntax_error = exc
+
+    def _needs_compile(self, tree: nodes.Template) -> bool:
+        self.plain_names = plain_names(tree, sandbox.environment().globals)
+        return self.plain_names is None
 
     @classmethod
     def for_message(cls, template: Template, text: str, ruleset: RuleSet) -> "LintContext":
@@ -59,7 +66,7 @@ class LintContext:
         ctx.template = Template(template.path, template.source, template.meta, text, template.body_line,
                                 template.key_lines, template.variable_lines, template.default_id)
         ctx.ruleset, ctx.problems, ctx.max_output = ruleset, [], len(text)
-        ctx.syntax_error, ctx.ast = None, nodes.Template([], lineno=1)
+        ctx.syntax_error, ctx.ast, ctx.plain_names = None, nodes.Template([], lineno=1), frozenset()
         norm = normalize(text)
         ctx.__dict__.update(masked=norm, literal=text, used={}, render_result=(text, None))
         ctx.is_message = True
@@ -84,7 +91,8 @@ class LintContext:
         """Variables the body reads from its context, each with the offset of its first use."""
         if self.ast is None:
             return {}
-        names = sorted(sandbox.undeclared_variables(self.ast))
+        found = self.plain_names
+        names = sorted(found if found is not None else sandbox.undeclared_variables(self.ast))
         body = self.template.body
         spans = expression_spans(body)
         used = {}
@@ -103,7 +111,10 @@ class LintContext:
         for name in self.used:
             values.setdefault(name, "")
         try:
-            compiled = sandbox.compile_ast(self.ast, self.template.path)
+            if self.plain_names is not None:  # evaluated node by node: no Python code to compile
+                compiled = PlainTemplate(self.ast, sandbox.environment())
+            else:
+                compiled = sandbox.compile_ast(self.ast, self.template.path)
             return sandbox.render_bounded(compiled, values, self.max_output), None
         except JinjaError as exc:
             return None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__

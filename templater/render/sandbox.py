@@ -182,11 +182,17 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         _UNDECLARED[source] = frozenset(generator.undeclared)
         return generator.stream.getvalue()
 
-    def parse(self, source: str, name: str | None = None, filename: str | None = None) -> nodes.Template:
-        """Parse a body, and compile it once so an unknown filter or test is a syntax error here."""
+    def parse(self, source: str, name: str | None = None, filename: str | None = None,
+              needs_compile: Callable[[nodes.Template], bool] | None = None) -> nodes.Template:
+        """Parse a body, and compile it once so an unknown filter or test is a syntax error here.
+
+        needs_compile(tree) False skips that compile, for a caller that knows the tree compiles
+        (templater.plain_body) and may never need its code; compile_ast compiles on demand.
+        """
         try:
             ast = super().parse(source, name, filename)
-            _CODE[ast] = self.compile(ast, name, filename)  # kept for compile_ast: no second compile
+            if needs_compile is None or needs_compile(ast):
+                _CODE[ast] = self.compile(ast, name, filename)  # kept for compile_ast: no second compile
         except RecursionError:  # Jinja2's parser recurses per level: '{{ ((((…' (found by fuzzing)
             raise _syntax_error("expressions nested too deeply", 1, name, filename) from None
         except SyntaxError:  # '{{ 1.5e٢ }}': Jinja2's lexer takes any Unicode digit for a number,
@@ -226,6 +232,8 @@ def _syntax_error(message: str, line: int, name: str | None, filename: str | Non
 
 def _finalize(value: Any) -> Any:
     """Every printed {{ value }}, checked before it is turned into text."""
+    if type(value) is str and len(value) <= MAX_VALUE:
+        return value  # a str's size is its length: the usual value, without the general walk
     return limits.check_size(value, "a printed value")
 
 
