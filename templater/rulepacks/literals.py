@@ -180,16 +180,20 @@ def alternatives(source: str) -> list[str]:
     return [alt for part in parts for alt in alternatives(part)]
 
 
-GRAM = 3  # literals are found in words through 3-grams; shorter ones by substring tests
+GRAM = 3  # literals are found in words through their first 3 characters (all of a shorter one)
 _TOKEN_CACHE = 4096  # words whose literals are remembered (URLs are new each time); cleared when full
+_MET_CACHE = 1024  # sets of met literals whose patterns are remembered; cleared when full
 
 
 class LiteralIndex:
     """Which patterns' literal needs a lower-cased text meets.
 
     A literal without white space lies inside one word of the text, so the text is cut into words
-    and each distinct word is looked up once (messages of one template share most words); literals
-    of one or two characters, and literals with white space, are tested on the whole text.
+    and each distinct word is looked up once (messages of one template share most words, and the
+    lookups and their union run at C speed). A new word (a unique link or code) is cut further,
+    at every character no such literal contains (in practice digits and most punctuation), into
+    pieces that are themselves common. Literals with white space are tested on the whole text.
+    Which patterns a set of met literals satisfies is remembered per set.
     """
 
     def __init__(self, needs: list[Needs]) -> None:
@@ -206,37 +210,59 @@ class LiteralIndex:
                 self.first[slot] = (index, slots)
             for literals in item.all:
                 for lit in literals:
-                    if len(lit) < GRAM or len(lit.split()) != 1 or lit.split()[0] != lit:
+                    if len(lit.split()) != 1 or lit.split()[0] != lit:
                         self.whole.append((lit, slot))
                     else:
                         self.by_gram.setdefault(lit[:GRAM], []).append((lit, slot))
                 slot += 1
         self.grams = frozenset(self.by_gram)
+        chars = sorted({ch for group in self.by_gram.values() for lit, _ in group for ch in lit})
+        self._cut = re.compile("[^%s]+" % re.escape("".join(chars))) if chars else None
+        self.sizes = sorted({len(g) for g in self.grams})
         self._words: dict[str, frozenset[int]] = {}
+        self._pieces: dict[str, frozenset[int]] = {}
+        self._patterns: dict[frozenset[int], list[int]] = {}
 
     def _scan(self, word: str) -> frozenset[int]:
-        grams = {word[i:i + GRAM] for i in range(len(word) - GRAM + 1)}
+        grams = {word[i:i + n] for n in self.sizes for i in range(len(word) - n + 1)}
         found: set[int] = set()
         for gram in self.grams.intersection(grams):
             found.update(slot for lit, slot in self.by_gram[gram] if lit in word)
         return frozenset(found)
 
+    def _word(self, word: str) -> frozenset[int]:
+        if self._cut is None:
+            return frozenset()
+        pieces = self._pieces
+        if len(pieces) >= _TOKEN_CACHE:
+            pieces.clear()
+        found: set[int] = set()
+        for piece in self._cut.split(word):
+            slots = pieces.get(piece)
+            if slots is None:
+                slots = pieces[piece] = self._scan(piece)
+            found.update(slots)
+        return frozenset(found)
+
     def hits(self, low: str) -> list[int]:
         """Indexes of the patterns all of whose literal sets occur in low."""
         words = self._words
-        found = [{slot for lit, slot in self.whole if lit in low}]
-        for word in set(low.split()):
-            slots = words.get(word)
-            if slots is None:
-                slots = self._scan(word)
-                if len(words) >= _TOKEN_CACHE:
-                    words.clear()
-                words[word] = slots
-            found.append(slots)
-        met = set().union(*found)
-        hit = [self.single[s] for s in met & self.single.keys()]
-        for s in met & self.first.keys():
-            index, slots = self.first[s]
-            if slots <= met:
-                hit.append(index)
+        tokens = set(low.split())
+        new = tokens.difference(words)
+        if new:
+            if len(words) + len(new) > _TOKEN_CACHE:
+                words.clear()
+                new = tokens
+            for word in new:
+                words[word] = self._word(word)
+        met = frozenset().union(*map(words.__getitem__, tokens))
+        if self.whole:
+            met |= {slot for lit, slot in self.whole if lit in low}
+        hit = self._patterns.get(met)
+        if hit is None:
+            hit = [self.single[s] for s in met & self.single.keys()]
+            hit += [self.first[s][0] for s in met & self.first.keys() if self.first[s][1] <= met]
+            if len(self._patterns) >= _MET_CACHE:
+                self._patterns.clear()
+            self._patterns[met] = hit
         return hit

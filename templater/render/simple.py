@@ -1,0 +1,102 @@
+"""Templates made only of text, printed variables and {% if %} on variables, rendered without Jinja2.
+
+Most SMS templates (every one in the library) are text with `{{ name }}` and `{% if name %}` /
+`{% elif name %}` / `{% else %}`. Such a body calls nothing, reads no attribute, runs no loop and
+builds no value: the sandbox's interception and step budget have nothing to check, and what
+Jinja2 itself does per message (a new Context, a generator, finalize per value) costs more than
+the message. `SimpleTemplate` walks the parsed tree once into a small plan and renders it by
+joining strings.
+
+It renders only what it is sure to render exactly as the sandbox would, and says None otherwise,
+so that the sandbox decides (and raises its own error): a variable without a value, a value that
+is not a plain `str` (JSON numbers, lists), a value over the sandbox's size limit, a message
+over the output cap. `SimpleTemplate.build` returns None for any body templater.plain_body does
+not call plain.
+"""
+from __future__ import annotations
+
+from typing import Any, Union
+
+from jinja2 import nodes
+
+from templater.plain_body import plain_names
+from templater.render import sandbox
+from templater.render.limits import MAX_VALUE
+
+# A plan is a tuple of steps: a str is text, a _Var prints a variable, an _If picks a branch.
+Plan = tuple
+
+
+class _Var:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class _If:
+    __slots__ = ("branches", "otherwise")
+
+    def __init__(self, branches: list[tuple[str, Plan]], otherwise: Plan) -> None:
+        self.branches = branches    # (variable name, plan) pairs: if, then each elif
+        self.otherwise = otherwise  # the else plan (empty when there is none)
+
+
+def _plan(body: list[nodes.Node]) -> Plan:
+    """The steps of a plain body (templater.plain_body says which bodies are plain)."""
+    steps: list[Union[str, _Var, _If]] = []
+    for node in body:
+        if type(node) is nodes.Output:
+            # Jinja2 prints template data as is, unfinalized; the other children are names.
+            steps += [c.data if type(c) is nodes.TemplateData else _Var(c.name) for c in node.nodes]
+        else:  # an If whose tests are names
+            branches = [(b.test.name, _plan(b.body)) for b in (node, *node.elif_)]
+            steps.append(_If(branches, _plan(node.else_)))
+    return tuple(steps)
+
+
+class SimpleTemplate:
+    """A body of text, variables and if/elif/else on variables, rendered by joining strings."""
+
+    def __init__(self, plan: Plan, max_output: int) -> None:
+        self.plan = plan
+        self.max_output = max_output
+
+    @classmethod
+    def build(cls, ast: nodes.Template, max_output: int) -> "SimpleTemplate | None":
+        """The template's plan, or None when the body has anything but text, variables and if."""
+        if plain_names(ast, sandbox.environment().globals) is None:
+            return None
+        return cls(_plan(ast.body), max_output)
+
+    def render(self, values: dict[str, Any]) -> str | None:
+        """The rendered text, as the sandbox would render it; None when the sandbox must decide."""
+        parts: list[str] = []
+        if not _run(self.plan, values, parts):
+            return None
+        text = "".join(parts)
+        return text if len(text) <= self.max_output else None
+
+
+def _run(plan: Plan, values: dict[str, Any], parts: list[str]) -> bool:
+    for step in plan:
+        if type(step) is str:
+            parts.append(step)
+        elif type(step) is _Var:
+            value = values.get(step.name)
+            # Only a plain str prints as itself under finalize (the size check) and str().
+            if type(value) is not str or len(value) > MAX_VALUE:
+                return False
+            parts.append(value)
+        else:
+            chosen = step.otherwise
+            for name, body in step.branches:
+                value = values.get(name)
+                if type(value) is not str:  # missing (an undefined error) or another type
+                    return False
+                if value:
+                    chosen = body
+                    break
+            if not _run(chosen, values, parts):
+                return False
+    return True

@@ -1,0 +1,73 @@
+"""The bulk renderer's sandbox-free path gives the sandbox's text, or steps aside for the sandbox."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from templater.library import load_template
+from templater.render import sandbox
+from templater.render.simple import SimpleTemplate
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = sandbox.environment()
+HOSTILE = ["", "Acme", "0", 0, 1.5, None, [], ["a"], {"k": "v"}, True, "{{ 7*7 }}", "é\u2019🙂",
+           "z" * (sandbox.MAX_VALUE + 1), "w" * 1500]
+
+
+def _sandbox(body: str, values: dict, max_output: int) -> tuple:
+    try:
+        return "text", sandbox.render_bounded(sandbox.compile_ast(ENV.parse(body), "t"), values, max_output)
+    except Exception as exc:  # noqa: BLE001 - the error decides nothing here: the fast path must step aside
+        return "error", type(exc).__name__
+
+
+def _check(body: str, values: dict, max_output: int = 1600) -> str | None:
+    """The fast path's text, asserted equal to the sandbox's; None when it steps aside."""
+    simple = SimpleTemplate.build(ENV.parse(body), max_output)
+    text = simple.render(values) if simple is not None else None
+    if text is not None:
+        assert ("text", text) == _sandbox(body, values, max_output), (body, values)
+    return text
+
+
+def test_every_library_body_takes_the_fast_path_with_its_examples():
+    for path in (ROOT / "template_library").rglob("*.sms"):
+        t = load_template(path)
+        values = {n: str(s.get("example", "x")) for n, s in t.variables.items()}
+        assert _check(t.body, values) is not None, path
+        assert _check(t.body, {**values, "first_name": ""}) is not None, path
+
+
+def test_it_steps_aside_for_anything_the_sandbox_must_decide():
+    assert _check("Hi {{ name }}", {}) is None                      # undefined: the sandbox's error
+    assert _check("Hi {{ name }}", {"name": 7}) is None             # not a str
+    assert _check("Hi {{ name }}", {"name": ["a"]}) is None
+    assert _check("Hi {{ name }}", {"name": "z" * (sandbox.MAX_VALUE + 1)}) is None  # over the size limit
+    assert _check("Hi {{ name }}", {"name": "w" * 20}, max_output=10) is None       # over the output cap
+    assert _check("{% if name %}a{% endif %}", {"name": None}) is None
+    assert _check("{{ range }}", {}) is None                        # a global, printed by the sandbox
+    for body in ["{{ name|upper }}", "{{ self }}", "{{ loop }}", "{{ x.y }}", "{% for i in x %}{% endfor %}"]:
+        assert SimpleTemplate.build(ENV.parse(body), 1600) is None, body
+
+
+def test_template_data_is_printed_as_is():
+    assert _check("{{ a }}{{ b }} {% raw %}{{ c }}{% endraw %}\n", {"a": "{{ b }}", "b": "%s"}) == "{{ b }}%s {{ c }}"
+
+
+_PIECE = st.sampled_from(["Hi", " ", "\n", ", ", "é", "{# c #}", "{{- a -}}", "{{ a }}", "{{ b }}", "{{ range }}",
+                          "{% if a %}", "{% if b %}", "{% elif b %}", "{% elif c %}", "{% else %}", "{% endif %}",
+                          "{%- endif %}", "{% if range %}", "{{ a|e }}"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECE, max_size=14), st.dictionaries(st.sampled_from(["a", "b", "c", "range"]), st.sampled_from(HOSTILE)),
+       st.sampled_from([3, 40, 1600, 10**6]))
+def test_generated_bodies_render_alike(pieces, values, max_output):
+    body = "".join(pieces)
+    try:
+        ENV.parse(body)
+    except Exception:  # noqa: BLE001 - unbalanced tags: nothing to render
+        return
+    _check(body, values, max_output)
