@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from templater.rulepacks.model import Signal
+from templater.rulepacks.patterns import PatternGroup
 from templater.rulepacks.regex_safety import MAX_MATCH_INPUT
 
 
@@ -24,13 +25,24 @@ class Evidence:
                 "start": self.start, "end": self.end, "where": self.where}
 
 
+_GROUPS: dict[tuple, PatternGroup] = {}  # by the patterns themselves, which the key keeps alive
+
+
+def _group(patterns: tuple) -> PatternGroup:
+    group = _GROUPS.get(patterns)
+    if group is None:
+        if len(_GROUPS) >= 16:
+            _GROUPS.clear()
+        group = _GROUPS[patterns] = PatternGroup(list(patterns))
+    return group
+
+
 def find_in_text(pairs: list[tuple[Signal, re.Pattern]], text: str, where: str = "text") -> list[Evidence]:
     """Every match of every (signal, pattern) pair in a normalized text, in text order."""
     found = []
-    for signal, pattern in pairs:
-        regex = pattern.for_text(text) if hasattr(pattern, "for_text") else pattern
-        if regex is None:
-            continue  # none of the pattern's literals is in the text
+    # Only the patterns some of whose literals are in the text are scanned (usually a few).
+    for i, regex in _group(tuple(p for _s, p in pairs)).regexes(text):
+        signal = pairs[i][0]
         for m in regex.finditer(text, 0, MAX_MATCH_INPUT):
             if m.end() > m.start():
                 found.append(Evidence(signal.id, signal.kind, m.group(0).strip(), m.start(), m.end(), where))

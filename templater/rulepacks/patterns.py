@@ -31,6 +31,7 @@ _WORD = re.compile(r"[a-z0-9]+")
 _SHORT = 48  # texts shorter than this (variable names) skip the shared index of literals
 _SUBSETS = 64  # compiled alternations kept per pattern, by which alternatives they hold
 _CACHE = 16384  # words remembered; cleared when full
+_SHORT_CACHE = 256  # short texts remembered per pattern (a few dozen variable names in practice)
 
 
 def _register(alts: tuple[Alternative, ...] | None) -> None:
@@ -104,7 +105,7 @@ def literals_of(patterns: list[str]) -> Literals | None:
 class LazyPattern:
     """Behaves like a compiled re.Pattern for search, match, fullmatch and finditer."""
 
-    __slots__ = ("source", "flags", "alts", "_any", "_compiled", "_subsets")
+    __slots__ = ("source", "flags", "alts", "_any", "_compiled", "_subsets", "_short")
 
     def __init__(self, source: str, flags: int = 0, compiled: re.Pattern | None = None,
                  alts: tuple[Alternative, ...] | None = None) -> None:
@@ -116,6 +117,7 @@ class LazyPattern:
     def _set_alts(self, alts: tuple[Alternative, ...] | None) -> None:
         self.alts = alts
         self._subsets: dict[tuple[int, ...], re.Pattern] = {}
+        self._short: dict[str, re.Pattern | None] = {}  # for_text of short texts (variable names)
         # One of these is in every match; None when some alternative could match any text.
         self._any = self.literals
         _register(alts)
@@ -145,19 +147,31 @@ class LazyPattern:
         if self.alts is None:
             return self.compiled
         if len(string) < _SHORT:  # a variable name: test this pattern's own literals, no text index
-            if folds_unsafely(string):
-                return self.compiled
-            low: str | None = string.lower()
-            present: frozenset[str] | None = frozenset(
-                lit for _a, best, _r in self.alts if best for lit in best if lit in low)  # type: ignore[operator]
-        else:
-            low, present = _seen(string)
-            if present is None or low is None:
-                return self.compiled
+            # Templates share their variable names (brand, first_name...): each is looked at once.
+            try:
+                return self._short[string]
+            except KeyError:
+                if len(self._short) >= _SHORT_CACHE:
+                    self._short.clear()
+                regex = self._short[string] = self._for_short(string)
+                return regex
+        low, present = _seen(string)
+        if present is None or low is None:
+            return self.compiled
+        return self._choose(low, present)
+
+    def _for_short(self, string: str) -> re.Pattern | None:
+        if folds_unsafely(string):
+            return self.compiled
+        low = string.lower()
+        present = frozenset(lit for _a, best, _r in self.alts if best for lit in best if lit in low)  # type: ignore[union-attr]
+        return self._choose(low, present)
+
+    def _choose(self, low: str, present: frozenset[str]) -> re.Pattern | None:
         if self._any is not None and self._any.isdisjoint(present):
             return None  # the usual case: no alternative's literal is in the text
         chosen = []
-        for i, (_alt, best, rest) in enumerate(self.alts):
+        for i, (_alt, best, rest) in enumerate(self.alts):  # type: ignore[arg-type]
             if best is None:
                 chosen.append(i)
             elif not best.isdisjoint(present) and all(any(lit in low for lit in s) for s in rest):
@@ -209,3 +223,34 @@ class LazyPattern:
 
     def __repr__(self) -> str:
         return f"LazyPattern({self.source!r})"
+
+
+class PatternGroup:
+    """Several patterns asked about the same texts, as the signals are: one look at the literals
+    a text holds picks the few patterns that could match it, instead of a question to each."""
+
+    def __init__(self, patterns: list[Any]) -> None:
+        self.patterns = patterns
+        # Plain re.Patterns and patterns without literals are asked about every text.
+        self.always = [i for i, p in enumerate(patterns) if not isinstance(p, LazyPattern) or p._any is None]
+        self.by_literal: dict[str, list[int]] = {}
+        for i, p in enumerate(patterns):
+            if isinstance(p, LazyPattern) and p._any is not None:
+                for lit in p._any:
+                    self.by_literal.setdefault(lit, []).append(i)
+
+    def regexes(self, string: str) -> Iterator[tuple[int, re.Pattern]]:
+        """(index, regex to scan the text with) of each pattern that could match it, in order."""
+        present = None if len(string) < _SHORT else _seen(string)[1]
+        if present is None:  # a short text, or one where case folding could hide a match
+            indexes: Any = range(len(self.patterns))
+        else:
+            found = set(self.always)
+            for lit in present:
+                found.update(self.by_literal.get(lit, ()))
+            indexes = sorted(found)
+        for i in indexes:
+            pattern = self.patterns[i]
+            regex = pattern.for_text(string) if isinstance(pattern, LazyPattern) else pattern
+            if regex is not None:
+                yield i, regex
