@@ -8,6 +8,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _WORK: Callable | None = None
+_ITEMS: list = []
 
 
 def default_jobs() -> int:
@@ -18,8 +19,8 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _call(item):  # runs in a worker: the function was set before the fork
-    return _WORK(item)  # type: ignore[misc]
+def _call(index: int):  # runs in a worker: the function and the items were set before the fork
+    return _WORK(_ITEMS[index])  # type: ignore[misc]
 
 
 def ordered_map(func: Callable[[T], R], items: Iterable[T], jobs: int, chunksize: int = 16) -> Iterator[R]:
@@ -33,12 +34,13 @@ def ordered_map(func: Callable[[T], R], items: Iterable[T], jobs: int, chunksize
     if "fork" not in multiprocessing.get_all_start_methods():
         yield from map(func, items)
         return
-    global _WORK
+    global _WORK, _ITEMS
     # Forked workers inherit func and everything it closes over (loaded rules, compiled
-    # templates) instead of pickling or rebuilding them.
-    _WORK = func
+    # templates) instead of pickling or rebuilding them; and the items too, so that the parent,
+    # which hands out the work alone, sends each worker indexes rather than pickled items.
+    _WORK, _ITEMS = func, items
     try:
         with multiprocessing.get_context("fork").Pool(min(jobs, len(items))) as pool:
-            yield from pool.imap(_call, items, chunksize)
+            yield from pool.imap(_call, range(len(items)), chunksize)
     finally:
-        _WORK = None
+        _WORK, _ITEMS = None, []
