@@ -13,8 +13,8 @@ from templater.render.gating import parse_duration
 from templater.render.outputs import OUT_FORMATS, AtomicFile, LineFormat, rejects_path
 from templater.render.phones import check_region, load_suppression, suppression_from
 from templater.render.quiet_hours import DEFAULT_PROFILE, parse_window
-from templater.render.recipients import Framer, RowReader, detect_format, raw_text, read_header
-from templater.render.rows import Result, RowProcessor, Spec, chunks
+from templater.render.recipients import Job, Jobs, Lines, RowReader, detect_format, raw_text, read_header
+from templater.render.rows import Result, RowProcessor, Spec
 from templater.render.seen import SeenPhones
 from templater.render.sandbox import DEFAULT_MAX_OUTPUT
 from templater.render.workers import ordered_chunks
@@ -64,19 +64,20 @@ class _Sink:
         out.write(self.format.header(False))
         rejects.write(self.format.header(True))
 
-    def take(self, results: list[Result]) -> None:
-        """Write one chunk's results; a later row for a number already seen becomes a duplicate."""
+    def take(self, job: Job, results: list[Result]) -> None:
+        """Write one job's results; a later row for a number already seen becomes a duplicate."""
         phoned = [(r[1], r[0]) for r in results if r[1] is not None]
         firsts = iter(self.seen.first_lines(phoned)) if phoned else iter(())
         s = self.summary
-        for line, phone, payload, reason, rule, raw in results:
+        for line, phone, payload, reason, rule in results:
             s.input += 1
             if phone is not None:
                 first = next(firsts)
                 if first is not None:
-                    row = self.reader.read_raw(line, raw)  # type: ignore[arg-type]
+                    raw = job.raw(line) if isinstance(job, Lines) else next(r.raw for r in job if r.line == line)
+                    row = self.reader.read_raw(line, raw)
                     payload = self.format.reject(line, "duplicate", None, f"{phone} already had a row on "
-                                                 f"line {first}", phone, row, raw_text(raw))  # type: ignore[arg-type]
+                                                 f"line {first}", phone, row, raw_text(raw))
                     reason, rule = "duplicate", None
             if reason is None:
                 self.out.write(payload)
@@ -115,16 +116,16 @@ def run(spec: Spec, recipients: str, out: str, rejects: str, jobs: int | None, c
         if spec.recipients_format == "csv":
             spec.header, _ = read_header(stream, recipients)
             first_line = 2
-        framer = Framer(stream, spec.recipients_format, first_line)
+        jobs_in = Jobs(stream, spec.recipients_format, first_line, chunk_size)
         processor = RowProcessor(spec)  # builds (and so validates) everything before any file is made
         out_file = AtomicFile(out)
         rej_file = AtomicFile(rejects)
         summary = Summary(out, rejects)
         sink = _Sink(spec, summary, out_file, rej_file)
-        for results in ordered_chunks(processor, chunks(framer.records(), chunk_size), jobs):
-            sink.take(results)
+        for job, results in ordered_chunks(processor, iter(jobs_in), jobs):
+            sink.take(job, results)
             if progress is not None:
-                progress(framer.consumed, size)
+                progress(jobs_in.consumed, size)
         rej_file.commit()
         out_file.commit()  # last: a finished output file means a finished run
         return summary

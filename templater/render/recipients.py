@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections import deque
-from typing import BinaryIO, Iterator, NamedTuple
+from typing import BinaryIO, Iterable, Iterator, NamedTuple, Union
 
 from templater.errors import InputError
 
@@ -70,7 +71,7 @@ def read_header(stream: BinaryIO, path: str) -> tuple[list[str], int]:
 class Framer:
     """Splits a recipients stream into records, keeping each record's first line number."""
 
-    def __init__(self, stream: BinaryIO, fmt: str, first_line: int = 1) -> None:
+    def __init__(self, stream: Iterable[bytes], fmt: str, first_line: int = 1) -> None:
         self.stream = stream
         self.csv = fmt == "csv"
         self.line = first_line - 1
@@ -120,6 +121,72 @@ class Framer:
             # Reject the line that opened the quote; read the lines after it afresh.
             yield Record(lineno, data, "a quoted field is never closed (an odd number of '\"')")
             pending.extendleft(reversed(parts[1:]))
+
+
+class Lines(NamedTuple):
+    """Consecutive lines of the file, each a whole record or blank: framed where they are processed."""
+
+    first: int           # the line number of lines[0]
+    lines: list[bytes]
+
+    def records(self, fmt: str) -> list[Record]:
+        return list(Framer(self.lines, fmt, self.first).records())
+
+    def raw(self, line: int) -> bytes:
+        return self.lines[line - self.first]
+
+
+Job = Union[Lines, list[Record]]
+
+
+class Jobs:
+    """The stream in jobs of `size` lines or records, for processes that do the rows' work.
+
+    While no line has an odd number of '"' (always, in JSON Lines), every line is a whole record
+    (or blank), so lines are handed out as they are read and framed by whoever processes them:
+    the reading process does next to nothing. From the first line with an open quote, a record
+    may span lines, so the rest of the stream is framed here, as Framer does for a whole file.
+    """
+
+    def __init__(self, stream: BinaryIO, fmt: str, first_line: int, size: int) -> None:
+        self.stream, self.fmt, self.first_line, self.size = stream, fmt, first_line, size
+        self._read = 0
+        self._framer: Framer | None = None
+        self._framed_from = 0
+
+    @property
+    def consumed(self) -> int:
+        """Bytes read so far, for the progress bar."""
+        if self._framer is None:
+            return self._read
+        return self._framed_from + self._framer.consumed
+
+    def __iter__(self) -> Iterator[Job]:
+        line = self.first_line
+        while True:
+            lines = list(itertools.islice(self.stream, self.size))
+            if not lines:
+                return
+            if self.fmt == "csv" and any(data.count(b'"') % 2 for data in lines):
+                break
+            self._read += sum(map(len, lines))
+            yield Lines(line, lines)
+            line += len(lines)
+        self._framed_from = self._read
+        self._framer = Framer(itertools.chain(lines, self.stream), self.fmt, line)
+        yield from chunks(self._framer.records(), self.size)
+
+
+def chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    """Records grouped in lists of `size` (the last one shorter)."""
+    chunk: list[Record] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 class RowReader:

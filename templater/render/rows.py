@@ -6,7 +6,7 @@ import signal
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 from jinja2.exceptions import TemplateError as JinjaError
 
@@ -19,7 +19,7 @@ from templater.render.outputs import LineFormat
 from templater.render.phones import Phones
 from templater.render.quiet_hours import QuietHours, Window
 from templater.render.recheck import MessageCheck
-from templater.render.recipients import Record, RowReader, raw_text
+from templater.render.recipients import Job, Lines, Record, RowReader, raw_text
 from templater.render.message import Renderer
 from templater.render.simple import SimpleTemplate
 from templater.rulepacks.loader import RuleSet
@@ -50,8 +50,8 @@ class Spec:
     timeout: float = sandbox.DEFAULT_TIMEOUT
 
 
-# (line, E.164 or None, output line, reason or None, rule or None, raw bytes when a phone was read)
-Result = tuple[int, "str | None", str, "str | None", "str | None", "bytes | None"]
+# (line, E.164 or None, output line, reason or None, rule or None)
+Result = tuple[int, "str | None", str, "str | None", "str | None"]
 
 
 def encoding_of(text: str) -> Encoding:
@@ -84,10 +84,11 @@ class RowProcessor:
                phone: str | None = None, rule: str | None = None) -> Result:
         """A result for a row that goes to the rejects file."""
         line = self.format.reject(record.line, reason, rule, detail, phone, row, raw_text(record.raw))
-        return record.line, phone, line, reason, rule, record.raw if phone else None
+        return record.line, phone, line, reason, rule
 
-    def process(self, records: list[Record]) -> list[Result]:
-        """Results for a chunk of records, in order; each render is bounded by the row deadline."""
+    def process(self, job: Job) -> list[Result]:
+        """Results for a job's records, in order; each render is bounded by the row deadline."""
+        records = job.records(self.spec.recipients_format) if isinstance(job, Lines) else job
         with _RowTimer(self.spec.timeout) as arm:
             return [self._one(r, arm) for r in records]
 
@@ -132,7 +133,7 @@ class RowProcessor:
             return self.reject(record, "lint-error", first.message, row, phone, first.rule)
         enc = encoding_of(text)
         return (record.line, phone, self.format.message(phone, text, enc.encoding, enc.segments,
-                                                         enc.characters, record.line), None, None, record.raw)
+                                                         enc.characters, record.line), None, None)
 
     def _quiet_hours(self, row: dict, phone: str) -> tuple[str, str] | None:
         tz = str(row.get("timezone") or "").strip()
@@ -176,15 +177,3 @@ class _RowTimer:
         if self.active:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.previous)
-
-
-def chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
-    """Records grouped in lists of `size` (the last one shorter)."""
-    chunk: list[Record] = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

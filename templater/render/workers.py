@@ -22,8 +22,9 @@ def _work(chunk: list) -> list:
     return _PROCESSOR.process(chunk)
 
 
-def ordered_chunks(processor: Any, chunks: Iterator[list], jobs: int | None) -> Iterator[list]:
-    """processor.process(chunk) for each chunk, in order; in this process when jobs <= 1 or input is small.
+def ordered_chunks(processor: Any, chunks: Iterator[Any], jobs: int | None) -> Iterator[tuple[Any, list]]:
+    """(chunk, processor.process(chunk)) for each chunk, in order; in this process when jobs <= 1 or
+    input is small.
 
     Unlike Pool.imap, which reads its whole input ahead, at most jobs * IN_FLIGHT_PER_JOB chunks are
     read and not yet written at any time, so memory does not grow with the file.
@@ -32,7 +33,7 @@ def ordered_chunks(processor: Any, chunks: Iterator[list], jobs: int | None) -> 
     head = list(itertools.islice(chunks, 2))
     if jobs <= 1 or len(head) < 2:
         for chunk in itertools.chain(head, chunks):
-            yield processor.process(chunk)
+            yield chunk, processor.process(chunk)
         return
     import multiprocessing  # only when fanning out
 
@@ -42,10 +43,12 @@ def ordered_chunks(processor: Any, chunks: Iterator[list], jobs: int | None) -> 
         with multiprocessing.get_context("fork").Pool(jobs, initializer=_init) as pool:
             pending: deque = deque()
             for chunk in itertools.chain(head, chunks):
-                pending.append(pool.apply_async(_work, (chunk,)))
+                pending.append((chunk, pool.apply_async(_work, (chunk,))))
                 if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
-                    yield pending.popleft().get()
+                    done, result = pending.popleft()
+                    yield done, result.get()
             while pending:
-                yield pending.popleft().get()
+                done, result = pending.popleft()
+                yield done, result.get()
     finally:
         _PROCESSOR = None

@@ -1,0 +1,55 @@
+"""Handing out raw lines to the processes gives exactly the records that framing the whole file gives."""
+from __future__ import annotations
+
+import io
+import json
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from templater import render_batch
+from templater.render.recipients import Framer, Jobs, Lines
+
+
+def _records(data: bytes, fmt: str, size: int) -> tuple[list, int]:
+    jobs = Jobs(io.BytesIO(data), fmt, 2, size)
+    out = []
+    for job in jobs:
+        out += job.records(fmt) if isinstance(job, Lines) else job
+    return out, jobs.consumed
+
+
+_LINE = st.sampled_from([b"+1,a,b\n", b"\n", b"  \n", b'+1,"x, y",z\n', b'+1,"open\n', b'close",z\n',
+                         b'"\n', b"+1," + b"q" * 70_000 + b"\n", b"+1,\xff,z\n", b"+1,last"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_LINE, max_size=40), st.sampled_from([1, 2, 3, 1000]), st.sampled_from(["csv", "jsonl"]))
+def test_jobs_frame_like_the_whole_file(lines, size, fmt):
+    data = b"".join(lines)
+    expected = list(Framer(io.BytesIO(data), fmt, 2).records())
+    got, consumed = _records(data, fmt, size)
+    assert got == expected
+    assert consumed == len(data)
+
+
+def test_lines_are_handed_out_until_a_quote_opens():
+    data = b"+1,a\n+2,\"b, c\"\n+3,\"open\n+4,d\n"
+    jobs = list(Jobs(io.BytesIO(data), "csv", 2, 2))
+    assert isinstance(jobs[0], Lines) and jobs[0].raw(3) == b'+2,"b, c"\n'
+    assert not isinstance(jobs[1], Lines)
+
+
+def test_a_duplicate_after_a_multi_line_record_keeps_its_own_row(tmp_path):
+    src = tmp_path / "people.csv"
+    src.write_bytes(b"phone,first_name,consent,timezone\n"
+                    b'+12125550100,"Ana\nMaria",express_written,America/New_York\n'
+                    b"+12125550100,Ben,express_written,America/New_York\n")
+    out = tmp_path / "out.jsonl"
+    values = {"brand": "Acme", "percent": "20", "products": "jackets", "end_date": "May 12",
+              "shop_url": "https://acme.example/s"}
+    render_batch("retail.discount.en", str(src), str(out), values=values, jobs=1,
+                 send_at="2025-05-06T16:00:00Z")
+    rejects = [json.loads(x) for x in (tmp_path / "out.rejects.jsonl").read_text("utf-8").splitlines()]
+    assert [(r["line"], r["reason"], r["raw"], r["row"]["first_name"]) for r in rejects] == [
+        (4, "duplicate", "+12125550100,Ben,express_written,America/New_York", "Ben")]
