@@ -73,6 +73,8 @@ class Config:
 
     def ignored_for(self, file: Path) -> tuple[str, ...]:
         """Rule ids that per_path_ignores switches off for one file."""
+        if not self.per_path_ignores:
+            return ()  # the usual case, without resolving the paths (the parent does this per file)
         try:
             rel = file.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
