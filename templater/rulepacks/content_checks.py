@@ -138,7 +138,8 @@ def readability(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
         return
     from templater import readability as scores  # deferred: pyphen loads only when this rule runs
 
-    prose = URL.sub(" ", text)
+    links = URL.for_text(text)  # None when no link can be in the text: most messages
+    prose = links.sub(" ", text) if links is not None else text
     if len(scores.words(prose)) < option(rule, "min_words", 10, int):
         return  # too short for the formula to mean anything
     score = scores.flesch_reading_ease(prose, ctx.language)
