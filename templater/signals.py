@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from templater.rulepacks.model import Signal
 from templater.rulepacks.patterns import PatternGroup
-from templater.rulepacks.regex_safety import MAX_MATCH_INPUT
 
 
 @dataclass(frozen=True)
@@ -41,11 +40,10 @@ def find_in_text(pairs: list[tuple[Signal, re.Pattern]], text: str, where: str =
     """Every match of every (signal, pattern) pair in a normalized text, in text order."""
     found = []
     # Only the patterns some of whose literals are in the text are scanned (usually a few).
-    for i, regex in _group(tuple(p for _s, p in pairs)).regexes(text):
-        signal = pairs[i][0]
-        for m in regex.finditer(text, 0, MAX_MATCH_INPUT):
-            if m.end() > m.start():
-                found.append(Evidence(signal.id, signal.kind, m.group(0).strip(), m.start(), m.end(), where))
+    for i, m in _group(tuple(p for _s, p in pairs)).finditer(text):
+        if m.end() > m.start():
+            signal = pairs[i][0]
+            found.append(Evidence(signal.id, signal.kind, m.group(0).strip(), m.start(), m.end(), where))
     found.sort(key=lambda e: (e.start, e.end, e.signal))
     return found
 

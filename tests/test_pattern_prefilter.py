@@ -59,3 +59,25 @@ def test_a_subset_scan_finds_what_the_whole_alternation_finds():
     pattern = LazyPattern.of([r"abc", r"ab", r"xyz", r"b\w+"], 0)
     for text in ("abc", "abd", "zzbq abc", "ab xyz", "xy"):
         assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in pattern.compiled.finditer(text)]
+
+
+def _same_matches(pattern, text: str) -> None:
+    full = [(m.span(), m.groups()) for m in pattern.compiled.finditer(text)]
+    assert [(m.span(), m.groups()) for m in pattern.finditer(text)] == full, (pattern.source[:60], text)
+    first = pattern.compiled.search(text)
+    found = pattern.search(text)
+    assert (found and found.span()) == (first and first.span()), (pattern.source[:60], text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["save ", "SAVE", "20% off ", "stop", "STOP ", "K", "é", " ", "-",
+                                  "'", "\n", "free", "bit.ly/x ", "txt", "casino", "ab", "abc ", "b9"]),
+                min_size=12, max_size=60))
+def test_scans_anchored_at_literals_agree_on_long_text(pieces):
+    # Texts of 48 characters and more are scanned only where a match's first literal occurs.
+    text = "".join(pieces)
+    overlapping = LazyPattern.of([r"abc", r"ab", r"(?<![\w-])save\s+\d+", r"b\w+"], 2)
+    # ... unless lower-casing could hide a match or move it (those texts are scanned whole).
+    for variant in (text, text + " ſave 20 ", "İ" + text, text.replace("i", "ı")):
+        for pattern in [*PATTERNS, overlapping]:
+            _same_matches(pattern, variant)

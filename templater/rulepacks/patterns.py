@@ -13,13 +13,15 @@ import re
 import sys
 from typing import Any, Iterator
 
-from templater.rulepacks.literals import alternatives, analyse, folds_unsafely
+from templater.rulepacks.literals import Needs, alternatives, analyse, folds_unsafely
 from templater.rulepacks.regex_safety import MAX_MATCH_INPUT
 
 Literals = frozenset[str]
 # An alternative: its source, the most selective literal set its matches need (one of those
 # strings is in every match; None: nothing known), and the other sets they need too.
 Alternative = tuple[str, "Literals | None", "tuple[Literals, ...]"]
+# A subset of the alternatives, compiled, and the literals each of its matches starts with (or None).
+Choice = tuple[re.Pattern, "Literals | None"]
 
 _UNIVERSE: set[str] = set()  # the most selective literals of every pattern made so far
 _IN_WORDS: list[str] = []  # those made of [a-z0-9] only: each lies inside one word of a text
@@ -75,6 +77,31 @@ def _seen(string: str) -> tuple[str | None, frozenset[str] | None]:
     return entry[2], entry[3]
 
 
+def _anchored(regex: re.Pattern, anchors: Literals, string: str, low: str, pos: int,
+              endpos: int) -> Iterator[re.Match]:
+    """regex.finditer(string, pos, endpos), for a regex every match of which starts with one of
+    the anchors, found in low (the text lower-cased, character for character).
+
+    Scanning tries each alternative at every position of the text; here the regex is tried only
+    where an anchor occurs. regex.match at a place sees the text before it (look-behinds, \\b)
+    as the scan would, and the alternatives are tried there in order, as the scan tries them; the
+    leftmost place that matches is the scan's next match, and the next one is looked for after it.
+    """
+    places: set[int] = set()
+    for lit in anchors:
+        i = low.find(lit, pos, endpos)
+        while i != -1:
+            places.add(i)
+            i = low.find(lit, i + 1, endpos)
+    after = pos
+    for place in sorted(places):
+        if place >= after:
+            m = regex.match(string, place, endpos)
+            if m is not None:
+                yield m
+                after = m.end()
+
+
 def _most_selective(sets: tuple[Literals, ...]) -> Literals:
     return max(sets, key=lambda s: (min(map(len, s)), -len(s)))
 
@@ -105,7 +132,7 @@ def literals_of(patterns: list[str]) -> Literals | None:
 class LazyPattern:
     """Behaves like a compiled re.Pattern for search, match, fullmatch and finditer."""
 
-    __slots__ = ("source", "flags", "alts", "_any", "_compiled", "_subsets", "_short")
+    __slots__ = ("source", "flags", "alts", "_any", "_compiled", "_subsets", "_short", "_starts")
 
     def __init__(self, source: str, flags: int = 0, compiled: re.Pattern | None = None,
                  alts: tuple[Alternative, ...] | None = None) -> None:
@@ -116,8 +143,9 @@ class LazyPattern:
 
     def _set_alts(self, alts: tuple[Alternative, ...] | None) -> None:
         self.alts = alts
-        self._subsets: dict[tuple[int, ...], re.Pattern] = {}
+        self._subsets: dict[tuple[int, ...], Choice] = {}
         self._short: dict[str, re.Pattern | None] = {}  # for_text of short texts (variable names)
+        self._starts: dict[int, Literals | None] = {}  # alternative -> literals its matches start with
         # One of these is in every match; None when some alternative could match any text.
         self._any = self.literals
         _register(alts)
@@ -158,16 +186,35 @@ class LazyPattern:
         low, present = _seen(string)
         if present is None or low is None:
             return self.compiled
-        return self._choose(low, present)
+        choice = self._choose(low, present)
+        return None if choice is None else choice[0]
 
     def _for_short(self, string: str) -> re.Pattern | None:
         if folds_unsafely(string):
             return self.compiled
         low = string.lower()
         present = frozenset(lit for _a, best, _r in self.alts if best for lit in best if lit in low)  # type: ignore[union-attr]
-        return self._choose(low, present)
+        choice = self._choose(low, present)
+        return None if choice is None else choice[0]
 
-    def _choose(self, low: str, present: frozenset[str]) -> re.Pattern | None:
+    def _plan(self, string: str) -> tuple[re.Pattern, Literals | None, str] | None:
+        """(regex, the literals its matches start with, the lower-cased text) to scan a text with.
+
+        The literals are None when some chosen alternative has none, or when the lower-cased text
+        does not line up with the text character for character; None when nothing can match.
+        """
+        if self.alts is None or len(string) < _SHORT:
+            regex = self.for_text(string)
+            return None if regex is None else (regex, None, "")
+        low, present = _seen(string)
+        if present is None or low is None:
+            return self.compiled, None, ""
+        choice = self._choose(low, present)
+        if choice is None:
+            return None
+        return choice[0], choice[1] if len(low) == len(string) else None, low
+
+    def _choose(self, low: str, present: frozenset[str]) -> Choice | None:
         if self._any is not None and self._any.isdisjoint(present):
             return None  # the usual case: no alternative's literal is in the text
         chosen = []
@@ -178,15 +225,25 @@ class LazyPattern:
                 chosen.append(i)
         if not chosen:
             return None
-        if len(chosen) == len(self.alts):
-            return self.compiled
         key = tuple(chosen)
-        regex = self._subsets.get(key)
-        if regex is None:
+        choice = self._subsets.get(key)
+        if choice is None:
             if len(self._subsets) >= _SUBSETS:
                 self._subsets.clear()
-            regex = self._subsets[key] = re.compile("|".join(f"(?:{self.alts[i][0]})" for i in key), self.flags)
-        return regex
+            if len(key) == len(self.alts):  # type: ignore[arg-type]
+                regex = self.compiled
+            else:
+                regex = re.compile("|".join(f"(?:{self.alts[i][0]})" for i in key), self.flags)  # type: ignore[index]
+            starts = [self._starts_of(i) for i in key]
+            anchors = None if any(s is None for s in starts) else frozenset().union(*starts)  # type: ignore[arg-type]
+            choice = self._subsets[key] = (regex, anchors)
+        return choice
+
+    def _starts_of(self, index: int) -> Literals | None:
+        if index not in self._starts:
+            needs: Needs | None = analyse(self.alts[index][0])  # type: ignore[index]
+            self._starts[index] = needs.starts if needs is not None else None
+        return self._starts[index]
 
     def cannot_match(self, string: str) -> bool:
         """True when no alternative's literals occur in the text (exact: never hides a match)."""
@@ -198,8 +255,13 @@ class LazyPattern:
     # Matching looks at the first MAX_MATCH_INPUT characters at most, so that even a pattern that
     # backtracks polynomially cannot take long on a huge text (docs/security.md).
     def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
-        regex = self.for_text(string)
-        return None if regex is None else regex.search(string, pos, min(endpos, MAX_MATCH_INPUT))
+        plan = self._plan(string)
+        if plan is None:
+            return None
+        regex, anchors, low = plan
+        if anchors is None:
+            return regex.search(string, pos, min(endpos, MAX_MATCH_INPUT))
+        return next(_anchored(regex, anchors, string, low, pos, min(endpos, MAX_MATCH_INPUT)), None)
 
     def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
         regex = self.for_text(string)
@@ -210,8 +272,13 @@ class LazyPattern:
         return None if regex is None else regex.fullmatch(string, pos, min(endpos, MAX_MATCH_INPUT))
 
     def finditer(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match]:
-        regex = self.for_text(string)
-        return iter(()) if regex is None else regex.finditer(string, pos, min(endpos, MAX_MATCH_INPUT))
+        plan = self._plan(string)
+        if plan is None:
+            return iter(())
+        regex, anchors, low = plan
+        if anchors is None:
+            return regex.finditer(string, pos, min(endpos, MAX_MATCH_INPUT))
+        return _anchored(regex, anchors, string, low, pos, min(endpos, MAX_MATCH_INPUT))
 
     def __getstate__(self) -> tuple[str, int, tuple[Alternative, ...] | None]:
         return self.source, self.flags, self.alts
@@ -239,8 +306,8 @@ class PatternGroup:
                 for lit in p._any:
                     self.by_literal.setdefault(lit, []).append(i)
 
-    def regexes(self, string: str) -> Iterator[tuple[int, re.Pattern]]:
-        """(index, regex to scan the text with) of each pattern that could match it, in order."""
+    def finditer(self, string: str) -> Iterator[tuple[int, re.Match]]:
+        """(index, match) for the matches of each pattern in turn, as pattern.finditer gives them."""
         present = None if len(string) < _SHORT else _seen(string)[1]
         if present is None:  # a short text, or one where case folding could hide a match
             indexes: Any = range(len(self.patterns))
@@ -250,7 +317,5 @@ class PatternGroup:
                 found.update(self.by_literal.get(lit, ()))
             indexes = sorted(found)
         for i in indexes:
-            pattern = self.patterns[i]
-            regex = pattern.for_text(string) if isinstance(pattern, LazyPattern) else pattern
-            if regex is not None:
-                yield i, regex
+            for m in self.patterns[i].finditer(string, 0, MAX_MATCH_INPUT):
+                yield i, m
