@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from templater import render_batch
-from templater.render.recipients import Framer, Jobs, Lines
+from templater.render.recipients import Framer, Jobs, Lines, Record, RowReader
 
 
 def _records(data: bytes, fmt: str, size: int) -> tuple[list, int]:
@@ -53,3 +53,16 @@ def test_a_duplicate_after_a_multi_line_record_keeps_its_own_row(tmp_path):
     rejects = [json.loads(x) for x in (tmp_path / "out.rejects.jsonl").read_text("utf-8").splitlines()]
     assert [(r["line"], r["reason"], r["raw"], r["row"]["first_name"]) for r in rejects] == [
         (4, "duplicate", "+12125550100,Ben,express_written,America/New_York", "Ben")]
+
+
+_FIELD = st.sampled_from(["a", "", " b ", '"q"', '"x, y"', '"open', 'mid"dle', '"a""b"', '"a"b', "\r", "é", "\x00", "c\rd"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_FIELD, min_size=1, max_size=4), max_size=12), st.booleans())
+def test_reading_rows_together_reads_each_as_alone(rows, bad_byte):
+    reader = RowReader("csv", ["phone", "x", "y"])
+    records = [Record(i + 2, (",".join(r) + "\n").encode() + (b"\xff" if bad_byte and i == 1 else b""))
+               for i, r in enumerate(rows)]
+    records += [Record(99, b"a,b,c\n", "the row is over 65,536 bytes")]
+    assert reader.read_all(records) == [reader.read(r) for r in records]

@@ -66,27 +66,25 @@ class _Sink:
 
     def take(self, job: Job, results: list[Result]) -> None:
         """Write one job's results; a later row for a number already seen becomes a duplicate."""
-        phoned = [(r[1], r[0]) for r in results if r[1] is not None]
-        firsts = iter(self.seen.first_lines(phoned)) if phoned else iter(())
+        phoned = [i for i, r in enumerate(results) if r[1] is not None]
+        firsts = self.seen.first_lines([(results[i][1], results[i][0]) for i in phoned]) if phoned else []
+        for i, first in zip(phoned, firsts):
+            if first is not None:
+                line, phone = results[i][0], results[i][1]
+                raw = job.raw(line) if isinstance(job, Lines) else next(r.raw for r in job if r.line == line)
+                payload = self.format.reject(line, "duplicate", None, f"{phone} already had a row on "
+                                             f"line {first}", phone, self.reader.read_raw(line, raw), raw_text(raw))
+                results[i] = (line, phone, payload, "duplicate", None)
+        # Whole lists at a time: the parent's share of each row stays small when workers do the rest.
+        sent = [r[2] for r in results if r[3] is None]
+        rejected = [r for r in results if r[3] is not None]
+        self.out.write("".join(sent))
+        self.rejects.write("".join(r[2] for r in rejected))
         s = self.summary
-        for line, phone, payload, reason, rule in results:
-            s.input += 1
-            if phone is not None:
-                first = next(firsts)
-                if first is not None:
-                    raw = job.raw(line) if isinstance(job, Lines) else next(r.raw for r in job if r.line == line)
-                    row = self.reader.read_raw(line, raw)
-                    payload = self.format.reject(line, "duplicate", None, f"{phone} already had a row on "
-                                                 f"line {first}", phone, row, raw_text(raw))
-                    reason, rule = "duplicate", None
-            if reason is None:
-                self.out.write(payload)
-                s.rendered += 1
-            else:
-                self.rejects.write(payload)
-                s.reasons[reason] += 1
-                if rule:
-                    s.rules[rule] += 1
+        s.input += len(results)
+        s.rendered += len(sent)
+        s.reasons.update(r[3] for r in rejected)
+        s.rules.update(r[4] for r in rejected if r[4])
 
     def close(self) -> None:
         self.seen.close()

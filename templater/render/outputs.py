@@ -6,6 +6,7 @@ import io
 import json
 import os
 import tempfile
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,9 @@ class LineFormat:
         if self.csv:
             return self._line((phone, text, self.template_id, self.category, encoding, segments,  # type: ignore[misc]
                                characters, line))
-        # Hand-assembled around json.dumps of the text: the same JSON, at a third of the cost.
-        return (f'{{"phone": "{phone}", "text": {json.dumps(text, ensure_ascii=False)}{self._tail}'
+        # Hand-assembled around the text encoded as json.dumps(text, ensure_ascii=False) encodes a
+        # str: the same JSON, at a fraction of the cost.
+        return (f'{{"phone": "{phone}", "text": {encode_basestring(text)}{self._tail}'
                 f'"{encoding}", "segments": {segments}, "characters": {characters}, "line": {line}}}\n')
 
     def reject(self, line: int, reason: str, rule: str | None, detail: str, phone: str | None,

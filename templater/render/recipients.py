@@ -209,6 +209,39 @@ class RowReader:
             text = text[1:]
         return self._csv(text) if self.csv else self._json(text)
 
+    def read_all(self, records: list[Record]) -> list[dict | tuple[str, str]]:
+        """read() of each record; CSV rows of one line go through one csv.reader together."""
+        if not self.csv:
+            return [self.read(r) for r in records]
+        out: list = []
+        batch: list[tuple[int, str]] = []  # (index in out, text) of one-line rows
+        for record in records:
+            body = record.raw.rstrip(b"\r\n")
+            if record.problem or b"\r" in body or b"\n" in body:
+                out.append(self.read(record))
+                continue
+            try:
+                batch.append((len(out), record.raw.decode("utf-8").rstrip("\r\n")))
+                out.append(None)
+            except UnicodeDecodeError:
+                out.append(self.read(record))
+        try:
+            rows = list(csv.reader([text for _, text in batch], strict=True))
+        except csv.Error:
+            rows = []
+        # One row per text, unless a quote left open at a text's end joined it to the next (or the
+        # reader failed): then each text is read on its own, as read() does, to give its own error.
+        if len(rows) != len(batch):
+            rows = [None] * len(batch)
+        for (i, text), fields in zip(batch, rows):
+            if fields is None:
+                out[i] = self._csv(text)
+            elif len(fields) != self.width:
+                out[i] = "malformed-row", f"{len(fields)} fields where the header has {self.width}"
+            else:
+                out[i] = dict(zip(self.header, fields))
+        return out
+
     def read_raw(self, line: int, raw: bytes) -> dict | None:
         """The fields of a row already known to be readable (None if it is not)."""
         row = self.read(Record(line, raw))

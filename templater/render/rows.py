@@ -89,11 +89,11 @@ class RowProcessor:
     def process(self, job: Job) -> list[Result]:
         """Results for a job's records, in order; each render is bounded by the row deadline."""
         records = job.records(self.spec.recipients_format) if isinstance(job, Lines) else job
+        rows = self.reader.read_all(records)
         with _RowTimer(self.spec.timeout) as arm:
-            return [self._one(r, arm) for r in records]
+            return [self._one(record, row, arm) for record, row in zip(records, rows)]
 
-    def _one(self, record: Record, arm: Any) -> Result:
-        row = self.reader.read(record)
+    def _one(self, record: Record, row: dict | tuple[str, str], arm: Any) -> Result:
         if isinstance(row, tuple):
             return self.reject(record, *row)
         raw_phone = row.get("phone")
