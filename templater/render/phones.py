@@ -93,8 +93,27 @@ def _key(digits: str, zones: bool) -> int | None:
     """The number's country code and deciding digits, and its length, as one int; None if not cacheable.
 
     Numbers with the same key get the same validity and type (and with zones, the same time zones)
-    from phonenumbers: see prefixes.py.
+    from phonenumbers: see prefixes.py. How many digits that is depends only on the first 3 + HEAD
+    digits (country code, first national digits) and the length, so it is worked out once per such
+    shape.
     """
+    shape = (digits[:3 + HEAD], len(digits), zones)
+    known = _SHAPES.get(shape, _UNKNOWN_SHAPE)
+    if known is _UNKNOWN_SHAPE:
+        known = _shape(digits, zones)
+        _remember(_SHAPES, shape, known)
+    if known is None:
+        return None
+    prefix, national = known  # type: ignore[misc]
+    return int(digits[:prefix]) * 100 + national
+
+
+_SHAPES: dict = {}
+_UNKNOWN_SHAPE = object()
+
+
+def _shape(digits: str, zones: bool) -> tuple[int, int] | None:
+    """(digits in the key's prefix, national digits), or None when such numbers are not cacheable."""
     split = _split(digits)
     if split is None or split[1][0] == "0":  # leading zeros: phonenumbers.parse decides each one
         return None
@@ -102,11 +121,10 @@ def _key(digits: str, zones: bool) -> int | None:
     size = key_digits(cc, national[:HEAD], len(national), zones)
     if size is None:
         return None
-    prefix = digits[:len(digits) - len(national) + size]
-    return int(prefix) * 100 + len(national)
+    return len(digits) - len(national) + size, len(national)
 
 
-def _remember(cache: dict, key: int, value: object) -> None:
+def _remember(cache: dict, key: object, value: object) -> None:
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
     cache[key] = value

@@ -126,7 +126,8 @@ class MessageCheck:
         """Whether some error rule could fire on the message (False is exact: none can)."""
         if self.always:
             return True
-        norm = normalize(text)  # returns the text itself when nothing needs folding
+        # normalize() folds only non-ASCII characters, and returns the text itself when none needs it.
+        norm = text if text.isascii() else normalize(text)
         if not all(r.met(norm) for r in self.requirements):
             return True
         if any(search(norm) for search in self.unfiltered) or folds_unsafely(norm):
