@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import nodes
 from jinja2.exceptions import TemplateError as JinjaError
 
+from templater import plain_body
 from templater.plain_body import PlainTemplate, plain_names
 from templater.render import sandbox
 from templater.rulepacks.loader import RuleSet
@@ -50,8 +51,15 @@ class LintContext:
         self.ast: nodes.Template | None = None
         # The names a plain body reads (None for other bodies, which are compiled as they parse).
         self.plain_names: frozenset[str] | None = None
+        env = sandbox.environment()
+        tree = plain_body.parse(template.body, env)
+        if tree is not None:
+            self.plain_names = plain_names(tree, env.globals)
+        if self.plain_names is not None:
+            self.ast = tree
+            return
         try:
-            self.ast = sandbox.environment().parse(template.body, needs_compile=self._needs_compile)
+            self.ast = env.parse(template.body, needs_compile=self._needs_compile)
         except JinjaError as exc:
             self.syntax_error = exc
 

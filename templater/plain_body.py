@@ -14,6 +14,8 @@ to compile, so skipping the compile hides no syntax error.
 """
 from __future__ import annotations
 
+import keyword
+import re
 from typing import Any, Iterator
 
 from jinja2 import nodes
@@ -59,6 +61,87 @@ def plain_names(tree: nodes.Template, globals_: Any) -> frozenset[str] | None:
     if not _walk(tree.body, names, 0):
         return None
     return frozenset(n for n in names if n not in globals_)
+
+
+# What Jinja2 reads as a tag start, and the only tags a plain body has, spaced with spaces alone
+# (no '-' or '+' whitespace control, no line break inside a tag): then every line number is the
+# line the tag starts on.
+_TAG_START = re.compile(r"\{[{%#]")
+_PRINT = re.compile(r"\{\{ *([A-Za-z_][A-Za-z0-9_]*) *\}\}")
+_BLOCK = re.compile(r"\{% *(if|elif|else|endif)(?: +([A-Za-z_][A-Za-z0-9_]*))? *%\}")
+# Words Jinja2 parses as constants or operators rather than as variables.
+_RESERVED = frozenset({*keyword.kwlist, *keyword.softkwlist, "true", "false", "none"})
+_DEFAULT_SYNTAX = ("{%", "%}", "{{", "}}", "{#", "#}", None, None, False, False, False, "\n")
+
+
+def parse(body: str, environment: Any) -> nodes.Template | None:
+    """The tree Jinja2's parser makes of a plain body (node for node, line for line); None for any
+    other body, or any doubt, which Jinja2 then parses itself (and reports its errors).
+
+    Parsing such a body the general way, token by token through Jinja2's lexer and parser, costs
+    more than everything else the linter does with it.
+    """
+    env = environment
+    syntax = (env.block_start_string, env.block_end_string, env.variable_start_string,
+              env.variable_end_string, env.comment_start_string, env.comment_end_string,
+              env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks, env.lstrip_blocks,
+              env.keep_trailing_newline, env.newline_sequence)
+    if syntax != _DEFAULT_SYNTAX or env.extensions or "\r" in body:
+        return None
+    source = body[:-1] if body.endswith("\n") else body  # the lexer drops one final line break
+    root: list[nodes.Node] = []
+    body_of = root  # the list the next nodes go to
+    opened: list[list] = []  # per open if: [the If, the list it sits in, whether its else began]
+    pending: list[nodes.Node] = []  # text and variables since the last block tag: one Output
+    line, pos = 1, 0
+    while True:
+        tag = _TAG_START.search(source, pos)
+        end = tag.start() if tag is not None else len(source)
+        if end > pos:
+            pending.append(nodes.TemplateData(source[pos:end], lineno=line))
+            line += source.count("\n", pos, end)
+        if tag is None:
+            break
+        printed = _PRINT.match(source, end)
+        if printed is not None:
+            if printed.group(1) in _RESERVED:
+                return None
+            pending.append(nodes.Name(printed.group(1), "load", lineno=line))
+            pos = printed.end()
+            continue
+        block = _BLOCK.match(source, end)
+        if block is None:
+            return None
+        word, name = block.groups()
+        if (name is None) != (word in ("else", "endif")) or name in _RESERVED:
+            return None
+        if pending:
+            body_of.append(nodes.Output(pending, lineno=pending[0].lineno))
+            pending = []
+        if word == "if":
+            node = nodes.If(nodes.Name(name, "load", lineno=line), [], [], [], lineno=line)
+            body_of.append(node)
+            opened.append([node, body_of, False])
+            body_of = node.body
+        elif not opened or (word != "endif" and opened[-1][2]):
+            return None  # an elif or else out of place: Jinja2 reports it
+        elif word == "elif":
+            node = nodes.If(nodes.Name(name, "load", lineno=line), [], [], [], lineno=line)
+            opened[-1][0].elif_.append(node)
+            body_of = node.body
+        elif word == "else":
+            opened[-1][2] = True
+            body_of = opened[-1][0].else_
+        else:
+            body_of = opened.pop()[1]
+        if len(opened) > MAX_DEPTH:
+            return None
+        pos = block.end()
+    if opened:
+        return None
+    if pending:
+        body_of.append(nodes.Output(pending, lineno=pending[0].lineno))
+    return nodes.Template(root, lineno=1).set_environment(env)  # type: ignore[return-value]
 
 
 class PlainTemplate:

@@ -5,7 +5,9 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jinja2 import Environment
 
+from templater import plain_body
 from templater.plain_body import MAX_DEPTH, PlainTemplate, plain_names
 from templater.render import sandbox
 
@@ -63,3 +65,34 @@ def test_generated_bodies_agree(pieces, values, max_output):
     except Exception:  # noqa: BLE001 - not a template; the linter reports it through the compiling path
         return
     _agree(body, values, max_output)
+
+
+def _dump(node, out: list) -> list:
+    out.append((type(node).__name__, node.lineno, node.environment is ENV))
+    for child in node.iter_child_nodes():
+        _dump(child, out)
+    return out
+
+
+_bit = st.sampled_from(["Hi", " ", "\n", "\n\n", ":", "}}", "%}", "{", "#}", "é", "\r", "{{ x }}", "{{x}}", "{{  brand }}",
+                        "{{ x -}}", "{{ true }}", "{{ not }}", "{{ in }}", "{{ x\n}}", "{# c #}", "{% if x %}", "{%if brand%}",
+                        "{% elif x %}", "{% elif %}", "{% else %}", "{% else x %}", "{% endif %}", "{%- endif %}", "{% if none %}",
+                        "{% if x.y %}", "{% raw %}", "{{ range }}", "{{ class }}", "{% ifx %}"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_bit, max_size=14))
+def test_the_plain_parser_makes_jinja2s_tree_or_declines(pieces):
+    body = "".join(pieces)
+    tree = plain_body.parse(body, ENV)
+    if tree is None:
+        return  # Jinja2 parses it (or reports its error)
+    expected = Environment.parse(ENV, body)  # jinja2's own parser, without the sandbox's compile
+    assert tree == expected and _dump(tree, []) == _dump(expected, []), body
+
+
+def test_library_bodies_take_the_plain_parser():
+    for path in (ROOT / "template_library").rglob("*.sms"):
+        body = path.read_text(encoding="utf-8").partition("\n---\n")[2]
+        tree = plain_body.parse(body, ENV)
+        assert tree is not None and tree == Environment.parse(ENV, body), path
