@@ -197,6 +197,47 @@ def _shape_problem(yaml_text: str) -> Problem | None:
     return None
 
 
+_MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
+_SCALARS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "bool", "null", "float", "timestamp", "binary"))
+
+
+class _NotPlain(Exception):
+    """A node the short way to build values does not take: the loader's constructor builds them all."""
+
+
+def _plain_value(loader: Any, node: yaml.Node) -> Any:
+    tag = node.tag
+    if tag in _SCALARS and type(node) is yaml.ScalarNode:
+        return loader.yaml_constructors[tag](loader, node)  # the constructor's own function
+    if tag == _MAP and type(node) is yaml.MappingNode:
+        mapping = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not yaml.ScalarNode or key_node.tag not in _SCALARS:
+                raise _NotPlain  # merge keys ('<<'), '=' keys, collections as keys
+            mapping[_plain_value(loader, key_node)] = _plain_value(loader, value_node)
+        return mapping
+    if tag == _SEQ and type(node) is yaml.SequenceNode:
+        return [_plain_value(loader, item) for item in node.value]
+    raise _NotPlain
+
+
+def _construct(loader: Any, node: yaml.Node, yaml_text: str) -> Any:
+    """loader.construct_document(node), built directly for the usual front matter.
+
+    PyYAML's constructor builds each mapping through a generator, in a second pass, with its
+    bookkeeping for anchors: for a tree of plain mappings, lists and scalars without an alias that
+    is several times the work. Scalars are built by the constructor's own functions; anything else
+    (an alias, a merge key, another tag), or any error, and the constructor builds it all again
+    itself, raising what it raises.
+    """
+    if "*" not in yaml_text:  # without an alias, no node is shared
+        try:
+            return _plain_value(loader, node)
+        except Exception:  # noqa: BLE001 - redone below, where the error (if any) is raised
+            pass
+    return loader.construct_document(node)
+
+
 def parse(source: str, path: str, default_id: str) -> tuple[Template | None, list[Problem]]:
     """Split and parse a template; problems instead of exceptions for anything the user wrote."""
     lines = source.split("\n")
@@ -214,7 +255,7 @@ def parse(source: str, path: str, default_id: str) -> tuple[Template | None, lis
         loader = _Loader(yaml_text)
         try:
             node = loader.get_single_node()
-            meta = loader.construct_document(node) if node is not None else {}
+            meta = _construct(loader, node, yaml_text) if node is not None else {}
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
