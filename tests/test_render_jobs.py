@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from templater import render_batch
+from templater.render import batch
 from templater.render.recipients import Framer, Jobs, Lines, Record, RowReader
 
 
@@ -66,3 +67,25 @@ def test_reading_rows_together_reads_each_as_alone(rows, bad_byte):
                for i, r in enumerate(rows)]
     records += [Record(99, b"a,b,c\n", "the row is over 65,536 bytes")]
     assert reader.read_all(records) == [reader.read(r) for r in records]
+
+
+def test_output_does_not_depend_on_chunk_or_group_size(tmp_path, monkeypatch):
+    src = tmp_path / "people.csv"
+    rows = [b"phone,first_name,consent,timezone\n"]
+    for i in range(40):
+        phone = b"+1212555%04d" % (i % 13)
+        rows.append(phone + b",Ana %d,%s,America/New_York\n" % (i, b"express_written" if i % 5 else b"none"))
+    rows.insert(7, b'+12125550199,"Multi\nline",express_written,America/New_York\n')
+    src.write_bytes(b"".join(rows))
+    values = {"brand": "Acme", "percent": "20", "products": "jackets", "end_date": "May 12",
+              "shop_url": "https://acme.example/s"}
+    outputs = []
+    for chunk, group in [(1000, batch.GROUP_ROWS), (1, 1), (3, 5)]:
+        monkeypatch.setattr(batch, "GROUP_ROWS", group)
+        out = tmp_path / f"out{chunk}.jsonl"
+        summary = render_batch("retail.discount.en", str(src), str(out), values=values, jobs=1, chunk_size=chunk,
+                               send_at="2025-05-06T16:00:00Z")
+        outputs.append((out.read_text("utf-8"), (tmp_path / f"out{chunk}.rejects.jsonl").read_text("utf-8"),
+                        summary.to_dict()["reasons"]))
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert outputs[0][2]["duplicate"] > 0

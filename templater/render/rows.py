@@ -72,7 +72,8 @@ class RowProcessor:
         self.renderer = Renderer(t, ctx, spec.max_output)
         self.simple = SimpleTemplate.build(ctx.ast, spec.max_output)  # type: ignore[arg-type]
         self.names = sorted(set(ctx.used) | set(t.variables))
-        self.constants = {n: v for n, v in spec.constants.items() if v not in (None, "")}
+        constants = {n: v for n, v in spec.constants.items() if v not in (None, "")}
+        self.base = {**self.renderer.defaults, **constants}  # under each row's own non-empty values
         self.check = MessageCheck(Linter(spec.ruleset), t)
         self.gate = Gate(t, spec.send_at, spec.reply_window)
         self.quiet = QuietHours(spec.window, spec.send_at) if t.category == "promotional" else None
@@ -109,13 +110,11 @@ class RowProcessor:
             verdict = self._quiet_hours(row, phone)
         if verdict is not None:
             return self.reject(record, verdict[0], verdict[1], row, phone)
-        values = {n: row[n] for n in self.names if row.get(n) not in (None, "")}
-        if self.constants:
-            values = {**self.constants, **values}
+        # Defaults are for optional variables only, so they never hide a missing required one.
+        values = {**self.base, **{n: row[n] for n in self.names if row.get(n) not in (None, "")}}
         missing = self.renderer.missing(values)
         if missing:
             return self.reject(record, "missing-variable", f"no value for {', '.join(missing)}", row, phone)
-        values = {**self.renderer.defaults, **values}
         # A simple body renders without the sandbox; it runs no loop, so it needs no deadline either.
         text = self.simple.render(values) if self.simple is not None else None
         if text is None:
