@@ -23,7 +23,7 @@ Alternative = tuple[str, "Literals | None", "tuple[Literals, ...]"]
 # A subset of the alternatives, compiled, and the literals each of its matches starts with (or None).
 Choice = tuple[re.Pattern, "Literals | None"]
 
-_UNIVERSE: set[str] = set()  # the most selective literals of every pattern made so far
+_UNIVERSE: set[str] = set()  # the literals of every pattern made so far
 _IN_WORDS: list[str] = []  # those made of [a-z0-9] only: each lies inside one word of a text
 _ACROSS: list[str] = []  # the others (spaces, punctuation): tested on the whole text
 _VERSION = [0]  # bumped when the universe grows, so texts and words seen before are looked at again
@@ -36,8 +36,12 @@ _CACHE = 16384  # words remembered; cleared when full
 _SHORT_CACHE = 256  # short texts remembered per pattern (a few dozen variable names in practice)
 
 
+def _all_literals(alts: tuple[Alternative, ...] | None) -> frozenset[str]:
+    return frozenset(lit for _alt, best, rest in alts or () if best for s in (best, *rest) for lit in s)
+
+
 def _register(alts: tuple[Alternative, ...] | None) -> None:
-    new = {lit for _alt, best, _rest in alts or () if best for lit in best} - _UNIVERSE
+    new = _all_literals(alts) - _UNIVERSE
     if new:
         _UNIVERSE.update(new)
         for lit in new:
@@ -132,7 +136,7 @@ def literals_of(patterns: list[str]) -> Literals | None:
 class LazyPattern:
     """Behaves like a compiled re.Pattern for search, match, fullmatch and finditer."""
 
-    __slots__ = ("source", "flags", "alts", "_any", "_compiled", "_subsets", "_short", "_starts")
+    __slots__ = ("source", "flags", "alts", "_any", "_lits", "_compiled", "_subsets", "_choices", "_short", "_starts")
 
     def __init__(self, source: str, flags: int = 0, compiled: re.Pattern | None = None,
                  alts: tuple[Alternative, ...] | None = None) -> None:
@@ -144,6 +148,9 @@ class LazyPattern:
     def _set_alts(self, alts: tuple[Alternative, ...] | None) -> None:
         self.alts = alts
         self._subsets: dict[tuple[int, ...], Choice] = {}
+        # The choice for each set of this pattern's literals a text holds (texts share them).
+        self._choices: dict[frozenset[str], Choice | None] = {}
+        self._lits = _all_literals(alts)
         self._short: dict[str, re.Pattern | None] = {}  # for_text of short texts (variable names)
         self._starts: dict[int, Literals | None] = {}  # alternative -> literals its matches start with
         # One of these is in every match; None when some alternative could match any text.
@@ -186,15 +193,14 @@ class LazyPattern:
         low, present = _seen(string)
         if present is None or low is None:
             return self.compiled
-        choice = self._choose(low, present)
+        choice = self._choose(present)
         return None if choice is None else choice[0]
 
     def _for_short(self, string: str) -> re.Pattern | None:
         if folds_unsafely(string):
             return self.compiled
         low = string.lower()
-        present = frozenset(lit for _a, best, _r in self.alts if best for lit in best if lit in low)  # type: ignore[union-attr]
-        choice = self._choose(low, present)
+        choice = self._choose(frozenset(lit for lit in self._lits if lit in low))
         return None if choice is None else choice[0]
 
     def _plan(self, string: str) -> tuple[re.Pattern, Literals | None, str] | None:
@@ -209,23 +215,29 @@ class LazyPattern:
         low, present = _seen(string)
         if present is None or low is None:
             return self.compiled, None, ""
-        choice = self._choose(low, present)
+        choice = self._choose(present)
         if choice is None:
             return None
         return choice[0], choice[1] if len(low) == len(string) else None, low
 
-    def _choose(self, low: str, present: frozenset[str]) -> Choice | None:
+    def _choose(self, present: frozenset[str]) -> Choice | None:
+        """The alternatives that could match a text holding these literals (every literal of the
+        pattern that the text holds is among them), compiled, with their first literals."""
         if self._any is not None and self._any.isdisjoint(present):
             return None  # the usual case: no alternative's literal is in the text
-        chosen = []
-        for i, (_alt, best, rest) in enumerate(self.alts):  # type: ignore[arg-type]
-            if best is None:
-                chosen.append(i)
-            elif not best.isdisjoint(present) and all(any(lit in low for lit in s) for s in rest):
-                chosen.append(i)
-        if not chosen:
-            return None
-        key = tuple(chosen)
+        held = present & self._lits
+        try:
+            return self._choices[held]
+        except KeyError:
+            pass
+        chosen = tuple(i for i, (_alt, best, rest) in enumerate(self.alts)  # type: ignore[arg-type]
+                       if best is None or (not best.isdisjoint(held) and all(not s.isdisjoint(held) for s in rest)))
+        if len(self._choices) >= _SUBSETS * 4:
+            self._choices.clear()
+        choice = self._choices[held] = self._subset(chosen) if chosen else None
+        return choice
+
+    def _subset(self, key: tuple[int, ...]) -> Choice:
         choice = self._subsets.get(key)
         if choice is None:
             if len(self._subsets) >= _SUBSETS:
