@@ -6,6 +6,8 @@ from typing import Any
 
 from templater.findings import Finding, Severity
 from templater.linter import Linter
+from templater.render.shapes import Shapes
+from templater.render.simple import Shape, SimpleTemplate
 from templater.rulepacks.literals import LiteralIndex, Needs, alternatives, analyse, folds_unsafely
 from templater.rulepacks.kinds import checks_messages
 from templater.template import Template
@@ -55,7 +57,7 @@ class MessageCheck:
     for text whose case folding the literal test cannot follow, lint_message decides.
     """
 
-    def __init__(self, linter: Linter, template: Template) -> None:
+    def __init__(self, linter: Linter, template: Template, simple: SimpleTemplate | None = None) -> None:
         self.linter = linter
         self.template = template
         self.requirements: list[_Requirement] = []
@@ -82,6 +84,9 @@ class MessageCheck:
                 self.always = True  # a kind this pre-test does not know: always run the linter
         self._build(alarms)
         self._seen: dict[str, list[Finding]] = {}
+        # A plain template's messages are tested from their shape (shapes.py), without re-reading
+        # the words that every message of a path shares.
+        self.shapes = Shapes(simple.plan, self.index) if simple is not None and Shapes.usable(self.index) else None
 
     def _build(self, patterns: list[Any]) -> None:
         """One searchable alternative per top-level branch, each with the literals it needs."""
@@ -122,8 +127,11 @@ class MessageCheck:
             levels = [override]
         return any(level >= Severity.ERROR for level in levels)
 
-    def may_fail(self, text: str) -> bool:
-        """Whether some error rule could fire on the message (False is exact: none can)."""
+    def may_fail(self, text: str, shape: Shape | None = None) -> bool:
+        """Whether some error rule could fire on the message (False is exact: none can).
+
+        shape: the message's shape when SimpleTemplate.render_shaped rendered it.
+        """
         if self.always:
             return True
         # normalize() folds only non-ASCII characters, and returns the text itself when none needs it.
@@ -133,15 +141,16 @@ class MessageCheck:
         if any(search(norm) for search in self.unfiltered) or folds_unsafely(norm):
             return True
         low = norm.lower()
-        return any(self._alarm(i, norm, low) for i in self.index.hits(low))
+        met = self.shapes.met(shape) if shape is not None and self.shapes is not None else self.index.met(low)
+        return any(self._alarm(i, norm, low) for i in self.index.patterns(met))
 
-    def errors(self, text: str) -> list[Finding]:
+    def errors(self, text: str, shape: Shape | None = None) -> list[Finding]:
         """Error-level findings of lint_message on the rendered text (empty when it may be sent)."""
         known = self._seen.get(text)
         if known is not None:  # campaigns without personal values render the same text again and again
             return known
         found = []
-        if self.may_fail(text):
+        if self.may_fail(text, shape):
             found = [f for f in self.linter.lint_message(self.template, text) if f.severity >= Severity.ERROR]
         if len(self._seen) >= _SEEN_LIMIT:
             self._seen.clear()

@@ -71,10 +71,10 @@ class RowProcessor:
         ctx = LintContext(t, spec.ruleset, max_output=spec.max_output)
         self.renderer = Renderer(t, ctx, spec.max_output)
         self.simple = SimpleTemplate.build(ctx.ast, spec.max_output)  # type: ignore[arg-type]
+        self.check = MessageCheck(Linter(spec.ruleset), t, self.simple)
         self.names = sorted(set(ctx.used) | set(t.variables))
         constants = {n: v for n, v in spec.constants.items() if v not in (None, "")}
         self.base = {**self.renderer.defaults, **constants}  # under each row's own non-empty values
-        self.check = MessageCheck(Linter(spec.ruleset), t)
         self.gate = Gate(t, spec.send_at, spec.reply_window)
         self.quiet = QuietHours(spec.window, spec.send_at) if t.category == "promotional" else None
         self.phones = Phones(spec.default_region)
@@ -116,7 +116,8 @@ class RowProcessor:
         if missing:
             return self.reject(record, "missing-variable", f"no value for {', '.join(missing)}", row, phone)
         # A simple body renders without the sandbox; it runs no loop, so it needs no deadline either.
-        text = self.simple.render(values) if self.simple is not None else None
+        shaped = self.simple.render_shaped(values) if self.simple is not None else None
+        text, shape = shaped if shaped is not None else (None, None)
         if text is None:
             try:
                 arm(True)
@@ -126,7 +127,7 @@ class RowProcessor:
             finally:
                 arm(False)
         text = text.strip()
-        errors = self.check.errors(text)
+        errors = self.check.errors(text, shape)
         if errors:
             first = errors[0]
             return self.reject(record, "lint-error", first.message, row, phone, first.rule)

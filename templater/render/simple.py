@@ -15,7 +15,7 @@ not call plain.
 """
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any, Iterator, Union
 
 from jinja2 import nodes
 
@@ -71,14 +71,26 @@ class SimpleTemplate:
 
     def render(self, values: dict[str, Any]) -> str | None:
         """The rendered text, as the sandbox would render it; None when the sandbox must decide."""
+        shaped = self.render_shaped(values)
+        return shaped[0] if shaped is not None else None
+
+    def render_shaped(self, values: dict[str, Any]) -> tuple[str, Shape] | None:
+        """render(), with the message's shape: the branches taken and the values printed, in order."""
         parts: list[str] = []
-        if not _run(self.plan, values, parts):
+        path: list[int] = []
+        printed: list[str] = []
+        if not _run(self.plan, values, parts, path, printed):
             return None
         text = "".join(parts)
-        return text if len(text) <= self.max_output else None
+        return (text, (tuple(path), tuple(printed))) if len(text) <= self.max_output else None
 
 
-def _run(plan: Plan, values: dict[str, Any], parts: list[str]) -> bool:
+# (the branch taken at each {% if %} reached, in order: its index, or len(branches) for the else;
+#  the values printed, in order)
+Shape = tuple[tuple[int, ...], tuple[str, ...]]
+
+
+def _run(plan: Plan, values: dict[str, Any], parts: list[str], path: list[int], printed: list[str]) -> bool:
     for step in plan:
         if type(step) is str:
             parts.append(step)
@@ -88,15 +100,40 @@ def _run(plan: Plan, values: dict[str, Any], parts: list[str]) -> bool:
             if type(value) is not str or len(value) > MAX_VALUE:
                 return False
             parts.append(value)
+            printed.append(value)
         else:
-            chosen = step.otherwise
-            for name, body in step.branches:
+            chosen, taken = step.otherwise, len(step.branches)
+            for i, (name, body) in enumerate(step.branches):
                 value = values.get(name)
                 if type(value) is not str:  # missing (an undefined error) or another type
                     return False
                 if value:
-                    chosen = body
+                    chosen, taken = body, i
                     break
-            if not _run(chosen, values, parts):
+            path.append(taken)
+            if not _run(chosen, values, parts, path, printed):
                 return False
     return True
+
+
+def layout(plan: Plan, path: tuple[int, ...]) -> list[str | int]:
+    """The text of a path through the plan: fixed strings (consecutive ones joined) and, for each
+    printed value, its position among the printed values."""
+    items: list[str | int] = []
+    _lay(plan, iter(path), items, [0])
+    return items
+
+
+def _lay(plan: Plan, path: Iterator[int], items: list[str | int], count: list[int]) -> None:
+    for step in plan:
+        if type(step) is str:
+            if items and type(items[-1]) is str:
+                items[-1] += step  # type: ignore[operator]
+            else:
+                items.append(step)
+        elif type(step) is _Var:
+            items.append(count[0])
+            count[0] += 1
+        else:
+            taken = next(path)
+            _lay(step.branches[taken][1] if taken < len(step.branches) else step.otherwise, path, items, count)

@@ -244,8 +244,15 @@ class LiteralIndex:
             found.update(slots)
         return frozenset(found)
 
-    def hits(self, low: str) -> list[int]:
-        """Indexes of the patterns all of whose literal sets occur in low."""
+    def met_once(self, low: str) -> frozenset[int]:
+        """met(low) for a text not worth remembering word by word (its caller remembers it whole)."""
+        met = frozenset().union(*map(self._word, low.split()))
+        if self.whole:
+            met |= {slot for lit, slot in self.whole if lit in low}
+        return met
+
+    def met(self, low: str) -> frozenset[int]:
+        """The literal slots whose literals occur in low."""
         words = self._words
         tokens = set(low.split())
         new = tokens.difference(words)
@@ -258,6 +265,10 @@ class LiteralIndex:
         met = frozenset().union(*map(words.__getitem__, tokens))
         if self.whole:
             met |= {slot for lit, slot in self.whole if lit in low}
+        return met
+
+    def patterns(self, met: frozenset[int]) -> list[int]:
+        """Indexes of the patterns all of whose literal sets are among the met slots."""
         hit = self._patterns.get(met)
         if hit is None:
             hit = [self.single[s] for s in met & self.single.keys()]
@@ -266,3 +277,7 @@ class LiteralIndex:
                 self._patterns.clear()
             self._patterns[met] = hit
         return hit
+
+    def hits(self, low: str) -> list[int]:
+        """Indexes of the patterns all of whose literal sets occur in low."""
+        return self.patterns(self.met(low))

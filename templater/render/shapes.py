@@ -1,0 +1,109 @@
+"""The re-check's literal test for a plain template's message, from its fixed words and its values.
+
+MessageCheck asks a LiteralIndex which rule literals occur in a message. Those literals hold no
+white space, so each lies inside one word, and the answer is the union over the message's words.
+A message of a plain template (simple.py) is the fixed text of the branches it took with the
+values printed in between. Most of its words lie inside that fixed text, away from every value:
+they are the same for every message that took those branches, and are looked up once per path.
+The other words are those a value is part of: a value with the fixed characters that touch it up
+to the nearest white space on each side (and further values, when no white space separates them).
+Each such group of words is looked up once per path and values, so a value that comes back (a
+brand, a first name, a date) costs a dictionary lookup, and a new one (a link) a look at its own
+words only.
+
+The answer is exact: words are what str.split() cuts at white space, and normalize() and lower()
+change characters one by one without making or removing white space, so the words of the whole
+message are the fixed words and the words of the groups, folded alike. (lower() looks at context
+only for a final Greek sigma, which is not ASCII, as every rule literal is.) With a literal that
+holds white space the index tests the whole text, and this shortcut is not used.
+"""
+from __future__ import annotations
+
+from operator import itemgetter
+from typing import Any
+
+from templater.render.simple import Plan, Shape, layout
+from templater.rulepacks.literals import LiteralIndex
+from templater.text import normalize
+
+_REMEMBERED = 4096  # group answers remembered, over all paths; all are dropped when there are more
+
+
+def _fold(text: str) -> str:
+    """The text as the re-check reads it: normalized and lower-cased."""
+    return (text if text.isascii() else normalize(text)).lower()
+
+
+class _Path:
+    """One path through a plan: the slots its fixed words meet, and its groups of value words."""
+
+    def __init__(self, items: list[str | int], index: LiteralIndex) -> None:
+        fixed: list[str] = []                  # fixed text whose words touch no value
+        self.groups: list[list[Any]] = []      # [fixed, value position, fixed, value position, ..., fixed]
+        group: list[Any] | None = None
+        for item in items:
+            if type(item) is int:
+                if group is None:
+                    group = [""]
+                    self.groups.append(group)
+                group += [item, ""]
+                continue
+            spaces = [i for i, ch in enumerate(item) if ch.isspace()]  # type: ignore[union-attr]
+            if not spaces:  # no white space: the text joins the group (or starts the next one)
+                if group is None:
+                    group = [item]
+                    self.groups.append(group)
+                else:
+                    group[-1] += item
+                continue
+            head, tail = item[:spaces[0]], item[spaces[-1] + 1:]  # type: ignore[index]
+            if group is None:
+                fixed.append(head)
+            else:
+                group[-1] += head
+            fixed.append(item[spaces[0]:spaces[-1] + 1])  # type: ignore[index]
+            group = None
+            if tail:
+                group = [tail]
+                self.groups.append(group)
+        if self.groups and len(self.groups[-1]) == 1:  # fixed text after the last value's words
+            fixed.append(self.groups.pop()[0])
+        self.fixed = index.met(_fold(" ".join(fixed)))
+        # Per group: what picks its values out of the printed ones (one value, or a tuple of them),
+        # its fixed text around them, and the slots met for the values seen so far.
+        self.lookups = [(itemgetter(*g[1::2]), g[0::2], {}) for g in self.groups]
+
+
+class Shapes:
+    """LiteralIndex.met of a plain template's messages, worked out from their shape."""
+
+    def __init__(self, plan: Plan, index: LiteralIndex) -> None:
+        self.plan, self.index = plan, index
+        self._paths: dict[tuple[int, ...], _Path] = {}
+        self._remembered = 0
+
+    @staticmethod
+    def usable(index: LiteralIndex) -> bool:
+        """Whether every literal of the index lies inside a word (none is tested on the whole text)."""
+        return not index.whole
+
+    def met(self, shape: Shape) -> frozenset[int]:
+        """index.met(the folded message) for the message of that shape."""
+        branches, printed = shape
+        if self._remembered >= _REMEMBERED:  # new links and codes keep coming: keep memory flat
+            self._paths.clear()
+            self._remembered = 0
+        path = self._paths.get(branches)
+        if path is None:
+            path = self._paths[branches] = _Path(layout(self.plan, branches), self.index)
+        found = [path.fixed]
+        for pick, fixed, known in path.lookups:
+            key = pick(printed)
+            met = known.get(key)
+            if met is None:
+                values = key if len(fixed) > 2 else (key,)
+                text = fixed[0] + "".join(v + f for v, f in zip(values, fixed[1:]))
+                met = known[key] = self.index.met_once(_fold(text))
+                self._remembered += 1
+            found.append(met)
+        return frozenset().union(*found)

@@ -1,0 +1,81 @@
+"""The re-check's literal test from a message's shape gives what testing the whole message gives."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from templater.api import ruleset
+from templater.library import load_template
+from templater.linter import Linter
+from templater.render import sandbox
+from templater.render.recheck import MessageCheck
+from templater.render.simple import SimpleTemplate
+from templater.text import normalize
+
+ROOT = Path(__file__).resolve().parent.parent
+LINTER = Linter(ruleset())
+# Values that bring rule literals, white space of every kind, and characters whose case folding
+# or normalization is not one-to-one.
+VALUES = ["", "Acme", "Ana Maria", " ", "\u00a0", "bit.ly/x", "BIT.LY", "https://acme.example/s/12",
+          "tinyurl.com", "t.co", "{{ name }}", "%", "[Name]", "50% OFF", "ΣΑΣ", "İstanbul", "\u212a", "x\ny",
+          "\u2019s", "Hi ,", "casino", "free", "STOP", "—", "ﬁ", "a\tb", "Reply STOP to opt out", "bit", "BIT",
+          "tiny", "url.com", ".ly", "ly x", "x bit"]
+
+
+def _agree(check: MessageCheck, simple: SimpleTemplate, values: dict) -> None:
+    shaped = simple.render_shaped(values)
+    if shaped is None:
+        return
+    text, shape = shaped
+    text = text.strip()
+    assert check.shapes.met(shape) == check.index.met(normalize(text).lower()), (text, shape)
+    check._seen.clear()
+    with_shape = check.errors(text, shape)
+    check._seen.clear()
+    assert with_shape == check.errors(text), text
+
+
+def test_library_messages_with_hostile_values():
+    rng = random.Random(11)
+    for path in sorted((ROOT / "template_library").rglob("*.sms")):
+        t = load_template(path)
+        simple = SimpleTemplate.build(sandbox.environment().parse(t.body), 1600)
+        check = MessageCheck(LINTER, t, simple)
+        assert check.shapes is not None, path
+        names = sorted(t.variables)
+        for _ in range(60):
+            _agree(check, simple, {n: rng.choice(VALUES) for n in names})
+
+
+_PIECE = st.sampled_from(["Hi", " ", "\n", ", ", ": ", "bit", ".ly", ".ly x", "x bit", "tiny", "url.com", "é",
+                          "{{ a }}", "{{ b }}", "{{ c }}",
+                          "{% if a %}", "{% if b %}", "{% elif c %}", "{% else %}", "{% endif %}", "{{- a -}}"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECE, max_size=16), st.dictionaries(st.sampled_from(["a", "b", "c"]), st.sampled_from(VALUES)))
+def test_generated_bodies(pieces, values):
+    try:
+        ast = sandbox.environment().parse("".join(pieces))
+    except Exception:  # noqa: BLE001 - unbalanced tags: nothing to render
+        return
+    simple = SimpleTemplate.build(ast, 1600)
+    if simple is not None:
+        t = load_template(ROOT / "template_library" / "retail" / "discount.en.sms")
+        _agree(MessageCheck(LINTER, t, simple), simple, {"a": "", "b": "", "c": "", **values})
+
+
+def test_words_across_fixed_text_and_values():
+    t = load_template(ROOT / "template_library" / "retail" / "discount.en.sms")
+    bodies = ["{{ a }}.ly x", "x bit{{ a }}", "{{ a }}{{ b }}", "tiny{{ a }}{{ b }}.com y", "see {{ a }}",
+              "{% if a %}bit{% endif %}{{ b }}.ly", "{{ a }} {{ b }}", "Hi {{ a }}, {{ b }}\nReply STOP"]
+    for body in bodies:
+        simple = SimpleTemplate.build(sandbox.environment().parse(body), 1600)
+        check = MessageCheck(LINTER, t, simple)
+        for a in VALUES:
+            for b in VALUES:
+                text, shape = simple.render_shaped({"a": a, "b": b})
+                assert check.shapes.met(shape) == check.index.met(normalize(text.strip()).lower()), (body, a, b)
