@@ -92,9 +92,10 @@ Shape = tuple[tuple[int, ...], tuple[str, ...]]
 
 def _run(plan: Plan, values: dict[str, Any], parts: list[str], path: list[int], printed: list[str]) -> bool:
     for step in plan:
-        if type(step) is str:
+        kind = type(step)
+        if kind is str:
             parts.append(step)
-        elif type(step) is _Var:
+        elif kind is _Var:
             value = values.get(step.name)
             # Only a plain str prints as itself under finalize (the size check) and str().
             if type(value) is not str or len(value) > MAX_VALUE:
@@ -111,7 +112,7 @@ def _run(plan: Plan, values: dict[str, Any], parts: list[str], path: list[int], 
                     chosen, taken = body, i
                     break
             path.append(taken)
-            if not _run(chosen, values, parts, path, printed):
+            if chosen and not _run(chosen, values, parts, path, printed):
                 return False
     return True
 
