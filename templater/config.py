@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import fnmatch
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -265,11 +266,23 @@ class Resolver:
         self.explicit = load(Path(explicit)) if explicit else None
         self._by_folder: dict[Path, Config] = {}
         self._by_file: dict[Path, Config] = {}
+        self._resolved: dict[Path, Path] = {}  # folder as given -> its real path
 
     def for_path(self, path: Path) -> Config:
         """The configuration for a file or folder (no merging: the nearest file wins whole)."""
         if self.explicit is not None:
             return self.explicit
+        try:
+            mode = path.lstat().st_mode
+        except OSError:
+            mode = 0
+        if stat.S_ISREG(mode) and path.name not in ("", ".", ".."):
+            # A file that is no link sits in its folder's real path: resolve each folder once,
+            # not each of its files (the parent does this for every file before linting starts).
+            folder = self._resolved.get(path.parent)
+            if folder is None:
+                folder = self._resolved[path.parent] = path.parent.resolve()
+            return self._for_folder(folder)
         folder = path.resolve()
         if not folder.is_dir():
             folder = folder.parent
