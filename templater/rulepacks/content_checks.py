@@ -148,7 +148,14 @@ def readability(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
                   line=ctx.template.body_line)
 
 
+# A capitalised word is a run of two letters or more without a lower-case one: a text with no run
+# of word characters that are neither digits, '_' nor a-z has none, and most texts have none.
+_MAYBE_CAPS = re.compile(r"(?<!\w)[^\W\d_a-z]{2,}(?!\w)")
+
+
 def _caps_runs(text: str, keywords: set[str], intros: set[str], minimum: int) -> Iterator[tuple[int, str]]:
+    if _MAYBE_CAPS.search(text) is None:
+        return
     run: list[re.Match] = []
     previous = ""
     for m in [*_WORD.finditer(text), None]:
