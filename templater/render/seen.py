@@ -17,8 +17,9 @@ class SeenPhones:
         fd, self.path = tempfile.mkstemp(prefix="templater-seen-", suffix=".sqlite")
         os.close(fd)
         self.db = sqlite3.connect(self.path, isolation_level=None)
-        # A scratch table: nothing to recover after a crash, so no journal and no syncing.
-        self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4096;"
+        # A scratch table: nothing to recover after a crash, so no journal and no syncing. Inserts
+        # come sorted, 8,000 at a time: a 2 MB page cache does as well as a larger one.
+        self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-2048;"
                               "CREATE TABLE seen (phone INTEGER PRIMARY KEY, line INTEGER NOT NULL);")
 
     def first_lines(self, rows: list[tuple[str, int]]) -> list[int | None]:
