@@ -19,12 +19,33 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _call(index: int):  # runs in a worker: the function and the items were set before the fork
-    return _WORK(_ITEMS[index])  # type: ignore[misc]
+def _call(span: tuple[int, int]) -> list:  # runs in a worker: the function and items were set before the fork
+    return [_WORK(_ITEMS[i]) for i in range(*span)]  # type: ignore[misc]
+
+
+MAX_SPAN = 256
+
+
+def spans(count: int, jobs: int, smallest: int) -> list[tuple[int, int]]:
+    """Index ranges to hand out: large while much work is left, small towards the end.
+
+    Each range is one message each way between the parent and a worker, and the parent's share
+    of the work grows with the number of messages; small ranges at the end keep a worker from
+    waiting long for another to finish a large one.
+    """
+    out, start = [], 0
+    while start < count:
+        size = max(smallest, min(MAX_SPAN, (count - start) // (jobs * 4)))
+        out.append((start, min(count, start + size)))
+        start += size
+    return out
 
 
 def ordered_map(func: Callable[[T], R], items: Iterable[T], jobs: int, chunksize: int = 16) -> Iterator[R]:
-    """func over items in `jobs` processes, results in input order; in-process when jobs <= 1."""
+    """func over items in `jobs` processes, results in input order; in-process when jobs <= 1.
+
+    chunksize is the fewest items handed to a worker at once.
+    """
     items = list(items)
     if jobs <= 1 or len(items) < 2 * chunksize:
         yield from map(func, items)
@@ -41,6 +62,7 @@ def ordered_map(func: Callable[[T], R], items: Iterable[T], jobs: int, chunksize
     _WORK, _ITEMS = func, items
     try:
         with multiprocessing.get_context("fork").Pool(min(jobs, len(items))) as pool:
-            yield from pool.imap(_call, range(len(items)), chunksize)
+            for results in pool.imap(_call, spans(len(items), jobs, chunksize)):
+                yield from results
     finally:
         _WORK, _ITEMS = None, []
