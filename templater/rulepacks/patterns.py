@@ -317,6 +317,7 @@ class PatternGroup:
             if isinstance(p, LazyPattern) and p._any is not None:
                 for lit in p._any:
                     self.by_literal.setdefault(lit, []).append(i)
+        self.keys = frozenset(self.by_literal)
 
     def finditer(self, string: str) -> Iterator[tuple[int, re.Match]]:
         """(index, match) for the matches of each pattern in turn, as pattern.finditer gives them."""
@@ -325,8 +326,8 @@ class PatternGroup:
             indexes: Any = range(len(self.patterns))
         else:
             found = set(self.always)
-            for lit in present:
-                found.update(self.by_literal.get(lit, ()))
+            for lit in present & self.keys:  # the text's literals are many; the group's, fewer
+                found.update(self.by_literal[lit])
             indexes = sorted(found)
         for i in indexes:
             for m in self.patterns[i].finditer(string, 0, MAX_MATCH_INPUT):
