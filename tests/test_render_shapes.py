@@ -31,7 +31,9 @@ def _agree(check: MessageCheck, simple: SimpleTemplate, values: dict) -> None:
         return
     text, shape = shaped
     text = text.strip()
-    assert check.shapes.met(shape) == check.index.met(normalize(text).lower()), (text, shape)
+    low = normalize(text).lower()
+    assert check.shapes.met(shape) == check.index.met(low), (text, shape)
+    assert sorted(check.shapes.patterns(shape)) == sorted(check.index.hits(low)), (text, shape)
     check._seen.clear()
     with_shape = check.errors(text, shape)
     check._seen.clear()

@@ -141,8 +141,8 @@ class MessageCheck:
         if any(search(norm) for search in self.unfiltered) or folds_unsafely(norm):
             return True
         low = norm.lower()
-        met = self.shapes.met(shape) if shape is not None and self.shapes is not None else self.index.met(low)
-        return any(self._alarm(i, norm, low) for i in self.index.patterns(met))
+        hits = self.shapes.patterns(shape) if shape is not None and self.shapes is not None else self.index.hits(low)
+        return any(self._alarm(i, norm, low) for i in hits)
 
     def errors(self, text: str, shape: Shape | None = None) -> list[Finding]:
         """Error-level findings of lint_message on the rendered text (empty when it may be sent)."""

@@ -81,6 +81,8 @@ class Shapes:
         self.plan, self.index = plan, index
         self._paths: dict[tuple[int, ...], _Path] = {}
         self._remembered = 0
+        self._same: dict[frozenset[int], frozenset[int]] = {}
+        self._hits: dict[tuple[frozenset[int], ...], list[int]] = {}
 
     @staticmethod
     def usable(index: LiteralIndex) -> bool:
@@ -89,9 +91,24 @@ class Shapes:
 
     def met(self, shape: Shape) -> frozenset[int]:
         """index.met(the folded message) for the message of that shape."""
+        return frozenset().union(*self._found(shape))
+
+    def patterns(self, shape: Shape) -> list[int]:
+        """index.patterns(met(shape)), remembered per combination of the path's and groups' answers."""
+        found = self._found(shape)
+        hit = self._hits.get(found)
+        if hit is None:
+            if len(self._hits) >= _REMEMBERED:
+                self._hits.clear()
+            hit = self._hits[found] = self.index.patterns(frozenset().union(*found))
+        return hit
+
+    def _found(self, shape: Shape) -> tuple[frozenset[int], ...]:
+        """The slots met by the path's fixed words, then by each group of value words."""
         branches, printed = shape
         if self._remembered >= _REMEMBERED:  # new links and codes keep coming: keep memory flat
             self._paths.clear()
+            self._same.clear()
             self._remembered = 0
         path = self._paths.get(branches)
         if path is None:
@@ -103,7 +120,9 @@ class Shapes:
             if met is None:
                 values = key if len(fixed) > 2 else (key,)
                 text = fixed[0] + "".join(v + f for v, f in zip(values, fixed[1:]))
-                met = known[key] = self.index.met_once(_fold(text))
+                met = self.index.met_once(_fold(text))
+                # Equal answers share one object, whose hash is then computed once.
+                met = known[key] = self._same.setdefault(met, met)
                 self._remembered += 1
             found.append(met)
-        return frozenset().union(*found)
+        return tuple(found)
