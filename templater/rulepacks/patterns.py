@@ -40,8 +40,8 @@ def _all_literals(alts: tuple[Alternative, ...] | None) -> frozenset[str]:
     return frozenset(lit for _alt, best, rest in alts or () if best for s in (best, *rest) for lit in s)
 
 
-def _register(alts: tuple[Alternative, ...] | None) -> None:
-    new = _all_literals(alts) - _UNIVERSE
+def _register(literals: frozenset[str]) -> None:
+    new = literals - _UNIVERSE
     if new:
         _UNIVERSE.update(new)
         for lit in new:
@@ -150,12 +150,12 @@ class LazyPattern:
         self._subsets: dict[tuple[int, ...], Choice] = {}
         # The choice for each set of this pattern's literals a text holds (texts share them).
         self._choices: dict[frozenset[str], Choice | None] = {}
-        self._lits = _all_literals(alts)
+        self._lits = _all_literals(alts)  # every literal an alternative needs: the text index finds them
         self._short: dict[str, re.Pattern | None] = {}  # for_text of short texts (variable names)
         self._starts: dict[int, Literals | None] = {}  # alternative -> literals its matches start with
         # One of these is in every match; None when some alternative could match any text.
         self._any = self.literals
-        _register(alts)
+        _register(self._lits)
 
     @classmethod
     def of(cls, patterns: list[str], flags: int = 0, compiled: re.Pattern | None = None) -> "LazyPattern":
