@@ -57,9 +57,18 @@ Result = tuple[int, "str | None", str, "str | None", "str | None"]
 def encoding_of(text: str) -> Encoding:
     """analyze(text), without its per-character walk for the common all-basic-GSM message."""
     if text and _BASIC_ONLY.fullmatch(text):
+        # The facts of such a message depend on its length only: one (immutable) object per length.
         n = len(text)
-        return Encoding("GSM-7", n, n, 1 if n <= 160 else -(-n // 153))
+        found = _BASIC_BY_LENGTH.get(n)
+        if found is None:
+            found = Encoding("GSM-7", n, n, 1 if n <= 160 else -(-n // 153))
+            if n <= sandbox.DEFAULT_MAX_OUTPUT:
+                _BASIC_BY_LENGTH[n] = found
+        return found
     return analyze(text)
+
+
+_BASIC_BY_LENGTH: dict[int, Encoding] = {}
 
 
 class RowProcessor:
