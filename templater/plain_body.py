@@ -94,11 +94,19 @@ def parse(body: str, environment: Any) -> nodes.Template | None:
     opened: list[list] = []  # per open if: [the If, the list it sits in, whether its else began]
     pending: list[nodes.Node] = []  # text and variables since the last block tag: one Output
     line, pos = 1, 0
+
+    # Each node gets its environment as it is made (Jinja2's parser sets it afterwards, node by node).
+    def name_at(name: str) -> nodes.Name:
+        return nodes.Name(name, "load", lineno=line, environment=env)
+
+    def output(parts: list[nodes.Node]) -> nodes.Output:
+        return nodes.Output(parts, lineno=parts[0].lineno, environment=env)
+
     while True:
         tag = _TAG_START.search(source, pos)
         end = tag.start() if tag is not None else len(source)
         if end > pos:
-            pending.append(nodes.TemplateData(source[pos:end], lineno=line))
+            pending.append(nodes.TemplateData(source[pos:end], lineno=line, environment=env))
             line += source.count("\n", pos, end)
         if tag is None:
             break
@@ -106,7 +114,7 @@ def parse(body: str, environment: Any) -> nodes.Template | None:
         if printed is not None:
             if printed.group(1) in _RESERVED:
                 return None
-            pending.append(nodes.Name(printed.group(1), "load", lineno=line))
+            pending.append(name_at(printed.group(1)))
             pos = printed.end()
             continue
         block = _BLOCK.match(source, end)
@@ -116,17 +124,17 @@ def parse(body: str, environment: Any) -> nodes.Template | None:
         if (name is None) != (word in ("else", "endif")) or name in _RESERVED:
             return None
         if pending:
-            body_of.append(nodes.Output(pending, lineno=pending[0].lineno))
+            body_of.append(output(pending))
             pending = []
         if word == "if":
-            node = nodes.If(nodes.Name(name, "load", lineno=line), [], [], [], lineno=line)
+            node = nodes.If(name_at(name), [], [], [], lineno=line, environment=env)
             body_of.append(node)
             opened.append([node, body_of, False])
             body_of = node.body
         elif not opened or (word != "endif" and opened[-1][2]):
             return None  # an elif or else out of place: Jinja2 reports it
         elif word == "elif":
-            node = nodes.If(nodes.Name(name, "load", lineno=line), [], [], [], lineno=line)
+            node = nodes.If(name_at(name), [], [], [], lineno=line, environment=env)
             opened[-1][0].elif_.append(node)
             body_of = node.body
         elif word == "else":
@@ -140,8 +148,8 @@ def parse(body: str, environment: Any) -> nodes.Template | None:
     if opened:
         return None
     if pending:
-        body_of.append(nodes.Output(pending, lineno=pending[0].lineno))
-    return nodes.Template(root, lineno=1).set_environment(env)  # type: ignore[return-value]
+        body_of.append(output(pending))
+    return nodes.Template(root, lineno=1, environment=env)
 
 
 class PlainTemplate:
