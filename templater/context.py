@@ -87,7 +87,7 @@ class LintContext:
     @cached_property
     def masked(self) -> str:
         """The body's literal text in every branch, normalized, tags blanked in place."""
-        return normalize(mask_jinja(self.template.body))
+        return normalize(self.literal)
 
     @cached_property
     def literal(self) -> str:
