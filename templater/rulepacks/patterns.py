@@ -44,8 +44,8 @@ def _register(literals: frozenset[str]) -> None:
     new = literals - _UNIVERSE
     if new:
         _UNIVERSE.update(new)
-        for lit in new:
-            (_IN_WORDS if _WORD.fullmatch(lit) else _ACROSS).append(lit)
+        for lit in new:  # lower-case ASCII: [a-z0-9]+ is isalnum() here
+            (_IN_WORDS if lit.isalnum() else _ACROSS).append(lit)
         _WORDS.clear()
         _VERSION[0] += 1
 
@@ -145,16 +145,18 @@ class LazyPattern:
         self._compiled = compiled
         self._set_alts(alts)
 
-    def _set_alts(self, alts: tuple[Alternative, ...] | None) -> None:
+    def _set_alts(self, alts: tuple[Alternative, ...] | None,
+                  known: tuple[frozenset[str], Literals | None] | None = None) -> None:
         self.alts = alts
         self._subsets: dict[tuple[int, ...], Choice] = {}
         # The choice for each set of this pattern's literals a text holds (texts share them).
         self._choices: dict[frozenset[str], Choice | None] = {}
-        self._lits = _all_literals(alts)  # every literal an alternative needs: the text index finds them
         self._short: dict[str, re.Pattern | None] = {}  # for_text of short texts (variable names)
         self._starts: dict[int, Literals | None] = {}  # alternative -> literals its matches start with
-        # One of these is in every match; None when some alternative could match any text.
-        self._any = self.literals
+        # Every literal an alternative needs (the text index finds them all), and the ones of which
+        # one is in every match (None when some alternative could match any text). A pattern
+        # loaded from the rule cache brings both (known), sparing start-up the work.
+        self._lits, self._any = known if known is not None else (_all_literals(alts), self.literals)
         _register(self._lits)
 
     @classmethod
@@ -292,13 +294,13 @@ class LazyPattern:
             return regex.finditer(string, pos, min(endpos, MAX_MATCH_INPUT))
         return _anchored(regex, anchors, string, low, pos, min(endpos, MAX_MATCH_INPUT))
 
-    def __getstate__(self) -> tuple[str, int, tuple[Alternative, ...] | None]:
-        return self.source, self.flags, self.alts
+    def __getstate__(self) -> tuple:
+        return self.source, self.flags, self.alts, (self._lits, self._any)
 
-    def __setstate__(self, state: tuple[str, int, tuple[Alternative, ...] | None]) -> None:
-        self.source, self.flags, alts = state
+    def __setstate__(self, state: tuple) -> None:
+        self.source, self.flags, alts, known = state
         self._compiled = None
-        self._set_alts(alts)
+        self._set_alts(alts, known)
 
     def __repr__(self) -> str:
         return f"LazyPattern({self.source!r})"
