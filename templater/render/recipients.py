@@ -130,6 +130,8 @@ class Lines(NamedTuple):
     lines: list[bytes]
 
     def records(self, fmt: str) -> list[Record]:
+        if max(map(len, self.lines)) <= MAX_RECORD_BYTES:  # what Framer does with whole records
+            return [Record(n, data) for n, data in enumerate(self.lines, self.first) if data.strip()]
         return list(Framer(self.lines, fmt, self.first).records())
 
     def raw(self, line: int) -> bytes:
