@@ -10,7 +10,6 @@ from jinja2 import nodes
 from jinja2.exceptions import TemplateError as JinjaError
 
 from templater import plain_body
-from templater.plain_body import PlainTemplate, plain_names
 from templater.render import sandbox
 from templater.rulepacks.loader import RuleSet
 from templater.signals import Evidence, find_in_text, find_in_variables
@@ -52,9 +51,9 @@ class LintContext:
         # The names a plain body reads (None for other bodies, which are compiled as they parse).
         self.plain_names: frozenset[str] | None = None
         env = sandbox.environment()
-        tree = plain_body.parse(template.body, env)
+        tree = plain_body.parse(template.body, env)  # None unless plain: then Jinja2 parses it
         if tree is not None:
-            self.plain_names = plain_names(tree, env.globals)
+            self.plain_names = plain_body.plain_names(tree, env.globals)
         if self.plain_names is not None:
             self.ast = tree
             return
@@ -64,7 +63,9 @@ class LintContext:
             self.syntax_error = exc
 
     def _needs_compile(self, tree: nodes.Template) -> bool:
-        self.plain_names = plain_names(tree, sandbox.environment().globals)
+        # A plain tree that the small parser declined (comments, '-' whitespace control) is
+        # evaluated like the others, and needs no compile either.
+        self.plain_names = plain_body.plain_names(tree, sandbox.environment().globals)
         return self.plain_names is None
 
     @classmethod
@@ -120,7 +121,7 @@ class LintContext:
             values.setdefault(name, "")
         try:
             if self.plain_names is not None:  # evaluated node by node: no Python code to compile
-                compiled = PlainTemplate(self.ast, sandbox.environment())
+                compiled = plain_body.PlainTemplate(self.ast, sandbox.environment())
             else:
                 compiled = sandbox.compile_ast(self.ast, self.template.path)
             return sandbox.render_bounded(compiled, values, self.max_output), None
