@@ -88,3 +88,15 @@ def test_old_entries_are_pruned(tmp_path, cache):
         (packs / "mine.yaml").write_text(PACK.format(pattern=rf"\bzebra{i}\b"))
         _load(packs)
     assert len(list(cache.glob("rules-*.pickle"))) == 16
+
+
+def test_answers_is_checked_at_load(tmp_path, cache):
+    """'answers' (the in_reply_to questions a transactional marker answers) needs a marker that mixes."""
+    packs = tmp_path / "packs"
+    packs.mkdir()
+    pack = PACK.format(pattern=r"\bzebra\b").replace("    patterns:", "    mixes: false\n    answers: ['zoo']\n    patterns:")
+    (packs / "mine.yaml").write_text(pack)
+    with pytest.raises(RulePackError, match=r"mine\.yaml.*'answers' needs 'mixes: true'"):
+        _load(packs)
+    (packs / "mine.yaml").write_text(pack.replace("mixes: false", "mixes: true"))
+    assert _load(packs).signals["my-marker"].answers["en"].search("a zoo question")

@@ -5,8 +5,8 @@ from typing import Callable, Iterator
 
 from templater.context import Hit, LintContext
 from templater.rulepacks import content_checks, program_checks
-from templater.rulepacks.model import Rule
-from templater.template import CATEGORIES, CONSENT_FOR, LANGUAGES
+from templater.rulepacks.model import Rule, Signal
+from templater.template import CATEGORIES, CONSENT_FOR, LANGUAGES, Template
 
 Check = Callable[[Rule, LintContext], Iterator[Hit]]
 
@@ -91,6 +91,14 @@ def example_render(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
         yield Hit(rule.id, {"problem": error}, line=ctx.template.body_line)
 
 
+def _answers(signal: Signal, template: Template) -> bool:
+    """True when the reply declares it answers a question about what the marker shows (an order
+    number in the answer to an order-status question is the answer, not something riding along)."""
+    question = template.meta.get("in_reply_to")
+    pattern = signal.answers.get(template.language)
+    return isinstance(question, str) and pattern is not None and pattern.search(question) is not None
+
+
 def mixed_content(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     category = ctx.template.category
     if category not in ("transactional", "conversational"):
@@ -100,7 +108,7 @@ def mixed_content(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
         signal = signals[ev.signal]
         if ev.kind == "promotional":
             variant, needed = "promotional", CONSENT_FOR["promotional"]
-        elif category == "conversational" and signal.mixes:
+        elif category == "conversational" and signal.mixes and not _answers(signal, ctx.template):
             variant, needed = "transactional", CONSENT_FOR["transactional"]
         else:
             continue

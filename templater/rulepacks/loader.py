@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover
 
 LINE = "__line__"
 PACK_KEYS = {"pack", "language", "description", "signals", "rules"}
-SIGNAL_KEYS = {"id", "signal", "label", "doc", "patterns", "variables", "mixes", "examples"}
+SIGNAL_KEYS = {"id", "signal", "label", "doc", "patterns", "variables", "mixes", "answers", "examples"}
 RULE_KEYS = {"id", "kind", "severity", "message", "summary", "doc", "applies_to", "patterns",
              "suggestion", "variants", "check", "options", "examples"}
 EXAMPLE_KEYS = {"body", "category", "language", "meta", "source"}
@@ -175,6 +175,11 @@ def _load_signal(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None
         signal.patterns[language] = patterns
     if variables is not None:
         signal.variables = variables
+    answers = pack.compile(raw.get("answers"), what, raw)
+    if answers is not None:
+        if not signal.mixes or language not in LANGUAGES:
+            raise pack.fail(f"{what}: 'answers' needs 'mixes: true' and the pack's 'language'", raw)
+        signal.answers[language] = answers
     signal.fail += fail
     signal.passes += passes
     signal.packs.append(str(pack.path))

@@ -32,6 +32,8 @@ class Signal:
     patterns: dict[str, re.Pattern] = field(default_factory=dict)
     variables: re.Pattern | None = None
     mixes: bool = True
+    # Per language: the kinds of customer question (in_reply_to) this marker answers rather than mixes into.
+    answers: dict[str, re.Pattern] = field(default_factory=dict)
     fail: list[Example] = field(default_factory=list)
     passes: list[Example] = field(default_factory=list)
     packs: list[str] = field(default_factory=list)
