@@ -81,3 +81,21 @@ def test_words_across_fixed_text_and_values():
             for b in VALUES:
                 text, shape = simple.render_shaped({"a": a, "b": b})
                 assert check.shapes.met(shape) == check.index.met(normalize(text.strip()).lower()), (body, a, b)
+
+
+def test_new_paths_do_not_grow_memory_without_bound():
+    # A body of many {% if %} blocks takes a new path on nearly every row: remembered paths count
+    # towards the same bound as remembered answers.
+    from templater.render.shapes import _REMEMBERED
+    names = [f"a{i}" for i in range(40)]
+    # The library template's footer meets its requirements, so every message reaches the shapes.
+    body = "Acme: " + "".join(f"{{% if {n} %}}{n} {{% endif %}}" for n in names) + (
+        " Up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help. Reply STOP to opt out.")
+    t = load_template(ROOT / "template_library" / "retail" / "discount.en.sms")
+    simple = SimpleTemplate.build(sandbox.environment().parse(body), 1600)
+    check = MessageCheck(LINTER, t, simple)
+    rng = random.Random(5)
+    for _ in range(_REMEMBERED + 500):
+        text, shape = simple.render_shaped({n: rng.choice(["", "x"]) for n in names})
+        check.errors(text, shape)
+    assert len(check.shapes._paths) <= _REMEMBERED

@@ -71,3 +71,23 @@ def test_generated_bodies_render_alike(pieces, values, max_output):
     except Exception:  # noqa: BLE001 - unbalanced tags: nothing to render
         return
     _check(body, values, max_output)
+
+
+class _CountingValues(dict):
+    """Values that count the lookups the fast path makes."""
+
+    lookups = 0
+
+    def get(self, key, default=None):
+        self.lookups += 1
+        return super().get(key, default)
+
+
+def test_a_long_message_steps_aside_before_it_is_built():
+    # 30,000 prints of a 1,000-character value would be 30 MB joined; the cap is passed at the
+    # second print, and the fast path stops there rather than after building the whole text.
+    body = "{{ x }}" * 30_000
+    values = _CountingValues(x="v" * 1000)
+    assert _check(body, values) is None
+    assert values.lookups <= 2
+    assert _sandbox(body, {"x": "v" * 1000}, 1600)[0] == "error"

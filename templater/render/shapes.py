@@ -26,7 +26,7 @@ from templater.render.simple import Plan, Shape, layout
 from templater.rulepacks.literals import LiteralIndex
 from templater.text import normalize
 
-_REMEMBERED = 4096  # group answers remembered, over all paths; all are dropped when there are more
+_REMEMBERED = 4096  # paths and group answers remembered; all are dropped when there are more
 
 
 def _fold(text: str) -> str:
@@ -113,6 +113,7 @@ class Shapes:
         path = self._paths.get(branches)
         if path is None:
             path = self._paths[branches] = _Path(layout(self.plan, branches), self.index)
+            self._remembered += 1  # a template of many ifs can take a new path on every row
         found = [path.fixed]
         for pick, fixed, known in path.lookups:
             key = pick(printed)

@@ -79,10 +79,11 @@ class SimpleTemplate:
         parts: list[str] = []
         path: list[int] = []
         printed: list[str] = []
-        if not _run(self.plan, values, parts, path, printed):
+        # room[0]: characters left under the output cap, counted as the parts come, so that a
+        # body printing a long value many times steps aside before anything is joined.
+        if not _run(self.plan, values, parts, path, printed, [self.max_output]):
             return None
-        text = "".join(parts)
-        return (text, (tuple(path), tuple(printed))) if len(text) <= self.max_output else None
+        return "".join(parts), (tuple(path), tuple(printed))
 
 
 # (the branch taken at each {% if %} reached, in order: its index, or len(branches) for the else;
@@ -90,15 +91,22 @@ class SimpleTemplate:
 Shape = tuple[tuple[int, ...], tuple[str, ...]]
 
 
-def _run(plan: Plan, values: dict[str, Any], parts: list[str], path: list[int], printed: list[str]) -> bool:
+def _run(plan: Plan, values: dict[str, Any], parts: list[str], path: list[int], printed: list[str],
+         room: list[int]) -> bool:
     for step in plan:
         kind = type(step)
         if kind is str:
+            room[0] -= len(step)
+            if room[0] < 0:
+                return False
             parts.append(step)
         elif kind is _Var:
             value = values.get(step.name)
             # Only a plain str prints as itself under finalize (the size check) and str().
             if type(value) is not str or len(value) > MAX_VALUE:
+                return False
+            room[0] -= len(value)
+            if room[0] < 0:
                 return False
             parts.append(value)
             printed.append(value)
@@ -112,7 +120,7 @@ def _run(plan: Plan, values: dict[str, Any], parts: list[str], path: list[int], 
                     chosen, taken = body, i
                     break
             path.append(taken)
-            if chosen and not _run(chosen, values, parts, path, printed):
+            if chosen and not _run(chosen, values, parts, path, printed, room):
                 return False
     return True
 
