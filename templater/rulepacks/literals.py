@@ -108,12 +108,6 @@ def analyse(pattern: str) -> Needs | None:
     return Needs(needed, starts)
 
 
-def necessary_literals(pattern: str) -> Literals | None:
-    """Lower-case ASCII strings one of which every match contains, or None when there are none."""
-    needs = analyse(pattern)
-    return None if needs is None else _best(list(needs.all))
-
-
 _LETTER: list = []  # re.compile("[a-z]", re.IGNORECASE), made on the first non-ASCII text (start-up)
 _FOLDS: dict[str, bool] = {}
 

@@ -263,10 +263,6 @@ class LazyPattern:
             self._starts[index] = needs.starts if needs is not None else None
         return self._starts[index]
 
-    def cannot_match(self, string: str) -> bool:
-        """True when no alternative's literals occur in the text (exact: never hides a match)."""
-        return self.for_text(string) is None
-
     def __getattr__(self, name: str) -> Any:  # pattern, groups, sub, ...
         return getattr(self.compiled, name)
 
