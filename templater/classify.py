@@ -71,7 +71,7 @@ def classify_text(text: str, ruleset: RuleSet, path: str = "<text>", language: s
     lang = language or guess_language(norm)
     if lang not in LANGUAGES:
         lang = None
-    evidence = find_in_text(ruleset.signals_for(lang), norm, governors=ruleset.governors_for(lang))
+    evidence = find_in_text(ruleset.signals_for(lang), norm)
     evidence = _dedupe(evidence)
     category = category_of(evidence)
     return Classification(path, category, CONSENT_FOR[category], evidence, lang)

@@ -12,7 +12,7 @@ from jinja2.exceptions import TemplateError as JinjaError
 from templater import plain_body
 from templater.render import sandbox
 from templater.rulepacks.loader import RuleSet
-from templater.signals import Evidence, find_in_text, find_in_variables, govern
+from templater.signals import Evidence, find_in_text, find_in_variables
 from templater.template import Problem, Template
 from templater.text import expression_spans, mask_jinja, normalize
 
@@ -142,14 +142,13 @@ class LintContext:
     @cached_property
     def evidence(self) -> list[Evidence]:
         """Markers in the body text, the variable names and the rendered example, without repeats."""
-        pairs, governors = self.signal_pairs(), self.ruleset.governors_for(self.language)
-        found = find_in_text(pairs, self.masked, governors=governors)
-        # A variable's offset is its place in the body, which the masked text keeps.
-        found += govern(find_in_variables(list(self.ruleset.signals.values()), self.used), self.masked, governors)
+        pairs = self.signal_pairs()
+        found = find_in_text(pairs, self.masked)
+        found += find_in_variables(list(self.ruleset.signals.values()), self.used)
         seen = {(e.signal, e.text.lower()) for e in found} | {(e.signal, e.start) for e in found}
         rendered = self.rendered
         if rendered:
-            for ev in find_in_text(pairs, rendered, "rendered", governors):
+            for ev in find_in_text(pairs, rendered, "rendered"):
                 start, end = self._rendered_place(ev)
                 if (ev.signal, ev.text.lower()) not in seen and (ev.signal, start) not in seen:
                     seen.update({(ev.signal, ev.text.lower()), (ev.signal, start)})

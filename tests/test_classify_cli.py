@@ -35,17 +35,6 @@ def test_text_categories_and_evidence(text, category, signal):
         assert signals == set()
 
 
-@pytest.mark.parametrize("text, category", [
-    ("You've redeemed 500 points for: $5 Off Coupon. Balance: 900 points.", "transactional"),
-    ("Vous avez échangé 500 points contre un bon de réduction de 10 €. Solde : 900 points.", "transactional"),
-    ("You've earned 500 points! Redeem them for 20% off this weekend.", "promotional"),
-    ("Redeem your points now for 20% off your next order!", "promotional"),
-])
-def test_an_account_event_governs_the_offer_it_names(text, category):
-    [item] = classify_json("--text", text)
-    assert item["category"] == category
-
-
 def test_plain_text_file_and_stdin(write):
     path = write("msg.txt", "Bon anniversaire ! -15 % sur tout le magasin cette semaine.")
     items = classify_json(str(path), "-", input="Flash sale today: 30% off.")

@@ -171,23 +171,10 @@ def test_the_lint_pre_test_never_skips_an_error(template):
     texts = [json.loads(x)["text"] for x in corpus.read_text("utf-8").splitlines() if x.strip()]
     for rule in api.ruleset().rules.values():
         texts += [e.body for e in rule.fail + rule.passes if e.source is None]
-    for governor in api.ruleset().governors.values():
-        texts += [e.body for e in governor.fail + governor.passes]
     texts += ["Acme: Hi Ana, 20% off at bit.ly/x. Reply STOP to opt out", "Hi [Name], ſex toys. Reply STOP to end"]
     for text in texts:
         expected = [f for f in linter.lint_message(tpl, text) if f.severity.name == "ERROR"]
         assert check.errors(text) == expected, text
-
-
-def test_a_governed_marker_keeps_the_pre_test_conservative():
-    """An account event only removes promotional evidence: the pre-test, which looks for the marker
-    alone, still sends the receipt to lint_message, which finds no error."""
-    tpl = find("retail.order-shipped.en")
-    check = MessageCheck(Linter(api.ruleset()), tpl)
-    receipt = "Reward redeemed! 200 points used. Coupon: X7K2 (expires 6/30)."
-    assert check.may_fail(receipt) and check.errors(receipt) == []
-    offer = "Your order was delivered. Use code SAVE20 for 20% off your next order."
-    assert [f.rule for f in check.errors(offer)] == ["mixed-content", "mixed-content"]
 
 
 def test_encoding_fast_path_agrees_with_analyze():

@@ -7,8 +7,6 @@ from pathlib import Path
 import pytest
 
 from templater import api
-from templater.signals import find_in_text
-from templater.text import normalize
 from conftest import example_source, lint_json, run_cli
 
 RULESET = api.ruleset()
@@ -58,22 +56,6 @@ def test_signal_examples(signal_id: str, tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         for example, item in zip(examples, json.loads(result.stdout)):
             _expect(kind, signal_id in {e["signal"] for e in item["evidence"]}, signal_id, example.body)
-
-
-@pytest.mark.parametrize("governor_id", sorted(RULESET.governors))
-def test_governor_examples(governor_id: str, tmp_path: Path) -> None:
-    """A governor's 'fail' examples stay promotional; its 'pass' examples carry a promotional marker
-    that the account event governs, so `templater classify` no longer reads them as promotional."""
-    governor = RULESET.governors[governor_id]
-    assert governor.fail and governor.passes and governor.doc and governor.label, governor_id
-    for kind, examples in (("fail", governor.fail), ("pass", governor.passes)):
-        paths = _write_examples(tmp_path / kind, examples, governor_id, "transactional")
-        result = run_cli("classify", "--format", "json", *map(str, paths))
-        assert result.exit_code == 0, result.output
-        for example, item in zip(examples, json.loads(result.stdout)):
-            ungoverned = find_in_text(RULESET.signals_for(example.language), normalize(example.body))
-            assert any(e.kind == "promotional" for e in ungoverned), example.body
-            _expect(kind, item["category"] == "promotional", f"{governor_id} (promotional kept)", example.body)
 
 
 def test_every_rule_is_documented() -> None:

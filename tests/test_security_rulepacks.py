@@ -9,8 +9,7 @@ import pytest
 
 from conftest import run_cli, template_source
 from templater.resources import rules_dir
-from templater.errors import RulePackError
-from templater.rulepacks.loader import RuleSet, load_pack, load_ruleset
+from templater.rulepacks.loader import load_ruleset
 from templater.rulepacks.patterns import LazyPattern
 from templater.rulepacks.regex_safety import MAX_MATCH_INPUT, backtracking_risk
 
@@ -79,34 +78,7 @@ def test_every_bundled_pattern_passes_the_check():
     ruleset = load_ruleset([rules_dir()])  # raises RulePackError naming the pack if one fails
     sources = [p.source for r in ruleset.rules.values() for p in r.patterns.values()]
     sources += [p.source for s in ruleset.signals.values() for p in (*s.patterns.values(), s.variables) if p]
-    sources += [p.source for g in ruleset.governors.values() for p in g.patterns.values()]
     assert len(sources) > 20
-
-
-GOVERNOR = """\
-pack: mine
-language: {language}
-governors:
-  - id: my-event
-    label: an event
-    doc: An account event.
-    patterns: ['{pattern}']
-    examples:
-      fail: ["Redeem now for 20% off"]
-      pass: ["You've redeemed 500 points for 20% off"]
-"""
-
-
-@pytest.mark.parametrize("language, pattern, error", [
-    ("en", r"(\w+\s?)+$", "backtrack"),
-    ("any", r"redeemed", "governors need the pack's 'language'"),
-])
-def test_governor_patterns_are_checked_like_signals(language, pattern, error, tmp_path):
-    path = tmp_path / "mine.yaml"
-    path.write_text(GOVERNOR.format(language=language, pattern=pattern), encoding="utf-8")
-    with pytest.raises(RulePackError) as exc:
-        load_pack(path, RuleSet())
-    assert "governor 'my-event'" in str(exc.value) and error in str(exc.value)
 
 
 def test_matching_looks_at_a_bounded_prefix_of_the_text():

@@ -13,7 +13,7 @@ from templater.findings import Severity
 from templater.rulepacks.cache import cached
 from templater.rulepacks.patterns import LazyPattern
 from templater.rulepacks.regex_safety import backtracking_risk
-from templater.rulepacks.model import RULE_KINDS, SIGNAL_KINDS, Example, Governor, Rule, Signal, Variant
+from templater.rulepacks.model import RULE_KINDS, SIGNAL_KINDS, Example, Rule, Signal, Variant
 from templater.template import CATEGORIES, LANGUAGES
 
 try:
@@ -22,9 +22,8 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Base  # type: ignore[assignment]
 
 LINE = "__line__"
-PACK_KEYS = {"pack", "language", "description", "signals", "governors", "rules"}
+PACK_KEYS = {"pack", "language", "description", "signals", "rules"}
 SIGNAL_KEYS = {"id", "signal", "label", "doc", "patterns", "variables", "mixes", "answers", "examples"}
-GOVERNOR_KEYS = {"id", "label", "doc", "patterns", "examples"}
 RULE_KEYS = {"id", "kind", "severity", "message", "summary", "doc", "applies_to", "patterns",
              "suggestion", "variants", "check", "options", "examples"}
 EXAMPLE_KEYS = {"body", "category", "language", "meta", "source"}
@@ -46,7 +45,6 @@ class RuleSet:
     signals: dict[str, Signal] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
     packs: list[str] = field(default_factory=list)
-    governors: dict[str, Governor] = field(default_factory=dict)
 
     def signals_for(self, language: str | None) -> list[tuple[Signal, re.Pattern]]:
         """(signal, pattern) pairs for one language, or for every language when None."""
@@ -56,11 +54,6 @@ class RuleSet:
                 if language is None or lang == language:
                     out.append((signal, pattern))
         return out
-
-    def governors_for(self, language: str | None) -> tuple[re.Pattern, ...]:
-        """The account-event patterns for one language, or for every language when None."""
-        return tuple(pattern for governor in self.governors.values() for lang, pattern in governor.patterns.items()
-                     if language is None or lang == language)
 
 
 class _Pack:
@@ -192,25 +185,6 @@ def _load_signal(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None
     signal.packs.append(str(pack.path))
 
 
-def _load_governor(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None:
-    gid, what = _entry(pack, raw, "governor", GOVERNOR_KEYS)
-    if language not in LANGUAGES:
-        raise pack.fail(f"{what}: governors need the pack's 'language' ({', '.join(LANGUAGES)})", raw)
-    patterns = pack.compile(raw.get("patterns"), what, raw)
-    if patterns is None:
-        raise pack.fail(f"{what}: 'patterns' is required", raw)
-    fail, passes = pack.examples(raw, what, language)
-    governor = ruleset.governors.get(gid)
-    if governor is None:
-        governor = ruleset.governors[gid] = Governor(gid, pack.text(raw, "label", what), pack.text(raw, "doc", what))
-    if language in governor.patterns:
-        raise pack.fail(f"{what}: defined twice for language '{language}'", raw)
-    governor.patterns[language] = patterns
-    governor.fail += fail
-    governor.passes += passes
-    governor.packs.append(str(pack.path))
-
-
 def _load_rule(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None:
     rid, what = _entry(pack, raw, "rule", RULE_KEYS)
     patterns = pack.compile(raw.get("patterns"), what, raw)
@@ -279,7 +253,7 @@ def load_pack(path: Path, ruleset: RuleSet) -> None:
     language = data.get("language", "any")
     if language not in (*LANGUAGES, "any"):
         raise pack.fail(f"pack: 'language' must be one of {', '.join(LANGUAGES)} or any", data)
-    for key, loader in (("signals", _load_signal), ("governors", _load_governor), ("rules", _load_rule)):
+    for key, loader in (("signals", _load_signal), ("rules", _load_rule)):
         entries = data.get(key) or []
         if not isinstance(entries, list):
             raise pack.fail(f"pack: '{key}' must be a list", data)

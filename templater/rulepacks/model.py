@@ -40,23 +40,6 @@ class Signal:
 
 
 @dataclass
-class Governor:
-    """Account events ("you've redeemed", "reached Gold status") that govern promotional markers.
-
-    A promotional match that starts at or after an event match, in its sentence or the next one,
-    describes what the customer already got: it is not counted (signals.govern).
-    """
-
-    id: str
-    label: str
-    doc: str
-    patterns: dict[str, re.Pattern] = field(default_factory=dict)
-    fail: list[Example] = field(default_factory=list)
-    passes: list[Example] = field(default_factory=list)
-    packs: list[str] = field(default_factory=list)
-
-
-@dataclass
 class Variant:
     """A named outcome of a rule with its own severity and message."""
 
