@@ -91,3 +91,42 @@ def test_a_long_message_steps_aside_before_it_is_built():
     assert _check(body, values) is None
     assert values.lookups <= 2
     assert _sandbox(body, {"x": "v" * 1000}, 1600)[0] == "error"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECE, max_size=14),
+       st.dictionaries(st.sampled_from(["a", "b", "c"]), st.sampled_from(HOSTILE)),
+       st.dictionaries(st.sampled_from(["a", "b", "c"]), st.sampled_from(["", "dflt", None, 3])),
+       st.lists(st.sampled_from(["a", "b", "c"]), max_size=2, unique=True),
+       st.sampled_from([3, 40, 1600]))
+def test_the_compiled_plan_renders_a_row_as_the_walked_plan_and_the_sandbox_do(pieces, row, base, required,
+                                                                             max_output):
+    # A row's own value wins unless it is None or '' (then the default), as the bulk renderer
+    # merges them; a required variable with no value makes both step aside for the slow path.
+    body = "".join(pieces)
+    try:
+        ast = ENV.parse(body)
+    except Exception:  # noqa: BLE001 - unbalanced tags: nothing to render
+        return
+    simple = SimpleTemplate.build(ast, max_output, required)
+    if simple is None:
+        return
+    assert simple.render_row is not simple._render_row  # small plans are compiled
+    compiled, walked = simple.render_row(row, base), simple._render_row(row, base)
+    assert compiled == walked, (body, row, base)
+    if compiled is not None:
+        merged = {**base, **{k: v for k, v in row.items() if v not in (None, "")}}
+        assert all(merged.get(n) not in (None, "") for n in required)
+        assert ("text", compiled[0]) == _sandbox(body, merged, max_output), (body, row, base)
+
+
+def test_a_big_plan_is_walked_not_compiled():
+    simple = SimpleTemplate.build(ENV.parse("{{ x }}," * 1000), 10**6)
+    assert simple.render_row == simple._render_row
+    assert simple.render({"x": "ab"}) == "ab," * 1000
+
+
+def test_template_text_reaches_the_compiled_code_as_data():
+    # Names and text that look like Python stay data: the compiled function prints them as is.
+    body = "'); import os #{{ a }}\"\"\"{% if b %}\\n{{ b }}{% endif %}"
+    assert _check(body, {"a": "x", "b": "y"}) == "'); import os #x\"\"\"\\ny"

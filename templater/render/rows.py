@@ -79,7 +79,7 @@ class RowProcessor:
         self.spec = spec
         ctx = LintContext(t, spec.ruleset, max_output=spec.max_output)
         self.renderer = Renderer(t, ctx, spec.max_output)
-        self.simple = SimpleTemplate.build(ctx.ast, spec.max_output)  # type: ignore[arg-type]
+        self.simple = SimpleTemplate.build(ctx.ast, spec.max_output, self.renderer.required)  # type: ignore[arg-type]
         self.check = MessageCheck(Linter(spec.ruleset), t, self.simple)
         self.names = sorted(set(ctx.used) | set(t.variables))
         constants = {n: v for n, v in spec.constants.items() if v not in (None, "")}
@@ -119,15 +119,18 @@ class RowProcessor:
             verdict = self._quiet_hours(row, phone)
         if verdict is not None:
             return self.reject(record, verdict[0], verdict[1], row, phone)
-        # Defaults are for optional variables only, so they never hide a missing required one.
-        values = {**self.base, **{n: row[n] for n in self.names if row.get(n) not in (None, "")}}
-        missing = self.renderer.missing(values)
-        if missing:
-            return self.reject(record, "missing-variable", f"no value for {', '.join(missing)}", row, phone)
         # A simple body renders without the sandbox; it runs no loop, so it needs no deadline either.
-        shaped = self.simple.render_shaped(values) if self.simple is not None else None
-        text, shape = shaped if shaped is not None else (None, None)
-        if text is None:
+        # It steps aside (None) for a missing required value, and for anything the sandbox must judge.
+        shaped = self.simple.render_row(row, self.base) if self.simple is not None else None
+        if shaped is not None:
+            text, shape = shaped
+        else:
+            shape = None
+            # Defaults are for optional variables only, so they never hide a missing required one.
+            values = {**self.base, **{n: row[n] for n in self.names if row.get(n) not in (None, "")}}
+            missing = self.renderer.missing(values)
+            if missing:
+                return self.reject(record, "missing-variable", f"no value for {', '.join(missing)}", row, phone)
             try:
                 arm(True)
                 text = sandbox.render_bounded(self.renderer.compiled, values, self.spec.max_output)

@@ -15,7 +15,7 @@ not call plain.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, Union
+from typing import Any, Iterable, Iterator, Union
 
 from jinja2 import nodes
 
@@ -58,16 +58,21 @@ def _plan(body: list[nodes.Node]) -> Plan:
 class SimpleTemplate:
     """A body of text, variables and if/elif/else on variables, rendered by joining strings."""
 
-    def __init__(self, plan: Plan, max_output: int) -> None:
+    def __init__(self, plan: Plan, max_output: int, required: Iterable[str] = ()) -> None:
         self.plan = plan
         self.max_output = max_output
+        self.required = tuple(required)
+        self.render_row = _compile(plan, max_output, self.required) or self._render_row
 
     @classmethod
-    def build(cls, ast: nodes.Template, max_output: int) -> "SimpleTemplate | None":
-        """The template's plan, or None when the body has anything but text, variables and if."""
+    def build(cls, ast: nodes.Template, max_output: int, required: Iterable[str] = ()) -> "SimpleTemplate | None":
+        """The template's plan, or None when the body has anything but text, variables and if.
+
+        required: names that must have a non-empty value; render_row steps aside when one has none.
+        """
         if plain_names(ast, sandbox.environment().globals) is None:
             return None
-        return cls(_plan(ast.body), max_output)
+        return cls(_plan(ast.body), max_output, required)
 
     def render(self, values: dict[str, Any]) -> str | None:
         """The rendered text, as the sandbox would render it; None when the sandbox must decide."""
@@ -76,6 +81,13 @@ class SimpleTemplate:
 
     def render_shaped(self, values: dict[str, Any]) -> tuple[str, Shape] | None:
         """render(), with the message's shape: the branches taken and the values printed, in order."""
+        return self.render_row(values, values)
+
+    def _render_row(self, row: dict[str, Any], base: dict[str, Any]) -> tuple[str, Shape] | None:
+        """render_row for a plan too big to compile: the plan walked step by step."""
+        if any(row.get(n) in (None, "") and base.get(n) in (None, "") for n in self.required):
+            return None
+        values = _Merged(row, base)
         parts: list[str] = []
         path: list[int] = []
         printed: list[str] = []
@@ -84,6 +96,120 @@ class SimpleTemplate:
         if not _run(self.plan, values, parts, path, printed, [self.max_output]):
             return None
         return "".join(parts), (tuple(path), tuple(printed))
+
+
+class _Merged:
+    """A row's values over defaults, as the sandbox gets them: a row's None or '' gives way to base."""
+
+    __slots__ = ("row", "base")
+
+    def __init__(self, row: dict[str, Any], base: dict[str, Any]) -> None:
+        self.row, self.base = row, base
+
+    def get(self, name: str) -> Any:
+        value = self.row.get(name)
+        return self.base.get(name) if value is None or value == "" else value
+
+
+# Plans up to this many steps are compiled to a Python function; bigger ones are walked (a body is
+# untrusted: compiling a huge one would cost more than it saves).
+_COMPILE_STEPS = 400
+
+
+def _compile(plan: Plan, max_output: int, required: tuple[str, ...]) -> Any:
+    """A function (row, base) -> (text, shape) | None doing what _render_row does, or None for a big plan.
+
+    The generated code only names local variables and default arguments: every name and text of
+    the template reaches it as a value (_n0, _t0, ...), never as source text.
+    """
+    names: dict[str, int] = {}      # variable -> index, in order of first use
+    printed: set[str] = set()
+    texts: list[str] = []
+    body: list[str] = []
+    steps = [0]
+
+    def var(name: str) -> str:
+        return f"v{names.setdefault(name, len(names))}"
+
+    def emit(steps_of: Plan, indent: str) -> None:
+        run: list[str] = []     # the parts of a stretch without {% if %}, added in one go
+        shown: list[str] = []   # the variables it prints
+        size = 0                # the length of its fixed text
+
+        def flush() -> None:
+            nonlocal size
+            if run:
+                body.append(f"{indent}parts += ({', '.join(run)},)")
+            if shown:
+                body.append(f"{indent}out += ({', '.join(shown)},)")
+            if size:
+                body.append(f"{indent}n += {size}")
+            run.clear()
+            shown.clear()
+            size = 0
+
+        for step in steps_of:
+            steps[0] += 1
+            if type(step) is str:
+                texts.append(step)
+                run.append(f"_t{len(texts) - 1}")
+                size += len(step)
+            elif type(step) is _Var:
+                printed.add(step.name)
+                run.append(var(step.name))
+                shown.append(var(step.name))
+            else:
+                flush()
+                for i, (name, branch) in enumerate(step.branches):
+                    body.append(f"{indent}{'el' if i else ''}if {var(name)}:")
+                    body.append(f"{indent}    path.append({i})")
+                    emit(branch, indent + "    ")
+                body.append(f"{indent}else:")
+                body.append(f"{indent}    path.append({len(step.branches)})")
+                emit(step.otherwise, indent + "    ")
+        flush()
+
+    emit(plan, "    ")
+    if steps[0] > _COMPILE_STEPS:
+        return None
+    for name in required:
+        var(name)
+    tested = set(_tested(plan))
+    head = []
+    for name, i in names.items():
+        head.append(f"    v{i} = row.get(_n{i})")
+        head.append(f"    if v{i} is None or v{i} == '': v{i} = base.get(_n{i})")
+        if name in required:
+            head.append(f"    if v{i} is None or v{i} == '': return None")
+        # Only a plain str prints as itself under finalize (the size check) and str(), and a
+        # missing or other value in a test is the sandbox's to judge.
+        if name in printed:
+            head.append(f"    if type(v{i}) is not str or len(v{i}) > _MAX: return None")
+        elif name in tested:
+            head.append(f"    if type(v{i}) is not str: return None")
+    args = [f"_n{i}=_N[{i}]" for i in range(len(names))] + [f"_t{i}=_T[{i}]" for i in range(len(texts))]
+    source = "\n".join([
+        f"def render_row(row, base, {', '.join(args + ['_MAX=_LIMIT', '_CAP=_CAPV'])}):",
+        *head,
+        "    parts = []; out = []; path = []; n = 0",
+        *body,
+        # The parts are references: the cap is checked before anything is joined.
+        "    if n + sum(map(len, out)) > _CAP: return None",
+        "    return ''.join(parts), (tuple(path), tuple(out))",
+    ])
+    scope = {"_N": tuple(names), "_T": tuple(texts), "_LIMIT": MAX_VALUE, "_CAPV": max_output}
+    exec(compile(source, "<templater plain body>", "exec"), scope)  # noqa: S102 - see the docstring
+    return scope["render_row"]
+
+
+def _tested(plan: Plan) -> Iterator[str]:
+    """The names the plan's {% if %} tests read."""
+    for step in plan:
+        if type(step) is _If:
+            for name, branch in step.branches:
+                yield name
+                yield from _tested(branch)
+            yield from _tested(step.otherwise)
 
 
 # (the branch taken at each {% if %} reached, in order: its index, or len(branches) for the else;
