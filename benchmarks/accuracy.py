@@ -9,7 +9,11 @@ Run `python benchmarks/accuracy.py` from the repository root. Per language it pr
   (only the promotional variant of the rule, an error, counts as a detection);
 * the false-positive rate of `mixed-content` on pure transactional and conversational messages
   declared with their own label (any finding of the rule counts, the transactional-variant
-  warning on conversational messages included);
+  warning on conversational messages included); a conversational message is declared with the
+  `in_reply_to` its corpus row records (what the customer sent, in the source's words), as a user
+  following the linter's `missing-in-reply-to` advice would write it;
+* for information, the same false-positive rate when no template declares `in_reply_to` (the
+  measurement before the corpus recorded it; no target);
 * classify's confusion matrix (rows = true label, columns = predicted category);
 
 each figure beside its target, then every miss with its id and text. It exits with status 1
@@ -22,7 +26,7 @@ import argparse
 import json
 import sys
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -51,6 +55,7 @@ class Message:
     label: str
     base_category: str | None = None
     batch: str | None = None
+    in_reply_to: str | None = None
 
 
 @dataclass
@@ -103,6 +108,8 @@ class Report:
     fp_rate: Rate
     confusion: dict[str, dict[str, int]]
     predicted: dict[str, str]
+    # Information only (no target): the false-positive rate when no template declares in_reply_to.
+    fp_rate_without_in_reply_to: Rate = field(default_factory=Rate)
 
     def target_results(self) -> list[tuple[str, float | None, float, bool]]:
         """(name, value, target, met) for each figure with a target; no value means not met."""
@@ -125,7 +132,7 @@ def load_corpus(path: Path = CORPUS) -> list[Message]:
             if line.strip():
                 row = json.loads(line)
                 messages.append(Message(row["id"], row["text"], row["language"], row["label"],
-                                        row.get("base_category"), row.get("batch")))
+                                        row.get("base_category"), row.get("batch"), row.get("in_reply_to")))
     return messages
 
 
@@ -172,9 +179,15 @@ def raw_body(text: str) -> str:
     return "{% raw %}" + text + "{% endraw %}"
 
 
-def template_source(text: str, category: str, language: str) -> str:
-    """A whole .sms file declaring a category and a language around a literal message."""
-    head = yaml.safe_dump({"category": category, "language": language}, allow_unicode=True, sort_keys=False)
+def template_source(text: str, category: str, language: str, in_reply_to: str | None = None) -> str:
+    """A whole .sms file declaring a category and a language around a literal message.
+
+    A conversational template also declares `in_reply_to` when one is given (ignored otherwise).
+    """
+    meta = {"category": category, "language": language}
+    if in_reply_to is not None and category == "conversational":
+        meta["in_reply_to"] = in_reply_to
+    head = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=float("inf"))
     return "---\n" + head + "---\n" + raw_body(text)
 
 
@@ -203,7 +216,8 @@ def mixed_content_severities(cases: list[tuple[Message, str]]) -> dict[str, list
     with tempfile.TemporaryDirectory(prefix="templater-accuracy-") as tmp:
         for i, (message, category) in enumerate(cases):
             path = Path(tmp) / f"m{i}.sms"
-            path.write_text(template_source(message.text, category, message.language), encoding="utf-8")
+            path.write_text(template_source(message.text, category, message.language, message.in_reply_to),
+                            encoding="utf-8")
             result = linter.lint_file(path, str(path), path.stem)
             out[message.id] = [f.severity for f in result.findings if f.rule == RULE]
     return out
@@ -212,21 +226,38 @@ def mixed_content_severities(cases: list[tuple[Message, str]]) -> dict[str, list
 def mixed_rates(messages: list[Message], flag: Flagger = mixed_content_severities) -> tuple[Rate, Rate]:
     """(recall on mixed messages, false-positive rate on pure transactional/conversational ones)."""
     mixed = [(m, m.base_category or "transactional") for m in messages if m.label == "mixed"]
-    pure = [(m, m.label) for m in messages if m.label in ("transactional", "conversational")]
+    pure = pure_cases(messages)
     severities = flag(mixed + pure)
-    recall, fp_rate = Rate(), Rate()
+    recall = Rate()
     for m, _category in mixed:
         recall.total += 1
         if any(s >= Severity.ERROR for s in severities[m.id]):
             recall.hits += 1
         else:
             recall.misses.append(m)
+    return recall, false_positive_rate(pure, severities)
+
+
+def pure_cases(messages: Iterable[Message]) -> list[tuple[Message, str]]:
+    """The pure transactional/conversational messages, each declared with its own label."""
+    return [(m, m.label) for m in messages if m.label in ("transactional", "conversational")]
+
+
+def false_positive_rate(pure: list[tuple[Message, str]], severities: dict[str, list[Severity]]) -> Rate:
+    """Any mixed-content finding on a pure message is a false positive."""
+    fp_rate = Rate()
     for m, _category in pure:
         fp_rate.total += 1
         if severities[m.id]:
             fp_rate.hits += 1
             fp_rate.misses.append(m)
-    return recall, fp_rate
+    return fp_rate
+
+
+def fp_rate_without_in_reply_to(messages: list[Message], flag: Flagger = mixed_content_severities) -> Rate:
+    """The false-positive rate on pure messages when no template declares in_reply_to (information only)."""
+    pure = pure_cases(replace(m, in_reply_to=None) for m in messages)
+    return false_positive_rate(pure, flag(pure))
 
 
 def evaluate(messages: list[Message], classify: Callable[[Iterable[Message]], dict[str, str]] = classify_all,
@@ -238,7 +269,8 @@ def evaluate(messages: list[Message], classify: Callable[[Iterable[Message]], di
         predicted = classify(subset)
         recall, fp_rate = mixed_rates(subset, flag)
         reports.append(Report(lang, promo_scores(subset, predicted), recall, fp_rate,
-                              confusion_matrix(subset, predicted), predicted))
+                              confusion_matrix(subset, predicted), predicted,
+                              fp_rate_without_in_reply_to(subset, flag)))
     return reports
 
 
@@ -261,6 +293,9 @@ def format_report(report: Report) -> list[str]:
             detail = f" ({report.fp_rate.hits}/{report.fp_rate.total})"
         lines.append(f"  {name:34} {fmt(value):>6} {detail:10} target {op} {target:.2f}  "
                      f"{'ok' if met else 'MISSED'}")
+    plain = report.fp_rate_without_in_reply_to
+    lines.append(f"  {RULE} false-positive rate without in_reply_to {fmt(plain.value):>6} "
+                 f"({plain.hits}/{plain.total})  (info: the corpus before in_reply_to was recorded; no target)")
     lines.append("confusion matrix (rows = true label, columns = classify):")
     lines.append(f"  {'':15}" + "".join(f"{c:>15}" for c in PREDICTED))
     for label, row in report.confusion.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,71 @@ def test_main_exit_status_and_report(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_every_placeholder_style_renders_back_verbatim() -> None:
     texts = ["Hi {{name}} {{ x|upper }} [Name] {first} %NAME% <name> ${id} {% if %} {# c #} 20% off"]
     assert accuracy.not_verbatim([_msg("a", "promotional", text=t) for t in texts]) == []
+
+
+_ORDER_REPLY = "Found it! Your order #{{order_number}} is currently shipped. Anything else I can help with?"
+
+
+@pytest.mark.parametrize("value", ["order-status question", "It's: a \"question\" #1 - 'yes'/'no'", "❓ = I have questions",
+                                   "4-5", "null"])
+def test_a_conversational_template_declares_in_reply_to_in_its_front_matter(value: str) -> None:
+    from templater.template import parse
+
+    source = accuracy.template_source("Thanks!", "conversational", "en", value)
+    template, problems = parse(source, "<t>", "t")
+    assert problems == [] and template is not None
+    assert template.meta["in_reply_to"] == value  # quoted safely: read back as the very string
+    assert template.category == "conversational"
+    # Other categories and messages without one declare nothing.
+    assert "in_reply_to" not in accuracy.template_source("Thanks!", "transactional", "en", value)
+    assert "in_reply_to" not in accuracy.template_source("Thanks!", "conversational", "en")
+
+
+def test_load_corpus_reads_in_reply_to(tmp_path: Path) -> None:
+    rows = [{"id": "c", "text": "t", "language": "en", "label": "conversational", "in_reply_to": "HELP"},
+            {"id": "t", "text": "t", "language": "en", "label": "transactional"}]
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    assert [m.in_reply_to for m in accuracy.load_corpus(corpus)] == ["HELP", None]
+
+
+def test_the_linted_template_carries_the_messages_in_reply_to() -> None:
+    with_it = _msg("c", "conversational", text=_ORDER_REPLY)
+    with_it = replace(with_it, in_reply_to="order-status question")
+    without = _msg("d", "conversational", text=_ORDER_REPLY)
+    found = accuracy.mixed_content_severities([(with_it, "conversational"), (without, "conversational")])
+    assert found["c"] == []  # the reply says what it answers: no transactional warning
+    assert found["d"] == [Severity.WARNING]
+
+
+def test_the_rate_without_in_reply_to_lints_pure_messages_with_none_declared() -> None:
+    seen = {}
+
+    def flag(cases):
+        seen.update({m.id: (m.in_reply_to, category) for m, category in cases})
+        return {m.id: ([Severity.WARNING] if m.id == "c1" else []) for m, _ in cases}
+
+    messages = [replace(_msg("c1", "conversational"), in_reply_to="order question"),
+                _msg("t1", "transactional"), _msg("m1", "mixed", "conversational"), _msg("p1", "promotional")]
+    rate = accuracy.fp_rate_without_in_reply_to(messages, flag)
+    assert seen == {"c1": (None, "conversational"), "t1": (None, "transactional")}
+    assert (rate.hits, rate.total, [m.id for m in rate.misses]) == (1, 2, ["c1"])
+
+
+def test_main_prints_the_rate_without_in_reply_to(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [
+        {"id": "en-1", "text": "Flash sale today: 30% off everything in store.", "language": "en",
+         "label": "promotional"},
+        {"id": "en-2", "text": _ORDER_REPLY, "language": "en", "label": "conversational",
+         "in_reply_to": "order-status question"},
+        {"id": "en-3", "text": "Your verification code is 482913. It expires in 10 minutes.", "language": "en",
+         "label": "transactional"},
+    ]
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    accuracy.main([str(corpus)])
+    lines = capsys.readouterr().out.splitlines()
+    primary = [line for line in lines if "mixed-content false-positive rate" in line and "without" not in line]
+    extra = [line for line in lines if "false-positive rate without in_reply_to" in line]
+    assert len(primary) == 1 and "0.000" in primary[0] and "(0/2)" in primary[0]
+    assert len(extra) == 1 and "0.500" in extra[0] and "(1/2)" in extra[0] and "info" in extra[0]
