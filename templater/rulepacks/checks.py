@@ -95,8 +95,8 @@ def _answers(signal: Signal, template: Template) -> bool:
     """True when the reply declares it answers a question about what the marker shows (an order
     number in the answer to an order-status question is the answer, not something riding along)."""
     question = template.meta.get("in_reply_to")
-    pattern = signal.answers.get(template.language)
-    return isinstance(question, str) and pattern is not None and pattern.search(question) is not None
+    # Metadata is the team's, not the customer's: it may be in any language, not only the message's.
+    return isinstance(question, str) and any(p.search(question) for p in signal.answers.values())
 
 
 def mixed_content(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
