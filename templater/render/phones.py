@@ -55,19 +55,26 @@ class Phones:
         self._valid: dict[int, bool] = {}
         self._zones: dict[int, tuple[str, ...]] = {}
         self._tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._last: tuple[str, tuple[int, int, int]] = ("", (0, 0, 0))  # the number normalize() saw last
 
     def normalize(self, raw: str) -> tuple[str | None, str]:
         """(E.164, '') for a valid number, else (None, why it is not valid)."""
         raw = raw.strip()
         m = _E164.fullmatch(raw)
         if m is not None:
-            key = _key(m.group(1), False)
-            if key is not None:
+            digits = m.group(1)
+            known = _both(digits)
+            if known is not None:
+                key = int(digits[:known[0]]) * 100 + known[2]
                 valid = self._valid.get(key)
                 if valid is None:
                     valid = phonenumbers.is_valid_number(phonenumbers.parse(raw, None))
                     _remember(self._valid, key, valid)
-                return (raw, "") if valid else (None, _INVALID)
+                if not valid:
+                    return None, _INVALID
+                # zones() of this number, usually asked next, needs no second look at its shape.
+                self._last = raw, known
+                return raw, ""
         try:
             number = phonenumbers.parse(raw, self.region)
         except NumberParseException as exc:
@@ -78,7 +85,11 @@ class Phones:
 
     def zones(self, e164: str) -> tuple[str, ...]:
         """The IANA zones a valid number may be in; empty when phonenumbers does not know."""
-        key = _key(e164[1:], True)
+        if self._last[0] == e164:
+            known = self._last[1]
+            key = int(e164[1:known[1] + 1]) * 100 + known[2] if known[1] else None
+        else:
+            key = _key(e164[1:], True)
         found = self._zones.get(key) if key is not None else None
         if found is None:
             number = phonenumbers.parse(e164, None)
@@ -110,6 +121,21 @@ def _key(digits: str, zones: bool) -> int | None:
 
 _SHAPES: dict = {}
 _UNKNOWN_SHAPE = object()
+
+
+def _both(digits: str) -> tuple[int, int, int] | None:
+    """(validity key prefix, time zone key prefix or 0 when not cacheable, national digits) of a
+    number whose validity is cacheable, else None: _key(digits, False) and _key(digits, True) at once."""
+    shape = (digits[:3 + HEAD], len(digits))
+    known = _BOTH.get(shape, _UNKNOWN_SHAPE)
+    if known is _UNKNOWN_SHAPE:
+        valid, zones = _shape(digits, False), _shape(digits, True)
+        known = None if valid is None else (valid[0], zones[0] if zones is not None else 0, valid[1])
+        _remember(_BOTH, shape, known)
+    return known  # type: ignore[return-value]
+
+
+_BOTH: dict = {}
 
 
 def _shape(digits: str, zones: bool) -> tuple[int, int] | None:
