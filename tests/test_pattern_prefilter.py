@@ -81,3 +81,29 @@ def test_scans_anchored_at_literals_agree_on_long_text(pieces):
     for variant in (text, text + " ſave 20 ", "İ" + text, text.replace("i", "ı")):
         for pattern in [*PATTERNS, overlapping]:
             _same_matches(pattern, variant)
+
+
+def _index():
+    from templater.rulepacks.literals import LiteralIndex, analyse
+    needs = [analyse(p.source) for p in PATTERNS]
+    return LiteralIndex([n for n in needs if n is not None])
+
+
+_INDEX = _index()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abcdefghijklmnopqrstuvwxyz%$&.:/[]{}<>_2 \n0123456789é-")), max_size=60))
+def test_met_once_finds_the_literals_met_finds(text):
+    # met_once cuts ASCII text with a byte table and remembers the pieces as a whole; met looks word
+    # by word. Both must give the same slots, on a fresh index and on one that has seen the text.
+    low = text.lower()
+    fresh = _index()
+    assert _INDEX.met_once(low) == fresh.met(low) == fresh.met_once(low) == _INDEX.met_once(low)
+
+
+def test_met_once_on_links_and_codes():
+    for low in ["https://bit.ly/3xyz", "https://acme.example/s/0000123", "{first_name}", "%name%", "[link]",
+                "code: save20", "http://t.co/ab", "ok"]:
+        assert _INDEX.met_once(low) == _index().met(low), low
+    assert _INDEX.met_once("https://bit.ly/3xyz")  # a shortener's literal is found inside a link
