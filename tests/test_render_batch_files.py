@@ -171,7 +171,9 @@ def test_the_lint_pre_test_never_skips_an_error(template):
     texts = [json.loads(x)["text"] for x in corpus.read_text("utf-8").splitlines() if x.strip()]
     for rule in api.ruleset().rules.values():
         texts += [e.body for e in rule.fail + rule.passes if e.source is None]
-    texts += ["Acme: Hi Ana, 20% off at bit.ly/x. Reply STOP to opt out", "Hi [Name], ſex toys. Reply STOP to end"]
+    texts += ["Acme: Hi Ana, 20% off at bit.ly/x. Reply STOP to opt out", "Hi [Name], ſex toys. Reply STOP to end",
+              # only some of a pattern's start literals in the text: the others are not searched
+              "Acme: this is it. Hello , 20% off. Reply STOP to opt out", "Acme: Hi, chère , %NAME%. STOP SMS"]
     for text in texts:
         expected = [f for f in linter.lint_message(tpl, text) if f.severity.name == "ERROR"]
         assert check.errors(text) == expected, text

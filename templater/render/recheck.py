@@ -8,7 +8,7 @@ from templater.findings import Finding, Severity
 from templater.linter import Linter
 from templater.render.shapes import Shapes
 from templater.render.simple import Shape, SimpleTemplate
-from templater.rulepacks.literals import LiteralIndex, Needs, alternatives, analyse, folds_unsafely
+from templater.rulepacks.literals import LiteralIndex, Literals, Needs, alternatives, analyse, folds_unsafely
 from templater.rulepacks.kinds import checks_messages
 from templater.template import Template
 from templater.text import normalize
@@ -105,14 +105,40 @@ class MessageCheck:
                     self.unfiltered.append(compiled.search)
                 else:
                     self.alarms.append((compiled, needs))
-        self.index = LiteralIndex([needs for _, needs in self.alarms])
+        # Each literal a match can start with is also looked up on its own (as a pattern of one
+        # literal, numbered after the alarms), so that only the start literals a text holds are searched.
+        self._starts: list[Literals | None] = []
+        extra: list[Needs] = []
+        for _, needs in self.alarms:
+            starts = needs.starts
+            if starts is not None and any(lit.split() != [lit] for lit in starts):
+                starts = None  # a literal with white space is not found word by word: search them all
+            self._starts.append(starts)
+            extra += [Needs((frozenset({lit}),), None) for lit in sorted(starts or ())]
+        self._start_literals = [next(iter(n.all[0])) for n in extra]
+        self.index = LiteralIndex([needs for _, needs in self.alarms] + extra)
+        self._plans: dict[tuple[int, ...], list[tuple[int, Any]]] = {}
 
-    def _alarm(self, i: int, norm: str, low: str) -> bool:
-        """Whether alternative i matches; tried only where a match could start, when that is known."""
+    def _plan(self, hits: list[int]) -> list[tuple[int, Any]]:
+        """The alarms among the index's hits, each with the start literals the text holds."""
+        key = tuple(hits)
+        plan = self._plans.get(key)
+        if plan is None:
+            n = len(self.alarms)
+            held = {self._start_literals[h - n] for h in hits if h >= n}
+            plan = [(i, self._starts[i] and held.intersection(self._starts[i])) for i in hits if i < n]
+            if len(self._plans) >= _SEEN_LIMIT:
+                self._plans.clear()
+            self._plans[key] = plan
+        return plan
+
+    def _alarm(self, i: int, norm: str, low: str, starts: Any) -> bool:
+        """Whether alternative i matches; tried only where a match could start, when that is known
+        (starts: the literals a match can start with that the text holds, or None)."""
         compiled, needs = self.alarms[i]
-        if needs.starts is None or len(low) != len(norm):
+        if needs.starts is None or starts is None or len(low) != len(norm):
             return compiled.search(norm) is not None
-        for lit in needs.starts:
+        for lit in starts:
             at = low.find(lit)
             while at >= 0:
                 if compiled.match(norm, at):
@@ -142,7 +168,7 @@ class MessageCheck:
             return True
         low = norm.lower()
         hits = self.shapes.patterns(shape) if shape is not None and self.shapes is not None else self.index.hits(low)
-        return any(self._alarm(i, norm, low) for i in hits)
+        return any(self._alarm(i, norm, low, starts) for i, starts in self._plan(hits))
 
     def errors(self, text: str, shape: Shape | None = None) -> list[Finding]:
         """Error-level findings of lint_message on the rendered text (empty when it may be sent)."""
