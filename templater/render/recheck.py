@@ -16,7 +16,7 @@ from templater.text import normalize
 # Builtin checks that fire only where the rule's pattern matches (age_gated_existence is existence,
 # minus templates declared age-gated): for the pre-test they are existence rules.
 _LIKE_EXISTENCE = {"age_gated_existence"}
-_SEEN_LIMIT = 4096  # texts whose verdict is remembered; cleared when full
+_SEEN_LIMIT = 4096  # texts that needed the full lint, remembered with their findings; cleared when full
 
 
 def _pattern(rule: Any, language: str) -> Any:
@@ -172,12 +172,12 @@ class MessageCheck:
 
     def errors(self, text: str, shape: Shape | None = None) -> list[Finding]:
         """Error-level findings of lint_message on the rendered text (empty when it may be sent)."""
+        if not self.may_fail(text, shape):  # the common case, decided without the linter
+            return []
         known = self._seen.get(text)
-        if known is not None:  # campaigns without personal values render the same text again and again
+        if known is not None:  # a text that needs the full lint often comes back (no personal values)
             return known
-        found = []
-        if self.may_fail(text, shape):
-            found = [f for f in self.linter.lint_message(self.template, text) if f.severity >= Severity.ERROR]
+        found = [f for f in self.linter.lint_message(self.template, text) if f.severity >= Severity.ERROR]
         if len(self._seen) >= _SEEN_LIMIT:
             self._seen.clear()
         self._seen[text] = found

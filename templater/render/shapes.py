@@ -119,8 +119,10 @@ class Shapes:
             key = pick(printed)
             met = known.get(key)
             if met is None:
-                values = key if len(fixed) > 2 else (key,)
-                text = fixed[0] + "".join(v + f for v, f in zip(values, fixed[1:]))
+                if len(fixed) == 2:
+                    text = fixed[0] + key + fixed[1]
+                else:
+                    text = fixed[0] + "".join(v + f for v, f in zip(key, fixed[1:]))
                 met = self.index.met_once(_fold(text))
                 # Equal answers share one object, whose hash is then computed once.
                 met = known[key] = self._same.setdefault(met, met)
