@@ -17,6 +17,10 @@ MESSAGE_COLUMNS = ("phone", "text", "template_id", "category", "encoding", "segm
 REJECT_COLUMNS = ("line", "reason", "rule", "detail", "phone", "raw")
 
 
+# json.dumps(record, ensure_ascii=False, default=str), without making an encoder per call.
+_REJECT_JSON = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
 def rejects_path(out: str) -> str:
     """The default rejects file beside the output: messages.jsonl -> messages.rejects.jsonl."""
     path = Path(out)
@@ -71,7 +75,7 @@ class LineFormat:
             return self._line((line, reason, rule or "", detail, phone or "", raw))  # type: ignore[misc]
         record: dict[str, Any] = {"line": line, "reason": reason, "rule": rule, "detail": detail,
                                   "phone": phone, "row": row, "raw": raw}
-        return json.dumps(record, ensure_ascii=False, default=str) + "\n"
+        return _REJECT_JSON(record) + "\n"
 
 
 class AtomicFile:
