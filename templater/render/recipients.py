@@ -5,6 +5,8 @@ import csv
 import itertools
 import json
 from collections import deque
+from itertools import count, repeat
+from operator import itemgetter
 from typing import BinaryIO, Iterable, Iterator, NamedTuple, Union
 
 from templater.errors import InputError
@@ -130,15 +132,22 @@ class Lines(NamedTuple):
     lines: list[bytes]
 
     def records(self, fmt: str) -> list[Record]:
-        if max(map(len, self.lines)) <= MAX_RECORD_BYTES:  # what Framer does with whole records
-            return [Record(n, data) for n, data in enumerate(self.lines, self.first) if data.strip()]
-        return list(Framer(self.lines, fmt, self.first).records())
+        lines = self.lines
+        if max(map(len, lines)) > MAX_RECORD_BYTES:
+            return list(Framer(lines, fmt, self.first).records())
+        # What Framer does with whole records: one per non-blank line. Without a blank line (the
+        # usual case) the Records are made by C loops: tuple.__new__ is what Record() calls.
+        if all(lines) and not any(map(bytes.isspace, lines)):
+            return list(map(_TUPLE_NEW, repeat(Record), zip(count(self.first), lines, repeat(None))))
+        return [Record(n, data) for n, data in enumerate(lines, self.first) if data.strip()]
 
     def raw(self, line: int) -> bytes:
         return self.lines[line - self.first]
 
 
 Job = Union[Lines, list[Record]]
+_TUPLE_NEW = tuple.__new__
+_LINE, _RAW, _PROBLEM = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 class Jobs:
@@ -198,6 +207,8 @@ class RowReader:
         self.csv = fmt == "csv"
         self.header = header or []
         self.width = len(self.header)
+        self._keys = tuple(self.header)
+        self._empty = dict.fromkeys(self.header)  # the keys of every row's dict, in order
 
     def read(self, record: Record) -> dict | tuple[str, str]:
         """The row's fields, or (reason, detail) for an unreadable row."""
@@ -215,6 +226,35 @@ class RowReader:
         """read() of each record; CSV rows of one line go through one csv.reader together."""
         if not self.csv:
             return [self.read(r) for r in records]
+        rows = self._read_together(records)
+        return rows if rows is not None else self._read_batched(records)
+
+    def _read_together(self, records: list[Record]) -> list[dict | tuple[str, str]] | None:
+        """The usual chunk, read by C loops: every record through one csv.reader, each one row.
+
+        None (read them with _read_batched) when a record has a framing problem, is on line 1 (where
+        read() drops a BOM), has bytes that are not UTF-8, or the reader fails or joins records.
+        Otherwise each record's text (line ends kept) was read as one row alone, which is what
+        read() reads from the text without its line ends: they only end a row outside quotes.
+        """
+        if any(map(_PROBLEM, records)) or 1 in map(_LINE, records):
+            return None
+        try:
+            rows = list(csv.reader(map(bytes.decode, map(_RAW, records)), strict=True))
+        except (csv.Error, UnicodeDecodeError):
+            return None
+        if len(rows) != len(records):
+            return None
+        width = self.width
+        if not all(map(width.__eq__, map(len, rows))):
+            return [self._fields(fields) for fields in rows]
+        # dict(zip(header, fields)) for each row: a copy of the header's dict, its values replaced.
+        out = list(map(dict.copy, repeat(self._empty, len(rows))))
+        deque(map(dict.update, out, map(zip, repeat(self._keys), rows)), maxlen=0)
+        return out
+
+    def _read_batched(self, records: list[Record]) -> list[dict | tuple[str, str]]:
+        """read() of each CSV record, one-line rows of valid UTF-8 read by one csv.reader."""
         out: list = []
         batch: list[tuple[int, str]] = []  # (index in out, text) of one-line rows
         for record in records:
@@ -236,12 +276,7 @@ class RowReader:
         if len(rows) != len(batch):
             rows = [None] * len(batch)
         for (i, text), fields in zip(batch, rows):
-            if fields is None:
-                out[i] = self._csv(text)
-            elif len(fields) != self.width:
-                out[i] = "malformed-row", f"{len(fields)} fields where the header has {self.width}"
-            else:
-                out[i] = dict(zip(self.header, fields))
+            out[i] = self._csv(text) if fields is None else self._fields(fields)
         return out
 
     def read_raw(self, line: int, raw: bytes) -> dict | None:
@@ -254,6 +289,9 @@ class RowReader:
             fields = next(csv.reader((text.rstrip("\r\n"),), strict=True))
         except csv.Error as exc:
             return "malformed-row", f"bad CSV quoting: {exc}"
+        return self._fields(fields)
+
+    def _fields(self, fields: list[str]) -> dict | tuple[str, str]:
         if len(fields) != self.width:
             return "malformed-row", f"{len(fields)} fields where the header has {self.width}"
         return dict(zip(self.header, fields))
