@@ -162,13 +162,21 @@ class MessageCheck:
             return True
         # normalize() folds only non-ASCII characters, and returns the text itself when none needs it.
         norm = text if text.isascii() else normalize(text)
-        if not all(r.met(norm) for r in self.requirements):
-            return True
-        if any(search(norm) for search in self.unfiltered) or folds_unsafely(norm):
+        # Plain loops: this runs once per message, and generators cost more than the tests here.
+        for requirement in self.requirements:
+            if not requirement.met(norm):
+                return True
+        for search in self.unfiltered:
+            if search(norm):
+                return True
+        if folds_unsafely(norm):
             return True
         low = norm.lower()
         hits = self.shapes.patterns(shape) if shape is not None and self.shapes is not None else self.index.hits(low)
-        return any(self._alarm(i, norm, low, starts) for i, starts in self._plan(hits))
+        for i, starts in self._plan(hits):
+            if self._alarm(i, norm, low, starts):
+                return True
+        return False
 
     def errors(self, text: str, shape: Shape | None = None) -> list[Finding]:
         """Error-level findings of lint_message on the rendered text (empty when it may be sent)."""
