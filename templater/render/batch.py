@@ -1,6 +1,8 @@
 """Bulk rendering: stream recipients through the row checks in order, account for every row, write atomically."""
 from __future__ import annotations
 
+import bisect
+import itertools
 import os
 import sys
 from collections import Counter
@@ -14,10 +16,10 @@ from templater.render.outputs import OUT_FORMATS, AtomicFile, LineFormat, reject
 from templater.render.phones import check_region, load_suppression, suppression_from
 from templater.render.quiet_hours import DEFAULT_PROFILE, parse_window
 from templater.render.recipients import Job, Jobs, Lines, RowReader, detect_format, raw_text, read_header
-from templater.render.rows import Result, RowProcessor, Spec
+from templater.render.rows import RowProcessor, Spec
 from templater.render.seen import SeenPhones
 from templater.render.sandbox import DEFAULT_MAX_OUTPUT
-from templater.render.workers import ordered_chunks
+from templater.render.workers import Packed, ordered_chunks
 from templater.rulepacks.loader import RuleSet
 from templater.template import Template
 
@@ -64,49 +66,86 @@ class _Sink:
     def __init__(self, spec: Spec, summary: Summary, out: AtomicFile, rejects: AtomicFile) -> None:
         self.summary, self.out, self.rejects = summary, out, rejects
         self.seen = SeenPhones()
-        self.pending: list[tuple[Job, list[Result]]] = []
+        self.pending: list[tuple[Job, Packed]] = []
         self.pending_rows = 0
         self.format = LineFormat(spec.fmt, spec.template.id, spec.template.category or "")
         self.reader = RowReader(spec.recipients_format, spec.header)
         out.write(self.format.header(False))
         rejects.write(self.format.header(True))
 
-    def take(self, job: Job, results: list[Result]) -> None:
+    def take(self, job: Job, results: Packed) -> None:
         """Queue one job's results; they are written, in order, when enough rows are queued."""
         self.pending.append((job, results))
-        self.pending_rows += len(results)
+        self.pending_rows += len(results.lines)
         if self.pending_rows >= GROUP_ROWS:
             self.flush()
 
     def flush(self) -> None:
         """Write the queued results; a later row for a number already seen becomes a duplicate."""
         group, self.pending, self.pending_rows = self.pending, [], 0
-        phoned = [(job, results, i) for job, results in group for i, r in enumerate(results) if r[1] is not None]
-        firsts = self.seen.first_lines([(res[i][1], res[i][0]) for _, res, i in phoned]) if phoned else []
-        for (job, results, i), first in zip(phoned, firsts):
-            if first is not None:
-                line, phone = results[i][0], results[i][1]
-                raw = job.raw(line) if isinstance(job, Lines) else next(r.raw for r in job if r.line == line)
-                payload = self.format.reject(line, "duplicate", None, f"{phone} already had a row on "
-                                             f"line {first}", phone, self.reader.read_raw(line, raw), raw_text(raw))
-                results[i] = (line, phone, payload, "duplicate", None)
-        for _, results in group:
-            self._write(results)
+        repeats = self.seen.repeats(itertools.chain.from_iterable(p.keys for _, p in group),
+                                    itertools.chain.from_iterable(p.key_lines for _, p in group))
+        # Each repeat to its chunk (chunks hold increasing lines), in input order.
+        fixes: dict[int, list[tuple[int, int, int]]] = {}
+        if repeats:
+            held = [k for k, (_, p) in enumerate(group) if p.lines]
+            starts = [group[k][1].lines[0] for k in held]
+            for line, key, first in repeats:
+                fixes.setdefault(held[bisect.bisect_right(starts, line) - 1], []).append((line, key, first))
+        for k, (job, packed) in enumerate(group):
+            self._write(job, packed, fixes.get(k))
 
-    def _write(self, results: list[Result]) -> None:
-        # Whole lists at a time: the parent's share of each row stays small when workers do the rest.
-        sent = [r[2] for r in results if r[3] is None]
-        rejected = [r for r in results if r[3] is not None]
-        self.out.write("".join(sent))
-        self.rejects.write("".join(r[2] for r in rejected))
+    def _duplicate(self, job: Job, packed: Packed, i: int, key: int, first: int) -> str:
+        """The reject for row i of a job, whose number had a row on line `first`."""
+        line = packed.lines[i]
+        phone = packed.phones.get(line) or f"+{key}"
+        raw = job.raw(line) if isinstance(job, Lines) else job[i].raw  # framed jobs: one result per record
+        return self.format.reject(line, "duplicate", None, f"{phone} already had a row on line {first}",
+                                  phone, self.reader.read_raw(line, raw), raw_text(raw))
+
+    def _write(self, job: Job, packed: Packed, fixes: list[tuple[int, int, int]] | None) -> None:
+        # Whole chunks at a time: the parent's share of each row stays small when workers do the rest.
         s = self.summary
-        s.input += len(results)
-        s.rendered += len(sent)
-        s.reasons.update(r[3] for r in rejected)
-        s.rules.update(r[4] for r in rejected if r[4])
+        s.input += len(packed.lines)
+        s.rendered += packed.rendered
+        s.reasons.update(packed.reason_counts)
+        s.rules.update(packed.rule_counts)
+        if not fixes:
+            self.out.write(packed.sent)
+            self.rejects.write(packed.rejected)
+            return
+        # Rows that repeat a number: out of the messages or in place of their reject, a duplicate.
+        sent, rejected, out_at, rej_at = packed.sent, packed.rejected, packed.out_at, packed.rej_at
+        out_parts, rej_parts = [], []
+        out_from = rej_from = 0
+        for line, key, first in fixes:
+            i = bisect.bisect_left(packed.lines, line)
+            out_parts.append(sent[out_from:out_at[i]])
+            rej_parts.append(rejected[rej_from:rej_at[i]])
+            rej_parts.append(self._duplicate(job, packed, i, key, first))
+            out_from, rej_from = out_at[i + 1], rej_at[i + 1]
+            reason, rule = packed.reasons[i], packed.rules[i]
+            if reason is None:
+                s.rendered -= 1
+            else:
+                _discount(s.reasons, reason)
+                if rule:
+                    _discount(s.rules, rule)
+            s.reasons["duplicate"] += 1
+        out_parts.append(sent[out_from:])
+        rej_parts.append(rejected[rej_from:])
+        self.out.write("".join(out_parts))
+        self.rejects.write("".join(rej_parts))
 
     def close(self) -> None:
         self.seen.close()
+
+
+def _discount(counts: Counter, key: str) -> None:
+    """One fewer of key, and no key left at zero (as counting the rows in the first place gives)."""
+    counts[key] -= 1
+    if not counts[key]:
+        del counts[key]
 
 
 def _open(path: str) -> tuple[BinaryIO, int | None]:

@@ -4,62 +4,54 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-
-_BATCH = 500  # parameters per query, under every SQLite build's limit
-# INSERT ... RETURNING (SQLite 3.35) tells in the same statement which numbers were new.
-_RETURNING = sqlite3.sqlite_version_info >= (3, 35)
+from typing import Iterable
 
 
 class SeenPhones:
-    """E.164 numbers with the line of their first row, in a temporary SQLite table (bounded page cache)."""
+    """Numbers (as the int of their E.164 digits) with the line of their first row, in a temporary
+    SQLite table (bounded page cache).
+
+    A group of rows goes in with one executemany into an in-memory scratch table; SQLite itself then
+    stores each new number's first line and finds the rows that repeat a number: no Python work per row.
+    """
 
     def __init__(self) -> None:
         fd, self.path = tempfile.mkstemp(prefix="templater-seen-", suffix=".sqlite")
         os.close(fd)
         self.db = sqlite3.connect(self.path, isolation_level=None)
         # A scratch table: nothing to recover after a crash, so no journal and no syncing. Inserts
-        # come sorted, 8,000 at a time: a 2 MB page cache does as well as a larger one.
+        # come sorted, a group at a time: a 2 MB page cache does as well as a larger one. The group
+        # table lives in memory and holds one group (a few thousand rows) at a time.
         self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-2048;"
-                              "CREATE TABLE seen (phone INTEGER PRIMARY KEY, line INTEGER NOT NULL);")
+                              "PRAGMA temp_store=MEMORY;"
+                              "CREATE TABLE seen (phone INTEGER PRIMARY KEY, line INTEGER NOT NULL);"
+                              "CREATE TEMP TABLE grp (phone INTEGER NOT NULL, line INTEGER NOT NULL);")
+
+    def repeats(self, phones: Iterable[int], lines: Iterable[int]) -> list[tuple[int, int, int]]:
+        """Record a group of rows, given as their numbers and their (distinct, increasing) lines in
+        input order; return (line, number, first line) for each row whose number had a row before it,
+        earlier in the run or earlier in the group, in input order."""
+        db = self.db
+        db.execute("BEGIN")
+        try:
+            db.executemany("INSERT INTO grp VALUES (?,?)", zip(phones, lines))
+            # GROUP BY hands the numbers over sorted: the inserts touch the table's pages in order.
+            # A number already stored keeps its line; a new one gets its first line in the group.
+            db.execute("INSERT OR IGNORE INTO seen SELECT phone, min(line) FROM grp GROUP BY phone")
+            found = db.execute("SELECT g.line, g.phone, s.line FROM grp g JOIN seen s ON s.phone = g.phone "
+                               "WHERE s.line <> g.line ORDER BY g.line").fetchall()
+            db.execute("DELETE FROM grp")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return found
 
     def first_lines(self, rows: list[tuple[str, int]]) -> list[int | None]:
-        """For each (phone, line) in order: None if it is the number's first row, else that first line."""
-        keys = [int(phone[1:]) for phone, _ in rows]
-        firsts: dict[int, int] = {}  # the first line of each number within these rows
-        for key, (_, line) in zip(keys, rows):
-            firsts.setdefault(key, line)
-        earlier = self._record(firsts)
-        return [earlier.get(key, firsts[key] if firsts[key] != line else None)
-                for key, (_, line) in zip(keys, rows)]
-
-    def _record(self, firsts: dict[int, int]) -> dict[int, int]:
-        """Store the numbers not seen before; return the first line of those that were."""
-        if _RETURNING:
-            # Sorted, the inserts touch the table's pages in order; what comes back is what was new.
-            pairs = sorted(firsts.items())
-            new: set[int] = set()
-            self.db.execute("BEGIN")
-            for i in range(0, len(pairs), _BATCH // 2):
-                part = pairs[i:i + _BATCH // 2]
-                rows = ",".join(["(?,?)"] * len(part))
-                new.update(k for k, in self.db.execute(
-                    f"INSERT INTO seen VALUES {rows} ON CONFLICT DO NOTHING RETURNING phone",
-                    [v for pair in part for v in pair]))
-            self.db.execute("COMMIT")
-            return self._lookup([k for k in firsts if k not in new])
-        earlier = self._lookup(list(firsts))
-        self.db.execute("BEGIN")
-        self.db.executemany("INSERT INTO seen VALUES (?, ?)", [p for p in firsts.items() if p[0] not in earlier])
-        self.db.execute("COMMIT")
-        return earlier
-
-    def _lookup(self, keys: list[int]) -> dict[int, int]:
-        found: dict[int, int] = {}
-        for i in range(0, len(keys), _BATCH):
-            part = keys[i:i + _BATCH]
-            marks = ",".join("?" * len(part))
-            found.update(self.db.execute(f"SELECT phone, line FROM seen WHERE phone IN ({marks})", part))
-        return found
+        """For each (E.164 phone, line) in order: None if it is the number's first row, else that first line."""
+        found = {line: first for line, _, first in self.repeats([int(p[1:]) for p, _ in rows],
+                                                                 [line for _, line in rows])}
+        return [found.get(line) for _, line in rows]
 
     def close(self) -> None:
         """Drop the table and its file."""

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import itertools
 import signal
-from collections import deque
-from typing import Any, Iterator
+from array import array
+from collections import Counter, deque
+from typing import Any, Iterator, NamedTuple
 
 from templater.parallel import default_jobs
 
@@ -13,18 +14,73 @@ IN_FLIGHT_PER_JOB = 3  # chunks queued per worker: enough to keep it busy, few e
 _PROCESSOR: Any = None
 
 
+class Packed(NamedTuple):
+    """A chunk's results (rows.Result) in a form cheap to send between processes and cheap to write:
+    the output lines of the messages joined, those of the rejects joined, and per-row facts in arrays.
+
+    Row i's output line is sent[out_at[i]:out_at[i + 1]] (a message) or else
+    rejected[rej_at[i]:rej_at[i + 1]] (a reject); output lines are never empty.
+    """
+
+    lines: array            # the line of each row
+    out_at: array           # len(lines) + 1 offsets into sent
+    rej_at: array           # len(lines) + 1 offsets into rejected
+    sent: str
+    rejected: str
+    reasons: list           # each row's reject reason, None for a message
+    rules: list             # each row's lint rule, or None
+    reason_counts: dict     # reason -> rows
+    rule_counts: dict       # lint rule -> rows
+    keys: Any               # array (or list) of int(phone[1:]) of the rows with a number, in order
+    key_lines: array        # the lines of those rows
+    phones: dict            # line -> phone, for a number that '+' + str(key) does not give back
+
+    @property
+    def rendered(self) -> int:
+        return len(self.lines) - sum(self.reason_counts.values())
+
+
+def pack(results: list) -> Packed:
+    """The Packed form of one chunk's results, in the process that made them."""
+    texts = [r[2] for r in results]
+    reasons = [r[3] for r in results]
+    rules = [r[4] for r in results]
+    sent_lens = [len(t) if why is None else 0 for t, why in zip(texts, reasons)]
+    rej_lens = [0 if why is None else len(t) for t, why in zip(texts, reasons)]
+    phones = [r[1] for r in results if r[1] is not None]
+    keys = [int(phone[1:]) for phone in phones]
+    # A duplicate's detail names '+' and its key's digits. A number that this would not give back
+    # (none, in E.164) is kept as it is; the joins differ only if there is one.
+    odd: dict[int, str] = {}
+    if "".join(phones) != "".join(["+%d" % key for key in keys]):
+        odd = {r[0]: r[1] for r in results if r[1] is not None and "+%d" % int(r[1][1:]) != r[1]}
+    try:
+        key_array: Any = array("q", keys)
+    except OverflowError:  # not an E.164 number: SQLite refuses it as it would have before
+        key_array = keys
+    return Packed(array("q", [r[0] for r in results]),
+                  array("q", itertools.accumulate(sent_lens, initial=0)),
+                  array("q", itertools.accumulate(rej_lens, initial=0)),
+                  "".join([t for t, why in zip(texts, reasons) if why is None]),
+                  "".join([t for t, why in zip(texts, reasons) if why is not None]),
+                  reasons, rules, dict(Counter([r for r in reasons if r is not None])),
+                  dict(Counter([r for r in rules if r])), key_array,
+                  array("q", [r[0] for r in results if r[1] is not None]), odd)
+
+
 def _init() -> None:
     # Ctrl-C reaches the whole process group: the parent cleans up, the workers just stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _work(chunk: list) -> list:
-    return _PROCESSOR.process(chunk)
+def _work(chunk: list) -> Packed:
+    # Packed here, in the worker: the parent only unpickles a few strings and arrays per chunk.
+    return pack(_PROCESSOR.process(chunk))
 
 
-def ordered_chunks(processor: Any, chunks: Iterator[Any], jobs: int | None) -> Iterator[tuple[Any, list]]:
-    """(chunk, processor.process(chunk)) for each chunk, in order; in this process when jobs <= 1 or
-    input is small.
+def ordered_chunks(processor: Any, chunks: Iterator[Any], jobs: int | None) -> Iterator[tuple[Any, Packed]]:
+    """(chunk, pack(processor.process(chunk))) for each chunk, in order; in this process when
+    jobs <= 1 or input is small.
 
     Unlike Pool.imap, which reads its whole input ahead, at most jobs * IN_FLIGHT_PER_JOB chunks are
     read and not yet written at any time, so memory does not grow with the file.
@@ -33,14 +89,22 @@ def ordered_chunks(processor: Any, chunks: Iterator[Any], jobs: int | None) -> I
     head = list(itertools.islice(chunks, 2))
     if jobs <= 1 or len(head) < 2:
         for chunk in itertools.chain(head, chunks):
-            yield chunk, processor.process(chunk)
+            yield chunk, pack(processor.process(chunk))
         return
     import multiprocessing  # only when fanning out
+    from multiprocessing.pool import Pool
+
+    class _Pool(Pool):
+        # The stock pool's worker-minding thread also wakes whenever results wait in the pipe, and
+        # spins while a large one is read (about 1 us of the parent's CPU per row). Without
+        # maxtasksperchild, a worker's exit (its sentinel) and the pool's own changes are enough.
+        def _get_sentinels(self) -> list:
+            return [self._change_notifier._reader]  # type: ignore[attr-defined]
 
     global _PROCESSOR
     _PROCESSOR = processor  # forked workers inherit the compiled template, rules and caches
     try:
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=_init) as pool:
+        with _Pool(jobs, initializer=_init, context=multiprocessing.get_context("fork")) as pool:
             pending: deque = deque()
             for chunk in itertools.chain(head, chunks):
                 pending.append((chunk, pool.apply_async(_work, (chunk,))))
