@@ -198,3 +198,25 @@ def test_a_message_the_sandbox_refuses_is_a_render_error(tmp_path):
     assert messages == {}
     assert rejects[1]["reason"] == "render-error"
     assert "over the 60-character limit" in rejects[1]["detail"]
+
+
+def test_the_gate_decides_each_combination_once_and_as_it_would_row_by_row():
+    """Gate.check remembers verdicts per (opt_out, consent, consent_scope); consent_at stays per row."""
+    import random
+    from datetime import datetime, timedelta, timezone
+
+    from templater.library import find
+    from templater.render.gating import Gate
+
+    rng = random.Random(3)
+    at = datetime(2025, 5, 6, 16, tzinfo=timezone.utc)
+    for template in ("retail.discount.en", "retail.order-shipped.en"):
+        gate = Gate(find(template), at, timedelta(hours=24))
+        for _ in range(3000):
+            row = {"opt_out": rng.choice(["", "yes", "no", "1", None, 0, "STOP"]),
+                   "consent": rng.choice(["express_written", "express", "none", "", "bogus", "Express-Written", None]),
+                   "consent_scope": rng.choice(["", "retail.order-shipped.en", "order-shipped", "other", None]),
+                   "consent_at": rng.choice(["", "2024-03-01T10:00:00Z", "yesterday", None, "2024-03-01"])}
+            assert gate.check(row) == gate._uncached(row), row
+        assert 0 < len(gate._known) < 3000
+    assert gate.check({"opt_out": ["x"], "consent": "express"}) == gate._uncached({"opt_out": ["x"], "consent": "express"})

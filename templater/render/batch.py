@@ -98,7 +98,7 @@ class _Sink:
     def _duplicate(self, job: Job, packed: Packed, i: int, key: int, first: int) -> str:
         """The reject for row i of a job, whose number had a row on line `first`."""
         line = packed.lines[i]
-        phone = packed.phones.get(line) or f"+{key}"
+        phone = f"+{key}"
         raw = job.raw(line) if isinstance(job, Lines) else job[i].raw  # framed jobs: one result per record
         return self.format.reject(line, "duplicate", None, f"{phone} already had a row on line {first}",
                                   phone, self.reader.read_raw(line, raw), raw_text(raw))

@@ -16,6 +16,8 @@ _SCOPE_SPLIT = re.compile(r"[\s,;|]+")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 Verdict = tuple[str, str] | None  # (reason, detail) when the row may not be sent
+_UNKNOWN = object()
+_KNOWN_LIMIT = 4096  # combinations of opt_out, consent and consent_scope remembered; cleared when full
 
 
 def parse_duration(text: str) -> timedelta:
@@ -62,6 +64,7 @@ class Gate:
         self.scopes = {template.id.lower()} | ({str(use_case).lower()} if use_case else set())
         if use_case and industry:  # the use case as `templater new` and the library name it
             self.scopes.add(f"{industry}.{use_case}".lower())
+        self._known: dict[tuple, Verdict] = {}
         self._check = {"promotional": self._promotional, "transactional": self._transactional,
                        "conversational": self._conversational}.get(self.category or "")
         if self._check is None:
@@ -72,13 +75,40 @@ class Gate:
 
     def check(self, row: Mapping[str, object]) -> Verdict:
         """None when the row may receive the message, else (reason, detail)."""
+        if self.category == "conversational":  # the reply window depends on each row's inbound_at
+            return self._uncached(row)
+        # The other verdicts depend on a few fields whose values are few (consent levels, scopes):
+        # each combination is decided once. consent_at, often one per person, is checked apart.
+        key = (row.get("opt_out"), row.get("consent"), row.get("consent_scope"))
+        try:
+            verdict = self._known.get(key, _UNKNOWN)
+        except TypeError:  # a JSON list or object as a value: not a key
+            return self._uncached(row)
+        if verdict is _UNKNOWN:
+            verdict = self._opted_out(row) or self._check(row)  # type: ignore[misc]
+            if len(self._known) >= _KNOWN_LIMIT:
+                self._known.clear()
+            self._known[key] = verdict
+        if verdict is not None and verdict[0] == "opted-out":
+            return verdict
+        return self._consent_at(row) or verdict
+
+    def _uncached(self, row: Mapping[str, object]) -> Verdict:
+        return self._opted_out(row) or self._consent_at(row) or self._check(row)  # type: ignore[misc]
+
+    @staticmethod
+    def _opted_out(row: Mapping[str, object]) -> Verdict:
         opt_out = _text(row.get("opt_out"))
         if opt_out.lower() not in _NOT_OPTED_OUT:
             return "opted-out", f"opt_out is '{opt_out}'"
+        return None
+
+    @staticmethod
+    def _consent_at(row: Mapping[str, object]) -> Verdict:
         at = _text(row.get("consent_at"))
         if at and parse_instant(at) is None:
             return "bad-field", f"consent_at '{at}' is not an ISO 8601 date or date-time"
-        return self._check(row)  # type: ignore[misc]
+        return None
 
     def _consent(self, row: Mapping[str, object]) -> str | Verdict:
         value = _text(row.get("consent")).lower().replace("-", "_").replace(" ", "_")

@@ -31,9 +31,8 @@ class Packed(NamedTuple):
     rules: list             # each row's lint rule, or None
     reason_counts: dict     # reason -> rows
     rule_counts: dict       # lint rule -> rows
-    keys: Any               # array (or list) of int(phone[1:]) of the rows with a number, in order
+    keys: array             # int(phone[1:]) of the rows with a number, in order ('+%d' % key is the phone)
     key_lines: array        # the lines of those rows
-    phones: dict            # line -> phone, for a number that '+' + str(key) does not give back
 
     @property
     def rendered(self) -> int:
@@ -47,25 +46,17 @@ def pack(results: list) -> Packed:
     rules = [r[4] for r in results]
     sent_lens = [len(t) if why is None else 0 for t, why in zip(texts, reasons)]
     rej_lens = [0 if why is None else len(t) for t, why in zip(texts, reasons)]
-    phones = [r[1] for r in results if r[1] is not None]
-    keys = [int(phone[1:]) for phone in phones]
-    # A duplicate's detail names '+' and its key's digits. A number that this would not give back
-    # (none, in E.164) is kept as it is; the joins differ only if there is one.
-    odd: dict[int, str] = {}
-    if "".join(phones) != "".join(["+%d" % key for key in keys]):
-        odd = {r[0]: r[1] for r in results if r[1] is not None and "+%d" % int(r[1][1:]) != r[1]}
-    try:
-        key_array: Any = array("q", keys)
-    except OverflowError:  # not an E.164 number: SQLite refuses it as it would have before
-        key_array = keys
+    # Every phone is E.164 (Phones.normalize): '+' then at most 15 digits, the first not 0, so
+    # '+%d' % key gives it back and it fits a signed 64-bit int.
+    keys = array("q", [int(r[1][1:]) for r in results if r[1] is not None])
     return Packed(array("q", [r[0] for r in results]),
                   array("q", itertools.accumulate(sent_lens, initial=0)),
                   array("q", itertools.accumulate(rej_lens, initial=0)),
                   "".join([t for t, why in zip(texts, reasons) if why is None]),
                   "".join([t for t, why in zip(texts, reasons) if why is not None]),
                   reasons, rules, dict(Counter([r for r in reasons if r is not None])),
-                  dict(Counter([r for r in rules if r])), key_array,
-                  array("q", [r[0] for r in results if r[1] is not None]), odd)
+                  dict(Counter([r for r in rules if r])), keys,
+                  array("q", [r[0] for r in results if r[1] is not None]))
 
 
 def _init() -> None:
