@@ -86,7 +86,8 @@ class MessageCheck:
         self._seen: dict[str, list[Finding]] = {}
         # A plain template's messages are tested from their shape (shapes.py), without re-reading
         # the words that every message of a path shares.
-        self.shapes = Shapes(simple.plan, self.index) if simple is not None and Shapes.usable(self.index) else None
+        self.shapes = (Shapes(simple.plan, self.index, self._plan)
+                       if simple is not None and Shapes.usable(self.index) else None)
 
     def _build(self, patterns: list[Any]) -> None:
         """One searchable alternative per top-level branch, each with the literals it needs."""
@@ -172,8 +173,11 @@ class MessageCheck:
         if folds_unsafely(norm):
             return True
         low = norm.lower()
-        hits = self.shapes.patterns(shape) if shape is not None and self.shapes is not None else self.index.hits(low)
-        for i, starts in self._plan(hits):
+        if shape is not None and self.shapes is not None:
+            plan = self.shapes.patterns(shape)
+        else:
+            plan = self._plan(self.index.hits(low))
+        for i, starts in plan:
             if self._alarm(i, norm, low, starts):
                 return True
         return False

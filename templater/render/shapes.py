@@ -20,7 +20,7 @@ holds white space the index tests the whole text, and this shortcut is not used.
 from __future__ import annotations
 
 from operator import itemgetter
-from typing import Any
+from typing import Any, Callable
 
 from templater.render.simple import Plan, Shape, layout
 from templater.rulepacks.literals import LiteralIndex
@@ -77,8 +77,9 @@ class _Path:
 class Shapes:
     """LiteralIndex.met of a plain template's messages, worked out from their shape."""
 
-    def __init__(self, plan: Plan, index: LiteralIndex) -> None:
-        self.plan, self.index = plan, index
+    def __init__(self, plan: Plan, index: LiteralIndex, finish: Callable[[list[int]], Any] = list) -> None:
+        # finish: what the caller makes of a message's patterns, remembered with them
+        self.plan, self.index, self.finish = plan, index, finish
         self._paths: dict[tuple[int, ...], _Path] = {}
         self._remembered = 0
         self._same: dict[frozenset[int], frozenset[int]] = {}
@@ -93,14 +94,14 @@ class Shapes:
         """index.met(the folded message) for the message of that shape."""
         return frozenset().union(*self._found(shape))
 
-    def patterns(self, shape: Shape) -> list[int]:
-        """index.patterns(met(shape)), remembered per combination of the path's and groups' answers."""
+    def patterns(self, shape: Shape) -> Any:
+        """finish(index.patterns(met(shape))), remembered per combination of the path's and groups' answers."""
         found = self._found(shape)
         hit = self._hits.get(found)
         if hit is None:
             if len(self._hits) >= _REMEMBERED:
                 self._hits.clear()
-            hit = self._hits[found] = self.index.patterns(frozenset().union(*found))
+            hit = self._hits[found] = self.finish(self.index.patterns(frozenset().union(*found)))
         return hit
 
     def _found(self, shape: Shape) -> tuple[frozenset[int], ...]:
