@@ -130,3 +130,12 @@ def test_template_text_reaches_the_compiled_code_as_data():
     # Names and text that look like Python stay data: the compiled function prints them as is.
     body = "'); import os #{{ a }}\"\"\"{% if b %}\\n{{ b }}{% endif %}"
     assert _check(body, {"a": "x", "b": "y"}) == "'); import os #x\"\"\"\\ny"
+
+
+def test_the_deepest_plain_nesting_compiles():
+    from templater.plain_body import MAX_DEPTH
+    depth = MAX_DEPTH
+    body = "{% if a %}{{ a }}" * depth + "!" + "{% endif %}" * depth
+    simple = SimpleTemplate.build(ENV.parse(body), 10**6)
+    assert simple is not None and simple.render_row is not simple._render_row
+    assert _check(body, {"a": "z"}) == "z" * depth + "!"

@@ -198,7 +198,10 @@ def _compile(plan: Plan, max_output: int, required: tuple[str, ...]) -> Any:
         "    return ''.join(parts), (tuple(path), tuple(out))",
     ])
     scope = {"_N": tuple(names), "_T": tuple(texts), "_LIMIT": MAX_VALUE, "_CAPV": max_output}
-    exec(compile(source, "<templater plain body>", "exec"), scope)  # noqa: S102 - see the docstring
+    try:  # plain bodies nest at most plain_body.MAX_DEPTH ifs, well under Python's 100 indents
+        exec(compile(source, "<templater plain body>", "exec"), scope)  # noqa: S102 - see the docstring
+    except (SyntaxError, RecursionError, MemoryError):
+        return None  # walked instead
     return scope["render_row"]
 
 
