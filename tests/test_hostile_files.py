@@ -44,6 +44,9 @@ HOSTILE = {
                          "jinja-syntax", 4, "nested too deeply"),
     "unicode-digit-number": ("---\ncategory: transactional\n---\nHi\n{{ 1.5e\u0662 }}\n".encode(),
                              "jinja-syntax", 5, "digit other than 0-9"),  # found by fuzz/fuzz_lint.py
+    # Python refuses the code Jinja2 makes for 100 nested ifs: said as such, not as a bad digit
+    "deep-jinja-ifs": (b"---\ncategory: transactional\n---\nHi\n" + b"{% if a %}" * 100 + b"x" + b"{% endif %}" * 100,
+                       "jinja-syntax", 4, "blocks nested too deeply"),
     "deep-jinja-parens": (b"---\ncategory: transactional\n---\nHi {{ " + b"(" * 400 + b"1" + b")" * 400
                           + b" }}\n", "jinja-syntax", 4, "nested too deeply"),
 }

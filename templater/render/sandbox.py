@@ -195,10 +195,14 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
                 _CODE[ast] = self.compile(ast, name, filename)  # kept for compile_ast: no second compile
         except RecursionError:  # Jinja2's parser recurses per level: '{{ ((((…' (found by fuzzing)
             raise _syntax_error("expressions nested too deeply", 1, name, filename) from None
-        except SyntaxError:  # '{{ 1.5e٢ }}': Jinja2's lexer takes any Unicode digit for a number,
-            # then Python's literal_eval refuses it (found by fuzzing)
+        except SyntaxError as exc:
             line = next((source.count("\n", 0, i) + 1 for i, ch in enumerate(source)
-                         if ch.isdecimal() and not ch.isascii()), 1)
+                         if ch.isdecimal() and not ch.isascii()), None)
+            if line is None:  # Python refuses the code made for blocks nested too deeply
+                raise _syntax_error(f"blocks nested too deeply for Python ({exc.msg}): nest fewer "
+                                    "{% if %} / {% for %} inside each other", 1, name, filename) from None
+            # '{{ 1.5e٢ }}': Jinja2's lexer takes any Unicode digit for a number, then Python's
+            # literal_eval refuses it (found by fuzzing)
             raise _syntax_error("a number with a digit other than 0-9", line, name, filename) from None
         return ast
 
