@@ -220,3 +220,26 @@ def test_the_gate_decides_each_combination_once_and_as_it_would_row_by_row():
             assert gate.check(row) == gate._uncached(row), row
         assert 0 < len(gate._known) < 3000
     assert gate.check({"opt_out": ["x"], "consent": "express"}) == gate._uncached({"opt_out": ["x"], "consent": "express"})
+
+
+def test_json_values_that_compare_equal_but_read_differently_are_gated_each_as_itself(tmp_path):
+    """0 and 0.0 are equal dict keys, yet opt_out 0 is not an opt-out and opt_out 0.0 is ('0.0');
+    1 and True both opt out, with their own detail. The gate's remembered verdicts must not mix them."""
+    rows = [{"opt_out": 0}, {"opt_out": 0.0}, {"opt_out": 1}, {"opt_out": True},
+            {"opt_out": False}, {"opt_out": -0.0}, {"consent": 1}, {"consent": True}]
+    path = tmp_path / "odd.jsonl"
+    path.write_text("".join(json.dumps({"phone": f"+1212555{i:04d}", "consent": "express_written",
+                                        "timezone": "America/New_York", **r}) + "\n"
+                            for i, r in enumerate(rows)), "utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run_cli("render", "retail.discount.en", "--recipients", str(path), "--out", str(out),
+                     "--send-at", SEND_AT, "--jobs", "1", *DISCOUNT)
+    assert result.exit_code == 0, result.output
+    messages = {m["line"] for m in map(json.loads, out.read_text("utf-8").splitlines())}
+    rejects = {r["line"]: (r["reason"], r["detail"]) for r in
+               map(json.loads, out.with_name("out.rejects.jsonl").read_text("utf-8").splitlines())}
+    assert messages == {1, 5}
+    assert rejects == {2: ("opted-out", "opt_out is '0.0'"), 3: ("opted-out", "opt_out is '1'"),
+                       4: ("opted-out", "opt_out is 'True'"), 6: ("opted-out", "opt_out is '-0.0'"),
+                       7: ("bad-field", "consent '1' is not one of none, implied, express, express_written"),
+                       8: ("bad-field", "consent 'True' is not one of none, implied, express, express_written")}

@@ -17,6 +17,7 @@ _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 Verdict = tuple[str, str] | None  # (reason, detail) when the row may not be sent
 _UNKNOWN = object()
+_KEYABLE = frozenset({str, type(None)})
 _KNOWN_LIMIT = 4096  # combinations of opt_out, consent and consent_scope remembered; cleared when full
 
 
@@ -85,6 +86,11 @@ class Gate:
         except TypeError:  # a JSON list or object as a value: not a key
             return self._uncached(row)
         if verdict is _UNKNOWN:
+            # Only keys of text (or nothing) are stored: JSON values equal as keys may read differently
+            # (0 and 0.0, 1 and True: opt_out '0' is no opt-out, '0.0' is one). No number equals a
+            # str, so a key that finds a stored verdict is text too.
+            if not _KEYABLE.issuperset(map(type, key)):
+                return self._uncached(row)
             verdict = self._opted_out(row) or self._check(row)  # type: ignore[misc]
             if len(self._known) >= _KNOWN_LIMIT:
                 self._known.clear()
