@@ -116,14 +116,22 @@ class _Merged:
 _COMPILE_STEPS = 400
 
 
+class _Aside(Exception):
+    """Raised inside a compiled body to step aside (an elif's test cannot be preceded by a statement)."""
+
+
+def _aside() -> Any:
+    raise _Aside
+
+
 def _compile(plan: Plan, max_output: int, required: tuple[str, ...]) -> Any:
     """A function (row, base) -> (text, shape) | None doing what _render_row does, or None for a big plan.
 
     The generated code only names local variables and default arguments: every name and text of
-    the template reaches it as a value (_n0, _t0, ...), never as source text.
+    the template reaches it as a value (_n0, _t0, ...), never as source text. Each value is
+    checked where the walk would check it, on the branch that uses it, so both step aside alike.
     """
     names: dict[str, int] = {}      # variable -> index, in order of first use
-    printed: set[str] = set()
     texts: list[str] = []
     body: list[str] = []
     steps = [0]
@@ -131,13 +139,22 @@ def _compile(plan: Plan, max_output: int, required: tuple[str, ...]) -> Any:
     def var(name: str) -> str:
         return f"v{names.setdefault(name, len(names))}"
 
-    def emit(steps_of: Plan, indent: str) -> None:
+    # Only a plain str prints as itself under finalize (the size check) and str(), and a missing
+    # or other value in a test is the sandbox's to judge.
+    def printable(v: str) -> str:
+        return f"if type({v}) is not str or len({v}) > _MAX: return None"
+
+    def emit(steps_of: Plan, indent: str, checked: set[str]) -> None:
         run: list[str] = []     # the parts of a stretch without {% if %}, added in one go
         shown: list[str] = []   # the variables it prints
         size = 0                # the length of its fixed text
 
         def flush() -> None:
             nonlocal size
+            for v in dict.fromkeys(shown):
+                if v not in checked:
+                    body.append(f"{indent}{printable(v)}")
+                    checked.add(v)
             if run:
                 body.append(f"{indent}parts += ({', '.join(run)},)")
             if shown:
@@ -155,64 +172,63 @@ def _compile(plan: Plan, max_output: int, required: tuple[str, ...]) -> Any:
                 run.append(f"_t{len(texts) - 1}")
                 size += len(step)
             elif type(step) is _Var:
-                printed.add(step.name)
                 run.append(var(step.name))
                 shown.append(var(step.name))
             else:
                 flush()
+                chain = set(checked)  # what the branches after each test know to be checked
                 for i, (name, branch) in enumerate(step.branches):
-                    body.append(f"{indent}{'el' if i else ''}if {var(name)}:")
+                    v = var(name)
+                    if i == 0:
+                        if v not in checked:  # runs whatever the branch: checked after the if too
+                            body.append(f"{indent}if type({v}) is not str: return None")
+                            checked.add(v)
+                            chain.add(v)
+                        body.append(f"{indent}if {v}:")
+                    elif v in chain:
+                        body.append(f"{indent}elif {v}:")
+                    else:
+                        body.append(f"{indent}elif ({v} if type({v}) is str else _aside()):")
+                        chain.add(v)  # only where this test ran: the later branches, not after the if
                     body.append(f"{indent}    path.append({i})")
-                    emit(branch, indent + "    ")
+                    emit(branch, indent + "    ", set(chain))
                 body.append(f"{indent}else:")
                 body.append(f"{indent}    path.append({len(step.branches)})")
-                emit(step.otherwise, indent + "    ")
+                emit(step.otherwise, indent + "    ", set(chain))
         flush()
 
-    emit(plan, "    ")
+    emit(plan, "        ", set())
     if steps[0] > _COMPILE_STEPS:
         return None
     for name in required:
         var(name)
-    tested = set(_tested(plan))
     head = []
     for name, i in names.items():
         head.append(f"    v{i} = row.get(_n{i})")
         head.append(f"    if v{i} is None or v{i} == '': v{i} = base.get(_n{i})")
         if name in required:
             head.append(f"    if v{i} is None or v{i} == '': return None")
-        # Only a plain str prints as itself under finalize (the size check) and str(), and a
-        # missing or other value in a test is the sandbox's to judge.
-        if name in printed:
-            head.append(f"    if type(v{i}) is not str or len(v{i}) > _MAX: return None")
-        elif name in tested:
-            head.append(f"    if type(v{i}) is not str: return None")
     args = [f"_n{i}=_N[{i}]" for i in range(len(names))] + [f"_t{i}=_T[{i}]" for i in range(len(texts))]
     source = "\n".join([
-        f"def render_row(row, base, {', '.join(args + ['_MAX=_LIMIT', '_CAP=_CAPV'])}):",
+        f"def render_row(row, base, {', '.join(args + ['_MAX=_LIMIT', '_CAP=_CAPV', '_aside=_aside'])}):",
         *head,
         "    parts = []; out = []; path = []; n = 0",
+        "    try:",
         *body,
+        "        pass",
+        "    except _Aside:",
+        "        return None",
         # The parts are references: the cap is checked before anything is joined.
         "    if n + sum(map(len, out)) > _CAP: return None",
         "    return ''.join(parts), (tuple(path), tuple(out))",
     ])
-    scope = {"_N": tuple(names), "_T": tuple(texts), "_LIMIT": MAX_VALUE, "_CAPV": max_output}
+    scope = {"_N": tuple(names), "_T": tuple(texts), "_LIMIT": MAX_VALUE, "_CAPV": max_output,
+             "_aside": _aside, "_Aside": _Aside}
     try:  # plain bodies nest at most plain_body.MAX_DEPTH ifs, well under Python's 100 indents
         exec(compile(source, "<templater plain body>", "exec"), scope)  # noqa: S102 - see the docstring
     except (SyntaxError, RecursionError, MemoryError):
         return None  # walked instead
     return scope["render_row"]
-
-
-def _tested(plan: Plan) -> Iterator[str]:
-    """The names the plan's {% if %} tests read."""
-    for step in plan:
-        if type(step) is _If:
-            for name, branch in step.branches:
-                yield name
-                yield from _tested(branch)
-            yield from _tested(step.otherwise)
 
 
 # (the branch taken at each {% if %} reached, in order: its index, or len(branches) for the else;
