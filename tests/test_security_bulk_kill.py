@@ -63,3 +63,31 @@ def test_sigkill_halfway_then_rerun(tmp_path):
     assert Counter(r["reason"] for r in refused) == {"duplicate": ROWS // 50, "invalid-phone": ROWS // 50}
     for m in messages:
         assert f"Name{m['line'] - 2}" in m["text"]
+
+
+def test_a_worker_killed_midway_fails_the_run_instead_of_hanging(tmp_path):
+    """The out-of-memory killer takes one worker: the pool never redoes its chunk, so the run must
+    stop with an error (exit 2, nothing written) rather than wait for ever."""
+    recipients, out = tmp_path / "big.csv", tmp_path / "out.jsonl"
+    _recipients(recipients)
+    proc = subprocess.Popen(_command(recipients, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    give_up = time.monotonic() + 60  # a hang detector, not a speed target
+    try:
+        workers: list[int] = []
+        while not workers:
+            assert proc.poll() is None, "the run finished before a worker could be killed"
+            assert time.monotonic() < give_up, "no worker process ever started"
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+            workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+            time.sleep(0.01)
+        os.kill(workers[0], signal.SIGKILL)
+        _, stderr = proc.communicate(timeout=max(1.0, give_up - time.monotonic()))
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 2, stderr
+    assert "a worker process died (killed by signal 9" in stderr and "Traceback" not in stderr
+    assert not out.exists() and not (tmp_path / "out.rejects.jsonl").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["big.csv"]

@@ -7,6 +7,7 @@ from array import array
 from collections import Counter, deque
 from typing import Any, Iterator, NamedTuple
 
+from templater.errors import RenderError
 from templater.parallel import default_jobs
 
 IN_FLIGHT_PER_JOB = 3  # chunks queued per worker: enough to keep it busy, few enough to keep memory flat
@@ -59,6 +60,27 @@ def pack(results: list) -> Packed:
                   array("q", [r[0] for r in results if r[1] is not None]))
 
 
+def _get(result: Any, workers: list) -> Any:
+    """The chunk's result; RenderError when a worker died meanwhile (a pool never redoes its chunk,
+    so waiting would last for ever)."""
+    import multiprocessing
+
+    while True:
+        try:
+            return result.get(timeout=_POLL)
+        except multiprocessing.TimeoutError:
+            # Workers leave only when the pool closes: an exit code now means one was killed.
+            code = next((w.exitcode for w in workers if w.exitcode is not None), None)
+            if code is not None:
+                how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+                raise RenderError(f"a worker process died ({how}; the system may be out of memory), so "
+                                  "some rows were never rendered: nothing was written; run again, with "
+                                  "fewer --jobs if memory is short") from None
+
+
+_POLL = 0.5  # seconds between looks at the workers while a result is awaited
+
+
 def _init() -> None:
     # Ctrl-C reaches the whole process group: the parent cleans up, the workers just stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -96,14 +118,15 @@ def ordered_chunks(processor: Any, chunks: Iterator[Any], jobs: int | None) -> I
     _PROCESSOR = processor  # forked workers inherit the compiled template, rules and caches
     try:
         with _Pool(jobs, initializer=_init, context=multiprocessing.get_context("fork")) as pool:
+            workers = list(pool._pool)  # type: ignore[attr-defined]
             pending: deque = deque()
             for chunk in itertools.chain(head, chunks):
                 pending.append((chunk, pool.apply_async(_work, (chunk,))))
                 if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
                     done, result = pending.popleft()
-                    yield done, result.get()
+                    yield done, _get(result, workers)
             while pending:
                 done, result = pending.popleft()
-                yield done, result.get()
+                yield done, _get(result, workers)
     finally:
         _PROCESSOR = None
