@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -12,7 +13,7 @@ from templater.errors import InputError
 def _stdin_text() -> str:
     """Standard input as one message: UTF-8 kept byte for byte (CRLF stays two characters),
     except the single line ending a shell or editor adds after the last line."""
-    data = click.get_binary_stream("stdin").read()
+    data = sys.stdin.buffer.read()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -235,7 +235,7 @@ def _units(seq: Any) -> list[tuple[frozenset[str], int, int]] | None:
 
 
 def _cyclic_overlap(units: list[tuple[frozenset[str], int, int]]) -> bool:
-    """Whether a unit of variable length can give characters to the unit after it.
+    r"""Whether a unit of variable length can give characters to the unit after it.
 
     The body repeats, so the unit after the last is the first: '(\w+\s?)+' overlaps (\w+ then
     an optional \s, then \w+ again); '(\w+\s+)+' does not (each turn ends where the spaces do).
