@@ -110,6 +110,7 @@ def analyse(pattern: str) -> Needs | None:
 
 _LETTER: list = []  # re.compile("[a-z]", re.IGNORECASE), made on the first non-ASCII text (start-up)
 _FOLDS: dict[str, bool] = {}
+_ASCII_RUNS = re.compile("[\x00-\x7f]+")
 
 
 def folds_unsafely(text: str) -> bool:
@@ -120,9 +121,7 @@ def folds_unsafely(text: str) -> bool:
     """
     if text.isascii():
         return False
-    for ch in set(text):
-        if ch.isascii():
-            continue
+    for ch in set(_ASCII_RUNS.sub("", text)):  # its non-ASCII characters
         unsafe = _FOLDS.get(ch)
         if unsafe is None:
             if not _LETTER:
