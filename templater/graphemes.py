@@ -68,6 +68,13 @@ def _joins(cluster: str, ch: str) -> bool:
     return False
 
 
+def joins_others(ch: str) -> bool:
+    """Whether a character may join the one before it, or the one after it join it (the only
+    characters _joins can answer True for, as `ch` or as the cluster's last: extenders, which
+    include the joiners, and Hangul jamo and syllables; emoji modifiers and flags are beyond U+FFFF)."""
+    return _is_extend(ch) or bool(_hangul(ch)) or _is_modifier(ch) or _is_regional(ch)
+
+
 def graphemes(text: str) -> list[tuple[int, str]]:
     """(offset, cluster) for every user-perceived character of a text, in order."""
     out: list[tuple[int, str]] = []

@@ -169,3 +169,12 @@ def test_render_then_lint_round_trips_library_templates(index, data):
     # What the user would send is a message the linter accepts at error level.
     assert message.text == message.text.strip()
     assert not any(f.severity >= Severity.ERROR for f in findings)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab ,'\"-\n") + ["\u00a0", "\u202f", "\u2019", "\u2018", "\u201c",
+                                                            "\u201d", "\u00ab", "\u00bb", "\u2013", "\u2014",
+                                                            "\u2212", "é", "😀"]), max_size=40))
+def test_normalize_folds_each_character_as_the_translate_table_does(text):
+    from templater.text import _NORMALIZE, normalize
+    assert normalize(text) == text.translate(_NORMALIZE)
+    assert len(normalize(text)) == len(text)

@@ -198,3 +198,21 @@ def test_a_template_without_category_cannot_be_bulk_rendered(tmp_path, write):
     result = run_cli("render", str(template), "--recipients", str(DATA / "conversational.jsonl"),
                      "--out", str(tmp_path / "out.jsonl"))
     assert result.exit_code == 2 and "the template's category is not declared" in result.stderr
+
+
+def test_encoding_fast_paths_agree_with_analyze_on_any_text():
+    """encoding_of skips analyze's walk where the counts follow from the length: same counts."""
+    import random
+    rng = random.Random(11)
+    alphabet = (list("abc ,.\n\r") + ["é", "ê", "ç", "à", "’", "…", "«", "€", "[", "^", "{", "~", "\u00a0",
+                "\u0301", "\u200d", "\ufe0f", "😀", "👍", "\U0001f3fd", "🇫", "🇷", "한", "\u1100", "\u1161",
+                "✅", "\u2028", "\u0085", "\ud800", "ſ"])
+    simple = [ch for ch in alphabet if ch not in "\u0301\u200d\ufe0f😀👍\U0001f3fd🇫🇷한\u1100\u1161"]
+    for _ in range(20000):
+        letters = rng.choice([alphabet, simple, simple[:12], list("abc ,.[€")])  # UCS-2, GSM-7 with extensions
+        text = "".join(rng.choice(letters) for _ in range(rng.choice([0, 1, 5, 69, 70, 71, 150, 160, 161, 200, 400])))
+        fast, full = encoding_of(text), analyze(text)
+        assert (fast.encoding, fast.characters, fast.units, fast.segments) == \
+            (full.encoding, full.characters, full.units, full.segments), repr(text)
+    french = "Bonjour Chloé, profitez de -20 % jusqu’au dimanche. Êtes-vous prête ? " * 3
+    assert encoding_of(french).segments == analyze(french).segments == 4

@@ -10,8 +10,9 @@ from typing import Any
 
 from jinja2.exceptions import TemplateError as JinjaError
 
+from templater import graphemes
 from templater.context import LintContext
-from templater.encoding import GSM_BASIC, Encoding, analyze
+from templater.encoding import GSM_ALL, GSM_BASIC, GSM_EXTENSION, Encoding, analyze
 from templater.linter import Linter
 from templater.render import sandbox
 from templater.render.gating import Gate
@@ -55,17 +56,41 @@ Result = tuple[int, "str | None", str, "str | None", "str | None"]
 
 
 def encoding_of(text: str) -> Encoding:
-    """analyze(text), without its per-character walk for the common all-basic-GSM message."""
+    """analyze(text)'s encoding, characters, units and segments, without its per-character walk
+    wherever the counts follow from the length (then `non_gsm` is left empty: the bulk output
+    does not print it)."""
+    n = len(text)
     if text and _BASIC_ONLY.fullmatch(text):
         # The facts of such a message depend on its length only: one (immutable) object per length.
-        n = len(text)
         found = _BASIC_BY_LENGTH.get(n)
         if found is None:
             found = Encoding("GSM-7", n, n, 1 if n <= 160 else -(-n // 153))
             if n <= sandbox.DEFAULT_MAX_OUTPUT:
                 _BASIC_BY_LENGTH[n] = found
         return found
+    if GSM_ALL.issuperset(text):
+        units = n + sum(map(text.count, GSM_EXTENSION))  # an extension character takes two septets
+        # One segment holds it whole; over that, escape pairs may not be split: the walk decides.
+        return Encoding("GSM-7", units, units, 1) if units <= 160 else analyze(text)
+    # UCS-2. Below U+0300 no character joins the one before it; when none from U+0300 on can
+    # either (no mark, joiner, variation selector, Hangul jamo or character beyond U+FFFF), each
+    # character is one character and one UTF-16 unit.
+    if all(map(_alone, set(_BELOW_COMBINING.sub("", text)))):
+        return Encoding("UCS-2", n, n, 1 if n <= 70 else -(-n // 67))
     return analyze(text)
+
+
+_BELOW_COMBINING = re.compile("[\x00-\u02ff]+")
+_ALONE: dict[str, bool] = {}
+
+
+def _alone(ch: str) -> bool:
+    """Whether a character from U+0300 on is a whole user-perceived character of one UTF-16 unit,
+    whatever surrounds it (see templater/graphemes.py)."""
+    alone = _ALONE.get(ch)
+    if alone is None:
+        alone = _ALONE[ch] = ord(ch) <= 0xFFFF and not graphemes.joins_others(ch)
+    return alone
 
 
 _BASIC_BY_LENGTH: dict[int, Encoding] = {}
