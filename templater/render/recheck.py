@@ -157,7 +157,7 @@ class MessageCheck:
     def may_fail(self, text: str, shape: Shape | None = None) -> bool:
         """Whether some error rule could fire on the message (False is exact: none can).
 
-        shape: the message's shape when SimpleTemplate.render_shaped rendered it.
+        shape: the message's shape when SimpleTemplate.render_row (or render_shaped) rendered it.
         """
         if self.always:
             return True
