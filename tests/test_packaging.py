@@ -49,3 +49,14 @@ def test_installed_wheel_lints_the_bundled_library_from_another_folder(wheel, tm
     listed = subprocess.run([str(env_dir / "bin" / "templater"), "list"], cwd=elsewhere,
                             capture_output=True, text=True, env=clean_env)
     assert "retail.order-shipped.en" in listed.stdout
+
+
+def test_every_library_folder_is_listed_as_a_package():
+    """setuptools ships a data folder inside a package only when it is listed (older versions warn
+    and still ship it): a new industry folder must be added to pyproject.toml."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    folders = {p.name for p in (ROOT / "template_library").iterdir() if p.is_dir() and any(p.glob("*.sms"))}
+    listed = {name.rsplit(".", 1)[1] for name in config["packages"] if name.startswith("templater.template_library.")}
+    assert folders == listed
+    assert all(config["package-data"][f"templater.template_library.{f}"] == ["*.sms"] for f in folders)
