@@ -63,8 +63,8 @@ class Phones:
         m = _E164.fullmatch(raw)
         if m is not None:
             digits = m.group(1)
-            known = _both(digits)
-            if known is not None:
+            known = _keys(digits)
+            if known[0]:
                 key = int(digits[:known[0]]) * 100 + known[2]
                 valid = self._valid.get(key)
                 if valid is None:
@@ -85,11 +85,8 @@ class Phones:
 
     def zones(self, e164: str) -> tuple[str, ...]:
         """The IANA zones a valid number may be in; empty when phonenumbers does not know."""
-        if self._last[0] == e164:
-            known = self._last[1]
-            key = int(e164[1:known[1] + 1]) * 100 + known[2] if known[1] else None
-        else:
-            key = _key(e164[1:], True)
+        known = self._last[1] if self._last[0] == e164 else _keys(e164[1:])
+        key = int(e164[1:known[1] + 1]) * 100 + known[2] if known[1] else None
         found = self._zones.get(key) if key is not None else None
         if found is None:
             number = phonenumbers.parse(e164, None)
@@ -100,42 +97,26 @@ class Phones:
         return found
 
 
-def _key(digits: str, zones: bool) -> int | None:
-    """The number's country code and deciding digits, and its length, as one int; None if not cacheable.
+def _keys(digits: str) -> tuple[int, int, int]:
+    """How a number's cache keys are made: (digits in the validity key's prefix, digits in the time
+    zones key's prefix, national digits); a prefix of 0 means phonenumbers decides each such number.
 
-    Numbers with the same key get the same validity and type (and with zones, the same time zones)
-    from phonenumbers: see prefixes.py. How many digits that is depends only on the first 3 + HEAD
-    digits (country code, first national digits) and the length, so it is worked out once per such
-    shape.
+    Numbers with the same key, int(digits[:prefix]) * 100 + national digits, get the same validity
+    and type (for the zones key, the same time zones) from phonenumbers: see prefixes.py. How many
+    digits that is depends only on the first 3 + HEAD digits (country code, first national digits)
+    and the length, so it is worked out once per such shape.
     """
-    shape = (digits[:3 + HEAD], len(digits), zones)
-    known = _SHAPES.get(shape, _UNKNOWN_SHAPE)
-    if known is _UNKNOWN_SHAPE:
-        known = _shape(digits, zones)
-        _remember(_SHAPES, shape, known)
-    if known is None:
-        return None
-    prefix, national = known  # type: ignore[misc]
-    return int(digits[:prefix]) * 100 + national
-
-
-_SHAPES: dict = {}
-_UNKNOWN_SHAPE = object()
-
-
-def _both(digits: str) -> tuple[int, int, int] | None:
-    """(validity key prefix, time zone key prefix or 0 when not cacheable, national digits) of a
-    number whose validity is cacheable, else None: _key(digits, False) and _key(digits, True) at once."""
     shape = (digits[:3 + HEAD], len(digits))
-    known = _BOTH.get(shape, _UNKNOWN_SHAPE)
-    if known is _UNKNOWN_SHAPE:
+    known = _SHAPES.get(shape)
+    if known is None:
         valid, zones = _shape(digits, False), _shape(digits, True)
-        known = None if valid is None else (valid[0], zones[0] if zones is not None else 0, valid[1])
-        _remember(_BOTH, shape, known)
-    return known  # type: ignore[return-value]
+        national = (valid or zones or (0, 0))[1]
+        known = ((valid or (0, 0))[0], (zones or (0, 0))[0], national)
+        _remember(_SHAPES, shape, known)
+    return known
 
 
-_BOTH: dict = {}
+_SHAPES: dict[tuple[str, int], tuple[int, int, int]] = {}
 
 
 def _shape(digits: str, zones: bool) -> tuple[int, int] | None:
