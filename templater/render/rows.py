@@ -104,7 +104,8 @@ class RowProcessor:
         self.spec = spec
         ctx = LintContext(t, spec.ruleset, max_output=spec.max_output)
         self.renderer = Renderer(t, ctx, spec.max_output)
-        self.simple = SimpleTemplate.build(ctx.ast, spec.max_output, self.renderer.required)  # type: ignore[arg-type]
+        self.simple = SimpleTemplate.build(ctx.ast, spec.max_output, self.renderer.required,  # type: ignore[arg-type]
+                                           plain=ctx.plain_names is not None)
         self.check = MessageCheck(Linter(spec.ruleset), t, self.simple)
         self.names = sorted(set(ctx.used) | set(t.variables))
         constants = {n: v for n, v in spec.constants.items() if v not in (None, "")}

@@ -66,12 +66,16 @@ class SimpleTemplate:
         self.render_row = _compile(plan, max_output, self.required) or self._render_row
 
     @classmethod
-    def build(cls, ast: nodes.Template, max_output: int, required: Iterable[str] = ()) -> "SimpleTemplate | None":
+    def build(cls, ast: nodes.Template, max_output: int, required: Iterable[str] = (),
+              plain: bool | None = None) -> "SimpleTemplate | None":
         """The template's plan, or None when the body has anything but text, variables and if.
 
         required: names that must have a non-empty value; render_row steps aside when one has none.
+        plain: whether templater.plain_body already called the body plain (None: find out here).
         """
-        if plain_names(ast, sandbox.environment().globals) is None:
+        if plain is None:
+            plain = plain_names(ast, sandbox.environment().globals) is not None
+        if not plain:
             return None
         return cls(_plan(ast.body), max_output, required)
 
