@@ -24,7 +24,9 @@ def test_first_lines_match_a_dictionary():
             for phone, at in rows:
                 expected.append(reference.get(phone))
                 reference.setdefault(phone, at)
-            assert table.first_lines(rows) == expected
+            found = {at: first for at, _, first in table.repeats([int(p[1:]) for p, _ in rows],
+                                                                 [at for _, at in rows])}
+            assert [found.get(at) for _, at in rows] == expected
     finally:
         table.close()
 

@@ -47,12 +47,6 @@ class SeenPhones:
         db.execute("COMMIT")
         return found
 
-    def first_lines(self, rows: list[tuple[str, int]]) -> list[int | None]:
-        """For each (E.164 phone, line) in order: None if it is the number's first row, else that first line."""
-        found = {line: first for line, _, first in self.repeats([int(p[1:]) for p, _ in rows],
-                                                                 [line for _, line in rows])}
-        return [found.get(line) for _, line in rows]
-
     def close(self) -> None:
         """Drop the table and its file."""
         self.db.close()
