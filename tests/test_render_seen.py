@@ -11,7 +11,13 @@ from templater import render_batch
 from templater.render import batch, seen
 
 
-def test_first_lines_match_a_dictionary():
+@pytest.fixture(params=[True, False], ids=["returning", "joined"])
+def statements(request, monkeypatch):
+    """Both ways of asking SQLite: INSERT ... RETURNING (SQLite >= 3.35) and the portable join."""
+    monkeypatch.setattr(seen, "RETURNING", request.param)
+
+
+def test_first_lines_match_a_dictionary(statements):
     rng = random.Random(5)
     table, reference, line = seen.SeenPhones(), {}, 2
     try:
@@ -31,13 +37,26 @@ def test_first_lines_match_a_dictionary():
         table.close()
 
 
-def test_repeats_give_line_number_and_first_line_in_input_order():
+def test_repeats_give_line_number_and_first_line_in_input_order(statements):
     table = seen.SeenPhones()
     try:
         assert table.repeats([12125550100, 12125550101, 12125550100], [2, 3, 5]) == [(5, 12125550100, 2)]
         assert table.repeats([12125550101, 12125550102, 12125550102, 12125550100], [6, 7, 9, 10]) == [
             (6, 12125550101, 3), (9, 12125550102, 7), (10, 12125550100, 2)]
         assert table.repeats([], []) == []
+    finally:
+        table.close()
+
+
+def test_long_numbers_and_lines_far_apart_within_a_group(statements):
+    """15-digit numbers (the E.164 maximum) and lines more than 8,192 apart in one group, as when
+    most rows of a stretch of the file have no valid number."""
+    big, other = 999_999_999_999_999, 100_000_000_000_000
+    table = seen.SeenPhones()
+    try:
+        assert table.repeats([big, other, big, other, big], [2, 9000, 9001, 40_000, 1_000_000]) == [
+            (9001, big, 2), (40_000, other, 9000), (1_000_000, big, 2)]
+        assert table.repeats([other], [1_000_001]) == [(1_000_001, other, 9000)]
     finally:
         table.close()
 

@@ -5,9 +5,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import holidays
 
 from templater.errors import ConfigError
 
@@ -82,7 +81,11 @@ def _holiday(country: str, day: date) -> str | None:
 
 
 @lru_cache(maxsize=8)
-def _calendar(country: str) -> holidays.HolidayBase:
+def _calendar(country: str) -> Any:
+    # Imported here: the holidays package takes about 0.3 s to import, and only a profile with
+    # closed days (fr) needs it.
+    import holidays
+
     # National holidays only: regional ones (Alsace-Moselle, overseas departments) are not closed days here.
     return holidays.country_holidays(country)
 
@@ -104,6 +107,8 @@ class QuietHours:
             raise ValueError("send_at must carry its offset")
         self.window = window
         self.send_at = send_at
+        if window.holidays_of is not None:
+            _calendar(window.holidays_of)  # loaded now, before any fork, not once per worker
         self._cache: dict[tuple[str, ...], str | None] = {}
 
     def check(self, zones: tuple[str, ...]) -> str | None:
