@@ -96,11 +96,12 @@ def run_many(tmp_path: Path, jobs: str) -> tuple[str, str, str]:
     return out.read_text("utf-8"), rejects.read_text("utf-8"), result.stdout
 
 
-def test_jobs_2_writes_the_same_files_in_input_order_as_jobs_1(tmp_path):
+@pytest.mark.parametrize("jobs", ["2", "3"])
+def test_more_jobs_write_the_same_files_in_input_order_as_jobs_1(tmp_path, jobs):
     one = run_many(tmp_path, "1")
-    two = run_many(tmp_path, "2")
-    assert one[0] == two[0] and one[1] == two[1]
-    assert one[2].replace("jobs1", "jobs2") == two[2]
+    many = run_many(tmp_path, jobs)
+    assert one[0] == many[0] and one[1] == many[1]
+    assert one[2].replace("jobs1", f"jobs{jobs}") == many[2]
 
 
 def test_every_row_ends_in_exactly_one_file_and_the_summary_adds_up(tmp_path):
