@@ -217,3 +217,20 @@ def test_encoding_fast_paths_agree_with_analyze_on_any_text():
             (full.encoding, full.characters, full.units, full.segments), repr(text)
     french = "Bonjour Chloé, profitez de -20 % jusqu’au dimanche. Êtes-vous prête ? " * 3
     assert encoding_of(french).segments == analyze(french).segments == 4
+
+
+def test_a_lone_surrogate_in_a_worker_fails_the_run_as_with_jobs_1_not_as_a_dead_worker(tmp_path):
+    """A JSON Lines value may escape a lone surrogate ("\\ud800"): the worker hands its text back
+    as jobs 1 keeps it, instead of dying on encoding it and being reported as killed (out of memory)."""
+    recipients = tmp_path / "r.jsonl"
+    rows = [{"phone": f"+1212555{100 + i:04d}", "first_name": "\\ud800" if i == 2 else f"N{i}",
+             "consent": "express_written"} for i in range(40)]
+    recipients.write_text("".join(json.dumps(r).replace("\\\\", "\\") + "\n" for r in rows), encoding="utf-8")
+    errors = []
+    for jobs in (1, 2):
+        with pytest.raises(Exception) as caught:
+            render_batch("retail.discount.en", str(recipients), str(tmp_path / f"out{jobs}.jsonl"), values=VALUES,
+                         send_at=SEND_AT, jobs=jobs, chunk_size=5)  # row 2's chunk goes to the worker
+        errors.append((type(caught.value), str(caught.value)))
+    assert errors[1] == errors[0] and errors[0][0] is UnicodeEncodeError
+    assert [p.name for p in tmp_path.iterdir()] == ["r.jsonl"]

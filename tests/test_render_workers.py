@@ -4,10 +4,12 @@ the main process."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
 
+from templater.errors import RenderError
 from templater.render.workers import IN_FLIGHT_PER_JOB, ordered_chunks
 
 
@@ -76,3 +78,35 @@ def test_an_exception_in_a_worker_is_raised_here():
     chunks = _chunks(20)
     with pytest.raises(ValueError, match="line 7 is bad"):
         list(ordered_chunks(_Echo(fail_on=7), iter(chunks), 2))  # chunk 2 goes to the worker
+
+
+class _TwoArgs(Exception):
+    """Pickles (its args are its message) but cannot be rebuilt from them in the parent."""
+
+    def __init__(self, line: int, why: str) -> None:
+        super().__init__(f"line {line} is {why}")
+
+
+class _Locked(Exception):
+    """Does not pickle at all."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.lock = threading.Lock()
+
+
+class _Raising(_Echo):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(fail_on=7)
+        self.error = error
+
+    def process(self, chunk: list[int]) -> list[tuple]:
+        if self.fail_on in chunk:
+            raise self.error
+        return super().process(chunk)
+
+
+@pytest.mark.parametrize("error", [_TwoArgs(7, "bad"), _Locked("line 7 is bad")], ids=["unpickles-badly", "unpicklable"])
+def test_an_exception_that_cannot_cross_between_processes_is_still_named_here(error):
+    with pytest.raises(RenderError, match=f"{type(error).__name__}: line 7 is bad"):
+        list(ordered_chunks(_Raising(error), iter(_chunks(20)), 2))

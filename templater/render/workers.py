@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import pickle
 import signal
 import threading
 from array import array
@@ -98,7 +99,8 @@ class _Worker:
                               "fewer --jobs if memory is short") from None
         if kind == "error":
             raise value
-        return value._replace(sent=sent.decode(), rejected=rejected.decode())
+        return value._replace(sent=sent.decode("utf-8", "surrogatepass"),
+                              rejected=rejected.decode("utf-8", "surrogatepass"))
 
 
 def _widen(conn: Any) -> None:
@@ -131,15 +133,17 @@ def _serve(tasks: Any, results: Any, inherited: list) -> None:
             packed = pack(_PROCESSOR.process(chunk))
         except Exception as exc:  # the parent raises it
             try:
-                results.send(("error", exc))
-            except Exception:  # an exception that does not pickle
-                results.send(("error", RenderError(f"{type(exc).__name__}: {exc}")))
+                pickle.loads(pickle.dumps(exc))  # the parent must be able to rebuild it, not just read it
+            except Exception:  # an exception that does not pickle, or whose class takes other arguments
+                exc = RenderError(f"{type(exc).__name__}: {exc}")
+            results.send(("error", exc))
             continue
         # The output lines go as bytes: pickling a large str costs several times more (its buffer
-        # grows by copies, and each new one is fresh memory for the kernel to map).
+        # grows by copies, and each new one is fresh memory for the kernel to map). surrogatepass: a
+        # lone surrogate (a JSON value may escape one) comes back as it is, as with jobs 1.
         results.send(("ok", packed._replace(sent="", rejected="")))
-        results.send_bytes(packed.sent.encode())
-        results.send_bytes(packed.rejected.encode())
+        results.send_bytes(packed.sent.encode("utf-8", "surrogatepass"))
+        results.send_bytes(packed.rejected.encode("utf-8", "surrogatepass"))
 
 
 def _send(queue: SimpleQueue) -> None:
