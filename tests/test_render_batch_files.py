@@ -219,18 +219,23 @@ def test_encoding_fast_paths_agree_with_analyze_on_any_text():
     assert encoding_of(french).segments == analyze(french).segments == 4
 
 
-def test_a_lone_surrogate_in_a_worker_fails_the_run_as_with_jobs_1_not_as_a_dead_worker(tmp_path):
-    """A JSON Lines value may escape a lone surrogate ("\\ud800"): the worker hands its text back
-    as jobs 1 keeps it, instead of dying on encoding it and being reported as killed (out of memory)."""
+def test_a_lone_surrogate_escape_rejects_its_row_with_any_number_of_jobs(tmp_path):
+    """A JSON Lines value may escape half of a UTF-16 pair ("\\ud800"), which no output can encode:
+    that row is a malformed-row reject, the others render, with jobs 1 as with a worker."""
     recipients = tmp_path / "r.jsonl"
     rows = [{"phone": f"+1212555{100 + i:04d}", "first_name": "\\ud800" if i == 2 else f"N{i}",
              "consent": "express_written"} for i in range(40)]
+    rows[5]["first_name"] = "\\ud83d\\ude00"  # a whole pair is one character (an emoji): fine
     recipients.write_text("".join(json.dumps(r).replace("\\\\", "\\") + "\n" for r in rows), encoding="utf-8")
-    errors = []
+    outputs = []
     for jobs in (1, 2):
-        with pytest.raises(Exception) as caught:
-            render_batch("retail.discount.en", str(recipients), str(tmp_path / f"out{jobs}.jsonl"), values=VALUES,
-                         send_at=SEND_AT, jobs=jobs, chunk_size=5)  # row 2's chunk goes to the worker
-        errors.append((type(caught.value), str(caught.value)))
-    assert errors[1] == errors[0] and errors[0][0] is UnicodeEncodeError
-    assert [p.name for p in tmp_path.iterdir()] == ["r.jsonl"]
+        out = tmp_path / f"out{jobs}.jsonl"
+        summary = render_batch("retail.discount.en", str(recipients), str(out), values=VALUES,
+                               send_at=SEND_AT, jobs=jobs, chunk_size=5)  # row 2's chunk goes to the worker
+        assert (summary.input, summary.rendered, dict(summary.reasons)) == (40, 39, {"malformed-row": 1})
+        (reject,) = [json.loads(x) for x in out.with_name(f"out{jobs}.rejects.jsonl").read_text("utf-8").splitlines()]
+        assert reject["line"] == 3 and "half of a UTF-16 pair" in reject["detail"]
+        assert reject["raw"] == json.dumps(rows[2]).replace("\\\\", "\\")
+        assert "\U0001f600" in out.read_text("utf-8")
+        outputs.append(out.read_text("utf-8"))
+    assert outputs[0] == outputs[1]

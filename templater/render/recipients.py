@@ -304,4 +304,17 @@ class RowReader:
             return "malformed-row", f"not valid JSON: {getattr(exc, 'msg', exc)}"
         if not isinstance(value, dict):
             return "malformed-row", "a JSON Lines row must be an object such as {\"phone\": \"+1...\"}"
+        if "\\u" in text and _lone_surrogate(value):
+            return "malformed-row", ("a \\u escape is half of a UTF-16 pair (\\ud800 to \\udfff) with no other "
+                                     "half: not a character; fix the escape or write the character itself")
         return value
+
+
+def _lone_surrogate(value: object) -> bool:
+    """Whether a decoded JSON value holds a lone surrogate (only a \\u escape can make one: the
+    file's bytes were strict UTF-8), which no output could encode."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

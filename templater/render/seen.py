@@ -8,8 +8,23 @@ import sqlite3
 import tempfile
 from typing import Iterable
 
-# SQLite 3.35 (2021) has INSERT ... RETURNING; older ones take the portable statements below.
-RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
+
+def _returning() -> bool:
+    """Whether this SQLite has INSERT ... RETURNING (3.35, 2021) and JSON functions (built in since
+    3.38, an option before); without them the portable statements below are used."""
+    if sqlite3.sqlite_version_info < (3, 35, 0):
+        return False
+    probe = sqlite3.connect(":memory:")
+    try:
+        probe.execute("SELECT value FROM json_each('[1]')")
+    except sqlite3.Error:
+        return False
+    finally:
+        probe.close()
+    return True
+
+
+RETURNING = _returning()
 # With RETURNING, a row goes to SQLite as one integer: its number shifted left, and its line's
 # offset from the batch's first line below. E.164 numbers have at most 15 digits (< 2**50), so
 # this fits 63 bits.
