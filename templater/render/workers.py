@@ -13,7 +13,7 @@ from typing import Any, Iterator, NamedTuple
 from templater.errors import RenderError
 from templater.parallel import default_jobs
 
-IN_FLIGHT_PER_JOB = 3  # chunks a worker holds: enough to keep it busy, few enough to keep memory flat
+IN_FLIGHT_PER_JOB = 5  # chunks a worker holds: enough to keep it busy, few enough to keep memory flat
 
 _PROCESSOR: Any = None
 
