@@ -7,6 +7,7 @@ import signal
 import threading
 from array import array
 from collections import Counter, deque
+from operator import attrgetter
 from queue import SimpleQueue
 from typing import Any, Iterator, NamedTuple
 
@@ -140,7 +141,8 @@ def _serve(tasks: Any, results: Any, inherited: list) -> None:
             continue
         # The output lines go as bytes: pickling a large str costs several times more (its buffer
         # grows by copies, and each new one is fresh memory for the kernel to map). surrogatepass: a
-        # lone surrogate (a JSON value may escape one) comes back as it is, as with jobs 1.
+        # lone surrogate comes back as it is, as with jobs 1 (rows are checked for them when read,
+        # but a value given through the API could still hold one).
         results.send(("ok", packed._replace(sent="", rejected="")))
         results.send_bytes(packed.sent.encode("utf-8", "surrogatepass"))
         results.send_bytes(packed.rejected.encode("utf-8", "surrogatepass"))
@@ -161,10 +163,6 @@ def _send(queue: SimpleQueue) -> None:
         except Exception as exc:  # not expected (chunks are bytes and numbers): fail the run, not hang it
             worker.failure = exc
             worker.process.terminate()
-
-
-def _queued(worker: _Worker) -> int:
-    return worker.queued
 
 
 def _next(pending: deque) -> tuple[Any, Packed]:
@@ -209,7 +207,7 @@ def ordered_chunks(processor: Any, chunks: Iterator[Any], jobs: int | None) -> I
         for chunk in itertools.chain(head, chunks):
             while pending and (type(pending[0][1]) is Packed or pending[0][1].results.poll()):
                 yield _next(pending)
-            worker = min(workers, key=_queued)
+            worker = min(workers, key=attrgetter("queued"))
             if worker.queued < IN_FLIGHT_PER_JOB:
                 queue.put((worker, chunk))
                 worker.queued += 1
