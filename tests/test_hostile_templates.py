@@ -159,3 +159,31 @@ def test_a_huge_integer_in_a_vars_file_is_one_line(write) -> None:
     result = run_cli("render", str(path), "--vars", str(write("v.yaml", "n: " + "9" * 5000 + "\n")))
     assert result.exit_code == 2 and "v.yaml" in result.stderr and "4300 digits" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# Item 8: values a render keeps count against one budget per render.
+def test_retained_values_share_one_budget_under_512_mb(tmp_path: Path) -> None:
+    body = ('{% set b = "x" * 10000 %}{% set c = b ~ b ~ b ~ b ~ b ~ b ~ b ~ b ~ b ~ b %}'
+            + "".join('{%% set v%d = c ~ "" %%}' % i for i in range(5000)) + "Your order shipped.")
+    path = tmp_path / "sets.sms"
+    path.write_text(template_source(body))
+    for args in (["lint", "--format", "json", str(path)], ["render", str(path)]):
+        result = _under_limit(args)
+        assert "keeps more than 1,000,000 characters" in result.stdout + result.stderr, result.stderr
+        assert "MemoryError" not in result.stderr and "memory" not in result.stdout
+
+
+@pytest.mark.parametrize("body", [
+    "{% set a %}{{ 'x' * 9000 }}{% endset %}" * 120 + "Your order shipped.",
+    "{% with a = 'x' * 9000 ~ 'y' %}{% endwith %}" * 120 + "Your order shipped.",
+    "{% macro m() %}{{ 'x' * 9000 }}{% endmacro %}" + "{% set a = m() %}" * 120 + "Your order shipped.",
+])
+def test_every_way_of_keeping_a_value_is_counted(body: str, write) -> None:
+    result = run_cli("render", str(write("t.sms", template_source(body))))
+    assert result.exit_code == 2 and "keeps more than 1,000,000 characters" in result.stderr, result.output
+
+
+def test_ordinary_sets_stay_well_within_the_budget(write) -> None:
+    body = "{% set greeting = 'Hi ' ~ name %}{% with n = 3 %}{{ greeting }}, {{ n }} items shipped.{% endwith %}"
+    result = run_cli("render", str(write("t.sms", template_source(body))), "--var", "name=Ana")
+    assert result.exit_code == 0 and result.stdout.startswith("Hi Ana, 3 items shipped.")

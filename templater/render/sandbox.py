@@ -88,6 +88,25 @@ class _BoundedCodeGenerator(CodeGenerator):
             self.write(", ")
         self.write("))")
 
+    def visit_Assign(self, node: nodes.Assign, frame: Frame) -> None:
+        # {% set x = ... %}: the value counts against the render's budget of retained characters.
+        original = node.node
+        node.node = nodes.Call(nodes.EnvironmentAttribute("retain"), [original], [], None, None,
+                               lineno=original.lineno)
+        try:
+            super().visit_Assign(node, frame)
+        finally:
+            node.node = original
+
+    def visit_With(self, node: nodes.With, frame: Frame) -> None:
+        original = node.values
+        node.values = [nodes.Call(nodes.EnvironmentAttribute("retain"), [v], [], None, None, lineno=v.lineno)
+                       for v in original]
+        try:
+            super().visit_With(node, frame)
+        finally:
+            node.values = original
+
     def visit_For(self, node: nodes.For, frame: Frame) -> None:
         # Every loop iterates through budget_iter, one step per item, however it is nested.
         original = node.iter
@@ -130,6 +149,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         self.tests = {name: _guard_test(name, self.tests[name]) for name in ALLOWED_TESTS
                       if name in self.tests}
         self.budget_iter = limits.budget_iter
+        self.retain = limits.retain
 
     def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
         limits.step()
@@ -248,7 +268,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         if sum(len(p) for p in parts) > MAX_VALUE:
             raise LimitExceeded("a macro or {% set %} block builds text over the limit of "
                                 f"{MAX_VALUE:,} characters")
-        return "".join(parts)
+        return limits.retain("".join(parts))
 
 
 def _syntax_error(message: str, line: int, name: str | None, filename: str | None) -> TemplateSyntaxError:
