@@ -291,7 +291,10 @@ class Resolver:
     def _for_folder(self, folder: Path) -> Config:
         if folder in self._by_folder:
             return self._by_folder[folder]
-        found = declared_in(folder)
+        try:
+            found = declared_in(folder)
+        except PermissionError:  # a folder that cannot be read: lint reports it, the parent's settings hold
+            found = None
         if found is not None:
             config = self._by_file.get(found) or load(found)
             self._by_file[found] = config

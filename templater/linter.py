@@ -1,6 +1,7 @@
 """Lint templates: find files, run the selected rules, place and sort the findings."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
@@ -56,15 +57,28 @@ def discover(paths: Iterable[str]) -> list[tuple[Path, str, str]]:
     for arg in paths:
         root = Path(arg)
         if root.is_dir():
-            for file in sorted(root.rglob("*.sms")):
+            unlisted: list[OSError] = []
+            files = [Path(folder, name) for folder, _dirs, names in os.walk(root, onerror=unlisted.append)
+                     for name in names if name.endswith(".sms")]
+            for file in sorted(files):
                 if file.is_file():
                     rel = file.relative_to(root).with_suffix("")
                     found.append((file, str(file), ".".join(rel.parts)))
+            # A folder that cannot be listed (permissions) is linted as an unreadable file: a finding.
+            found += [(Path(e.filename), e.filename, "") for e in unlisted if e.filename]
         elif root.is_file():
             found.append((root, arg, root.with_suffix("").name))
         else:
             raise InputError("no such file or folder (give .sms files or folders that hold them)", arg)
     return found
+
+
+def _unlisted(folder: Path) -> str:
+    try:
+        os.scandir(folder).close()
+    except OSError as exc:
+        return f"cannot list this folder ({exc.strerror}): the templates in it were not linted"
+    return "a folder, not a template"
 
 
 class Linter:
@@ -141,6 +155,8 @@ class Linter:
         try:
             source = read_source(file)
         except (OSError, ValueError) as exc:
+            if isinstance(exc, OSError) and file.is_dir():  # a folder discover() could not list
+                return self._unreadable(display, _unlisted(file), 1)
             return self._unreadable(display, str(exc), getattr(exc, "line", 1))  # line of a bad byte or NUL
         try:
             with processing(display):  # an unexpected error names the file, here or in a worker

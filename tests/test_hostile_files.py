@@ -147,3 +147,44 @@ def test_hostile_vars_files_are_one_line_errors(write):
     result = run_cli("render", str(template), "--vars", str(bomb))
     assert result.exit_code == 2 and "over the limit" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _without_root_overrides(command: list[str]) -> list[str]:
+    """The command, run without root's power to read any folder, so that permissions apply as for a
+    user (setpriv drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from the bounding set)."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0:
+        return command
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: folder permissions cannot be tested")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
+
+
+def test_a_folder_lint_cannot_read_is_a_finding() -> None:
+    """Issue 20 item 19: a folder without read permission was skipped in silence."""
+    import os
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    root = Path(tempfile.mkdtemp(prefix="templater-perm-"))
+    try:
+        (root / "ok").mkdir()
+        (root / "locked").mkdir()
+        (root / "ok" / "a.sms").write_text(template_source("Your order shipped!!! Call now", category=None))
+        (root / "locked" / "b.sms").write_text(GOOD)
+        for folder in (root, root / "ok"):
+            folder.chmod(0o755)
+        (root / "ok" / "a.sms").chmod(0o644)
+        (root / "locked").chmod(0o000)
+        command = [sys.executable, "-m", "templater.cli", "lint", "--format", "json", str(root)]
+        result = subprocess.run(_without_root_overrides(command), capture_output=True, text=True, timeout=120)
+        assert result.returncode == 1, result.stderr
+        found = {(Path(f["path"]).name, f["rule"]): f["message"] for f in json.loads(result.stdout)}
+        assert "cannot list this folder (Permission denied)" in found[("locked", "unreadable-file")]
+        assert ("a.sms", "missing-category") in found
+    finally:
+        (root / "locked").chmod(0o755)
+        shutil.rmtree(root)
