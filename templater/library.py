@@ -1,6 +1,7 @@
 """The bundled template library: listing, filtering and finding templates by id."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,13 +57,23 @@ def entries(root: Path | None = None) -> list[Entry]:
     return sorted(out, key=lambda e: e.id)
 
 
+def looks_like_path(name: str) -> bool:
+    """A template argument names a file when it looks like one: a folder in it ('./x', 'a/b') or the
+    .sms extension. Anything else is a library id, and never falls back to a file of that name,
+    which could shadow a library template without lint ever seeing it."""
+    return name.endswith(".sms") or "/" in name or os.sep in name
+
+
 def find(name: str) -> Template:
     """A template by file path, or by library id."""
-    path = Path(name)
-    if path.is_file():
+    if looks_like_path(name):
+        path = Path(name)
+        if not path.exists():
+            raise TemplateError("no such template file", name)
         return load_template(path, name)
     for entry in entries():
         if entry.id == name:
             return load_template(entry.path, entry.id, entry.id)
-    raise TemplateError(f"no template file or library id '{name}': give a .sms path, or an id "
-                        "that 'templater list' prints")
+    hint = f" (for the file of that name, write ./{name})" if Path(name).is_file() else ""
+    raise TemplateError(f"no library id '{name}'{hint}: give an id that 'templater list' prints, or a "
+                        "path such as ./my-template.sms")

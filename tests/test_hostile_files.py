@@ -188,3 +188,20 @@ def test_a_folder_lint_cannot_read_is_a_finding() -> None:
     finally:
         (root / "locked").chmod(0o755)
         shutil.rmtree(root)
+
+
+def test_a_library_id_is_never_shadowed_by_a_local_file(tmp_path, monkeypatch) -> None:
+    """Issue 20 item 16: `render retail.order-shipped.en` rendered a local file of that name."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "retail.order-shipped.en").write_text(template_source("Acme: LOCAL COPY, your parcel waits."))
+    values = ["--var", "brand=Acme", "--var", "first_name=Ana", "--var", "order_id=7"]
+    result = run_cli("render", "retail.order-shipped.en", *values)
+    assert result.exit_code == 0 and "your order #7 has shipped" in result.stdout, result.output
+    assert "LOCAL COPY" not in result.stdout
+    # A path says it is one: './x' or the .sms extension.
+    local = run_cli("render", "./retail.order-shipped.en")
+    assert local.exit_code == 0 and "LOCAL COPY" in local.stdout, local.output
+    (tmp_path / "promo").write_text(template_source("Big SALE today!"))
+    missing = run_cli("render", "promo")
+    assert missing.exit_code == 2 and "no library id 'promo' (for the file of that name, write ./promo)" in missing.stderr
+    assert run_cli("render", "nope.sms").stderr.strip() == "templater: error: nope.sms: no such template file"
