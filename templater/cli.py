@@ -17,6 +17,7 @@ from templater.findings import Severity
 from templater.formatters import FORMATS, formatter
 from templater.formatters.text import format_findings
 from templater.parallel import default_jobs
+from templater.text import printable
 
 SEVERITIES = click.Choice(["error", "warning", "info"])
 
@@ -52,7 +53,7 @@ class _Group(click.Group):
         except TemplaterError as exc:
             if isinstance(exc, InternalError) and (ctx.obj or {}).get("debug"):
                 raise  # the traceback, with the original error as its cause
-            click.echo(f"templater: error: {exc}", err=True)
+            click.echo(printable(f"templater: error: {exc}"), err=True)
             ctx.exit(EXIT_ERROR)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
@@ -258,9 +259,9 @@ def render(ctx: click.Context, template: str, pairs: tuple[str, ...], vars_file:
         data["findings"] = [f.to_dict() for f in findings]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        click.echo(message.text)
+        click.echo(printable(message.text))  # a preview: control characters shown, not acted on
         for f in findings:
-            click.echo(f"{f.severity} {f.rule} {f.message}", err=True)
+            click.echo(printable(f"{f.severity} {f.rule} {f.message}"), err=True)
 
 
 def _render_batch(template: str, values: dict[str, Any], example: bool, fmt: str | None, max_output: int,

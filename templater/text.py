@@ -71,3 +71,21 @@ def mask_jinja(body: str) -> str:
 def expression_spans(body: str) -> list[tuple[int, int]]:
     """Start and end offsets of every {{ ... }} and {% ... %} block in a body."""
     return [(m.start(), m.end()) for m in _JINJA_BLOCK.finditer(body) if not m.group(0).startswith("{#")]
+
+
+# Characters a terminal acts on rather than shows: C0 controls but the line break and tab, DEL, C1
+# controls (ESC [ and OSC 8 hyperlinks, BEL, NUL ...), and the bidirectional overrides and isolates
+# that reorder what follows (a message or value could rewrite the screen, hide text or fake a link).
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """Text safe to print on a terminal: each control character shown as its escape (\\x1b, \\u202e)."""
+    if text.isascii() and text.isprintable():
+        return text
+    return _TERMINAL_CONTROLS.sub(_escaped, text)

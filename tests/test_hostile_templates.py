@@ -187,3 +187,29 @@ def test_ordinary_sets_stay_well_within_the_budget(write) -> None:
     body = "{% set greeting = 'Hi ' ~ name %}{% with n = 3 %}{{ greeting }}, {{ n }} items shipped.{% endwith %}"
     result = run_cli("render", str(write("t.sms", template_source(body))), "--var", "name=Ana")
     assert result.exit_code == 0 and result.stdout.startswith("Hi Ana, 3 items shipped.")
+
+
+# Item 20: what render prints on a terminal shows control characters, never acts on them.
+CONTROLS = {"esc": "\x1b[2J", "osc-8": "\x1b]8;;https://evil.example\x1b\\", "bel": "\x07", "nul": "\x00",
+            "rtl-override": "\u202e", "c1-csi": "\x9b"}
+
+
+@pytest.mark.parametrize("name", sorted(CONTROLS))
+def test_render_escapes_control_characters(name: str, write) -> None:
+    path = write("t.sms", template_source("Acme: Hi {{ name }}, your order shipped."))
+    values = write("v.json", json.dumps({"name": f"A{CONTROLS[name]}B"}))
+    result = run_cli("render", str(path), "--vars", str(values))
+    assert result.exit_code == 0, result.output
+    shown = result.stdout.splitlines()[0]
+    assert shown.isprintable() and shown.startswith("Acme: Hi A\\") and "B, your order shipped." in shown
+    assert shown.encode("unicode_escape").decode().count("\\\\") >= 1  # an escape, as text
+    data = json.loads(run_cli("render", str(path), "--vars", str(values), "--format", "json").stdout)
+    assert CONTROLS[name] in data["text"]  # the JSON output keeps the message as it is (escaped by JSON)
+
+
+def test_errors_and_findings_escape_control_characters(write) -> None:
+    path = write("t\x1b[31m.sms", template_source("Acme: Hi {{ name }}, your order shipped."))
+    result = run_cli("render", str(path))
+    assert result.exit_code == 2 and "\x1b" not in result.stderr and "t\\x1b[31m.sms" in result.stderr
+    linted = run_cli("lint", str(path))
+    assert "\x1b" not in linted.stdout and "\\x1b[31m" in linted.stdout

@@ -6,6 +6,7 @@ from collections import Counter
 import click
 
 from templater.findings import Finding, Severity
+from templater.text import printable
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 
@@ -28,6 +29,6 @@ def format_findings(findings: list[Finding], files: int, colour: bool = False) -
     lines = []
     for f in findings:
         sev = click.style(str(f.severity), fg=_COLOURS[f.severity], bold=True) if colour else str(f.severity)
-        lines.append(f"{f.path}:{f.line}:{f.column}: {sev} {f.rule} {f.message}")
+        lines.append(printable(f"{f.path}:{f.line}:{f.column}: ") + f"{sev} {f.rule} " + printable(f.message))
     lines.append(summary(findings, files))
     return "\n".join(lines)
