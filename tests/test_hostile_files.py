@@ -205,3 +205,81 @@ def test_a_library_id_is_never_shadowed_by_a_local_file(tmp_path, monkeypatch) -
     missing = run_cli("render", "promo")
     assert missing.exit_code == 2 and "no library id 'promo' (for the file of that name, write ./promo)" in missing.stderr
     assert run_cli("render", "nope.sms").stderr.strip() == "templater: error: nope.sms: no such template file"
+
+
+def _people(tmp_path, rows: int = 3):
+    people = tmp_path / "people.csv"
+    people.write_text("phone,name,consent,consent_scope\n" + "".join(
+        f"+1212555{i:04d},Ana,express,t\n" for i in range(rows)))
+    template = tmp_path / "t.sms"
+    template.write_text(template_source("Acme: Hi {{ name }}, your order shipped.",
+                                        variables={"name": {"example": "Ana"}}))
+    return template, people
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "device"])
+@pytest.mark.parametrize("option", ["--out", "--rejects"])
+def test_special_files_are_refused_before_any_row(kind: str, option: str, tmp_path) -> None:
+    """Issue 20 item 18: a device node was replaced by a regular file, a folder found after the run."""
+    import os
+    import stat
+
+    template, people = _people(tmp_path)
+    special = tmp_path / "special"
+    if kind == "folder":
+        special.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(special)
+    else:
+        try:
+            os.mknod(special, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # what /dev/null is
+        except PermissionError:
+            pytest.skip("cannot make a device node here")
+    mode = os.stat(special).st_mode
+    paths = {"--out": str(tmp_path / "out.jsonl"), "--rejects": str(tmp_path / "rej.jsonl")}
+    paths[option] = str(special)
+    result = run_cli("render", str(template), "--recipients", str(people), "--out", paths["--out"],
+                     "--rejects", paths["--rejects"], "--send-at", "2025-05-06T16:00:00Z")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"templater: error: {special}: {option} is a {kind.replace('fifo', 'FIFO')}, " \
+        "not a file: give the path of a regular file to write"
+    assert os.stat(special).st_mode == mode  # still what it was
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["people.csv", "special", "t.sms"]
+
+
+def test_a_full_disk_leaves_no_part_file(tmp_path) -> None:
+    """A write that fails (here: RLIMIT_FSIZE, as a full disk would) leaves nothing behind, one line."""
+    import os
+    import resource
+
+    template, people = _people(tmp_path, rows=2000)
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (128 * 1024, 128 * 1024))
+
+    out = tmp_path / "out" / "messages.jsonl"
+    out.parent.mkdir()
+    result = subprocess.run([sys.executable, "-m", "templater.cli", "render", str(template), "--recipients",
+                             str(people), "--out", str(out), "--send-at", "2025-05-06T16:00:00Z", "--jobs", "1"],
+                            capture_output=True, text=True, preexec_fn=small_files, timeout=120,
+                            env={**os.environ, "TEMPLATER_NO_CACHE": "1"})
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (f"templater: error: {out}: cannot write the output: File too large; "
+                                     "nothing was written")
+    assert list(out.parent.iterdir()) == []
+
+
+def test_the_rejects_file_is_committed_after_the_output(tmp_path, monkeypatch) -> None:
+    from templater.render import outputs
+
+    template, people = _people(tmp_path)
+    order = []
+    commit = outputs.AtomicFile.commit
+    monkeypatch.setattr(outputs.AtomicFile, "commit", lambda self: (order.append(os.path.basename(self.path)),
+                                                                    commit(self)))
+    import os
+
+    result = run_cli("render", str(template), "--recipients", str(people), "--out", str(tmp_path / "o.jsonl"),
+                     "--send-at", "2025-05-06T16:00:00Z")
+    assert result.exit_code == 0, result.output
+    assert order == ["o.jsonl", "o.rejects.jsonl"]

@@ -13,7 +13,7 @@ from typing import BinaryIO, Callable, Iterable
 
 from templater.errors import ConfigError, InputError
 from templater.render.gating import parse_duration
-from templater.render.outputs import OUT_FORMATS, AtomicFile, LineFormat, rejects_path
+from templater.render.outputs import OUT_FORMATS, AtomicFile, LineFormat, check_writable, rejects_path
 from templater.render.phones import check_region, load_suppression, suppression_from
 from templater.render.quiet_hours import DEFAULT_PROFILE, parse_window
 from templater.render.recipients import Job, Jobs, Lines, RowReader, detect_format, raw_text, read_header
@@ -196,8 +196,8 @@ def run(spec: Spec, recipients: str, out: str, rejects: str, jobs: int | None, c
             if progress is not None:
                 progress(jobs_in.consumed, size)
         sink.flush()
-        rej_file.commit()
-        out_file.commit()  # last: a finished output file means a finished run
+        out_file.commit()
+        rej_file.commit()  # last: the rejects file appears only once the messages are in place
         return summary
     except BaseException:
         for f in (out_file, rej_file):
@@ -213,6 +213,8 @@ def run(spec: Spec, recipients: str, out: str, rejects: str, jobs: int | None, c
 
 
 def _distinct(recipients: str, out: str, rejects: str) -> None:
+    check_writable(out, "--out")
+    check_writable(rejects, "--rejects")
     paths = {"--recipients": recipients, "--out": out, "--rejects": rejects}
     real = {}
     for option, path in paths.items():

@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+import stat
 import tempfile
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
@@ -87,6 +88,21 @@ class LineFormat:
         return _REJECT_JSON(record) + "\n"
 
 
+def check_writable(path: str, option: str) -> None:
+    """Refuse an output path that is not a regular file: a device, a FIFO or a folder is never
+    replaced by the rename, nor found out only after the whole run."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise InputError(f"{option}: cannot use this path: {exc.strerror}", path) from None
+    if not stat.S_ISREG(mode):
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket or other special file")
+        raise InputError(f"{option} is {kind}, not a file: give the path of a regular file to write", path)
+
+
 class AtomicFile:
     """A text file written under a temporary name in its folder and renamed only when complete."""
 
@@ -102,20 +118,31 @@ class AtomicFile:
         self.file = os.fdopen(fd, "w", encoding="utf-8", newline="", buffering=1 << 20)
 
     def write(self, text: str) -> None:
-        self.file.write(text)
+        try:
+            self.file.write(text)
+        except OSError as exc:  # a full disk, a file size limit
+            raise InputError(f"cannot write the output: {exc.strerror}; nothing was written", self.path) from None
 
     def commit(self) -> None:
         """Flush, sync and rename over the final path."""
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
-        os.replace(self.tmp, self.path)
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            self.file.close()
+            os.replace(self.tmp, self.path)
+        except OSError as exc:
+            raise InputError(f"cannot write the output: {exc.strerror}; nothing was written", self.path) from None
 
     def abort(self) -> None:
-        """Drop the partial file: no file that looks finished is left behind."""
-        if not self.file.closed:
-            self.file.close()
+        """Drop the partial file: no file that looks finished is left behind, and no .part file
+        either, even when closing fails (a full disk fails the flush that closing does)."""
         try:
-            os.unlink(self.tmp)
-        except FileNotFoundError:
+            if not self.file.closed:
+                self.file.close()
+        except OSError:
             pass
+        finally:
+            try:
+                os.unlink(self.tmp)
+            except FileNotFoundError:
+                pass

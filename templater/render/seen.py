@@ -8,6 +8,8 @@ import sqlite3
 import tempfile
 from typing import Iterable
 
+from templater.errors import InputError
+
 
 def _returning() -> bool:
     """Whether this SQLite has INSERT ... RETURNING (3.35, 2021) and JSON functions (built in since
@@ -62,13 +64,18 @@ class SeenPhones:
         input order; return (line, number, first line) for each row whose number had a row before it,
         earlier in the run or earlier in the group, in input order."""
         db = self.db
-        db.execute("BEGIN")
         try:
-            found = self._returning(list(phones), list(lines)) if RETURNING else self._joined(phones, lines)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+            db.execute("BEGIN")
+            try:
+                found = self._returning(list(phones), list(lines)) if RETURNING else self._joined(phones, lines)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:  # the temporary folder is full, or a file size limit
+            raise InputError(f"cannot keep the numbers seen in a temporary file ({exc}): free space in "
+                             f"{tempfile.gettempdir()} or point TMPDIR at a folder with room; nothing was "
+                             "written", self.path) from None
         return found
 
     def _returning(self, phones: list[int], lines: list[int]) -> list[tuple[int, int, int]]:
