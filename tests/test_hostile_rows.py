@@ -59,3 +59,31 @@ def test_lists_and_mappings_are_never_sent_as_python(value: str, tmp_path: Path,
     sent, rejects = _batch(tmp_path, write, rows, "people.jsonl", category="transactional")
     assert [m["text"] for m in sent] == ["Acme: Hi Bo, your order shipped."]
     assert rejects[1]["reason"] == "render-error" and "printed in a message" in rejects[1]["detail"]
+
+
+# Item 13: a suppression entry that parses to an invalid number stops the run, with file and line.
+@pytest.mark.parametrize("entry, words", [
+    ("0033 6 12 34 56 78", "reads as +10033612345678, which is not a valid number for region US"),
+    ("+1 212 555 01077", "reads as +121255501077, which is not a valid number"),
+])
+def test_an_invalid_suppression_entry_stops_the_run(entry: str, words: str, tmp_path: Path, write) -> None:
+    template = write("t.sms", template_source(BODY, variables={"name": {"example": "Ana"}}))
+    people = write("people.csv", "phone,name,consent,consent_scope\n+33612345678,Ana,express,t\n")
+    stop = write("stop.txt", f"+12125550100\n{entry}\n")
+    result = run_cli("render", str(template), "--recipients", str(people), "--out", str(tmp_path / "o.jsonl"),
+                     "--suppress", str(stop), "--default-region", "US", "--send-at", SEND_AT)
+    assert result.exit_code == 2 and result.stderr.startswith(f"templater: error: {stop}:2: suppression entry")
+    assert words in result.stderr
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_valid_suppression_entries_in_any_format_still_suppress(tmp_path: Path, write) -> None:
+    template = write("t.sms", template_source(BODY, variables={"name": {"example": "Ana"}}))
+    people = write("people.csv", "phone,name,consent,consent_scope\n+33612345678,Ana,express,t\n"
+                                 "+12125550100,Bo,express,t\n+12125550101,Cy,express,t\n")
+    stop = write("stop.txt", "phone\n+33 6 12 34 56 78\n(212) 555-0100 # STOP on May 2\n")
+    result = run_cli("render", str(template), "--recipients", str(people), "--out", str(tmp_path / "o.jsonl"),
+                     "--suppress", str(stop), "--default-region", "US", "--send-at", SEND_AT)
+    assert result.exit_code == 0, result.output
+    sent = [json.loads(x)["phone"] for x in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert sent == ["+12125550101"]

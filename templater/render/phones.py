@@ -145,6 +145,13 @@ def _suppressed_number(text: str, region: str | None, path: str | None, lineno: 
         why = _PARSE_ERRORS.get(exc.error_type, str(exc))
         raise InputError(f"suppression entry '{text}' is not a phone number ({why}); fix or remove it",
                          path, lineno) from None
+    if not phonenumbers.is_valid_number(number):
+        # '0033 6 12 34 56 78' read as a US number, a typo ('+1 212 555 01077'): such an entry would
+        # match no row, and the person it stands for would be messaged after saying STOP.
+        e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+        raise InputError(f"suppression entry '{text}' reads as {e164}, which is not a valid number"
+                         f"{' for region ' + region if region and not text.startswith('+') else ''}: write it "
+                         "in international form (+33 6 12 34 56 78), or fix the typo", path, lineno)
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
