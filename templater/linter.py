@@ -16,6 +16,7 @@ from templater.rulepacks.kinds import checks_messages, run
 from templater.rulepacks.loader import RuleSet
 from templater.rulepacks.model import Rule
 from templater.template import Problem, Template, parse, read_source
+from templater.text import fold, mask_jinja
 
 # Rules the linter runs itself, across files or before a template exists.
 RUN_LEVEL = {"duplicate-id", "unreadable-file", suppress.UNUSED}
@@ -71,6 +72,22 @@ def discover(paths: Iterable[str]) -> list[tuple[Path, str, str]]:
         else:
             raise InputError("no such file or folder (give .sms files or folders that hold them)", arg)
     return found
+
+
+# The fields in which a message check names the text it matched.
+_MATCHED = ("text", "match", "host", "run")
+
+
+def _from_values(hit: Hit, own: str) -> bool:
+    """Whether a hit on a rendered message matched text that the template's own text (folded,
+    lower-cased, tags blanked) does not hold: then a value brought it, and a suppression comment,
+    which covers the template's own text only, does not silence it. A hit that names no matched
+    text (a count, a whole-message measure) stays suppressed."""
+    for key in _MATCHED:
+        matched = hit.params.get(key)
+        if isinstance(matched, str) and matched.strip():
+            return " ".join(fold(matched).lower().split()) not in " ".join(own.split())
+    return False
 
 
 def _unlisted(folder: Path) -> str:
@@ -137,12 +154,19 @@ class Linter:
     def lint_message(self, template: Template, text: str) -> list[Finding]:
         """Lint a rendered message against the content rules, under its template's category."""
         ctx = LintContext.for_message(template, text, self.ruleset)
-        # The template's whole-file suppressions hold for every message rendered from it.
+        # The template's whole-file suppressions hold for every message rendered from it, but only
+        # over the template's own text: a match that a value brought is always reported.
         silenced = {r for d in suppress.parse(template) if d.action == "disable" for r in d.rules}
+        own: str | None = None
         findings = []
         for rule in self.active:
-            if checks_messages(rule) and rule.id not in silenced:
+            if checks_messages(rule):
                 for hit in run(rule, ctx):
+                    if rule.id in silenced:
+                        if own is None:
+                            own = fold(mask_jinja(template.body)).lower()
+                        if not _from_values(hit, own):
+                            continue
                     findings.append(self._finding(rule, Hit(hit.rule, hit.params, line=template.body_line,
                                                             variant=hit.variant), None, template.path))
         return sorted(set(findings))

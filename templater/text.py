@@ -32,6 +32,11 @@ def normalize(text: str) -> str:
     return _NEEDS_NORMALIZE.sub(_fold, text) if _NEEDS_NORMALIZE.search(text) else text
 
 
+def fold(text: str) -> str:
+    """The text as matching reads it (see normalize; look-alike folding joins it here)."""
+    return normalize(text)
+
+
 # An expression's value is unknown: a character that is neither a word nor a space stands for it,
 # so that patterns neither match across it as if it were blank nor take it for a word.
 HOLE = "\x00"

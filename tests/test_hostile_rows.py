@@ -87,3 +87,24 @@ def test_valid_suppression_entries_in_any_format_still_suppress(tmp_path: Path, 
     assert result.exit_code == 0, result.output
     sent = [json.loads(x)["phone"] for x in (tmp_path / "o.jsonl").read_text().splitlines()]
     assert sent == ["+12125550101"]
+
+
+# Item 15: a file-level disable covers the template's own text, never what a value brings.
+SUPPRESSED = ("{# templater: disable=mixed-content #}Acme: your order shipped, enjoy 10% off your next one. "
+              "{{ note }}")
+
+
+def test_a_file_level_disable_does_not_silence_values_at_send_time(tmp_path: Path, write) -> None:
+    template = write("t.sms", template_source(SUPPRESSED, variables={"note": {"example": "Thanks"}}))
+    people = write("people.csv", "phone,note,consent,consent_scope\n"
+                                 "+12125550123,Use code SAVE20 for 20% off! http://bit.ly/x,express,t\n"
+                                 "+12125550124,Thanks,express,t\n+12125550125,Enjoy 10% off your next one,express,t\n")
+    out = tmp_path / "o.jsonl"
+    result = run_cli("render", str(template), "--recipients", str(people), "--out", str(out), "--send-at", SEND_AT)
+    assert result.exit_code == 0, result.output
+    assert [json.loads(x)["line"] for x in out.read_text().splitlines()] == [3, 4]  # the template's own words pass
+    [reject] = [json.loads(x) for x in (tmp_path / "o.rejects.jsonl").read_text().splitlines()]
+    assert (reject["line"], reject["reason"], reject["rule"]) == (2, "lint-error", "mixed-content")
+    one = run_cli("render", str(template), "--var", "note=Use code SAVE20 for 20% off!")
+    assert one.exit_code == 1 and "mixed-content" in one.stderr and "SAVE20" in one.stderr
+    assert run_cli("render", str(template), "--var", "note=Thanks").exit_code == 0
