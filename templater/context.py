@@ -14,7 +14,7 @@ from templater.render import sandbox
 from templater.rulepacks.loader import RuleSet
 from templater.signals import Evidence, find_in_text, find_in_variables
 from templater.template import Problem, Template
-from templater.text import expression_spans, mask_jinja, normalize
+from templater.text import expression_spans, fold, fold_map, mask_jinja
 
 
 @dataclass
@@ -76,7 +76,7 @@ class LintContext:
                                 template.key_lines, template.variable_lines, template.default_id)
         ctx.ruleset, ctx.problems, ctx.max_output = ruleset, [], len(text)
         ctx.syntax_error, ctx.ast, ctx.plain_names = None, nodes.Template([], lineno=1), frozenset()
-        norm = normalize(text)
+        norm = fold(text)
         ctx.__dict__.update(masked=norm, literal=text, used={}, render_result=(text, None))
         ctx.is_message = True
         return ctx
@@ -87,8 +87,22 @@ class LintContext:
 
     @cached_property
     def masked(self) -> str:
-        """The body's literal text in every branch, normalized, tags blanked in place."""
-        return normalize(self.literal)
+        """The body's literal text in every branch, folded (text.fold_map), tags blanked.
+
+        The same length as the body, offset for offset, unless folding removed or expanded a
+        character (an invisible one, a ligature): then origin() maps its offsets to the body's.
+        """
+        folded, self._origin = fold_map(self.literal)
+        return folded
+
+    _origin: list[int] | None = None
+
+    def origin(self, offset: int) -> int:
+        """The body offset of an offset into masked."""
+        origin = self._origin
+        if origin is None or "masked" not in self.__dict__:
+            return offset
+        return origin[min(offset, len(origin) - 1)]
 
     @cached_property
     def literal(self) -> str:
@@ -134,7 +148,7 @@ class LintContext:
     def rendered(self) -> str | None:
         """The rendered example, normalized (one string object, so per-text caches can key on it)."""
         text = self.render_result[0]
-        return normalize(text) if text is not None else None
+        return fold(text) if text is not None else None
 
     def signal_pairs(self) -> list:
         return self.ruleset.signals_for(self.language)
@@ -143,7 +157,9 @@ class LintContext:
     def evidence(self) -> list[Evidence]:
         """Markers in the body text, the variable names and the rendered example, without repeats."""
         pairs = self.signal_pairs()
-        found = find_in_text(pairs, self.masked)
+        found = [e if self._origin is None else
+                 Evidence(e.signal, e.kind, e.text, self.origin(e.start), self.origin(e.end), e.where)
+                 for e in find_in_text(pairs, self.masked)]
         found += find_in_variables(list(self.ruleset.signals.values()), self.used)
         seen = {(e.signal, e.text.lower()) for e in found} | {(e.signal, e.start) for e in found}
         rendered = self.rendered

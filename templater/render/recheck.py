@@ -11,7 +11,7 @@ from templater.render.simple import Shape, SimpleTemplate
 from templater.rulepacks.literals import LiteralIndex, Literals, Needs, alternatives, analyse, folds_unsafely
 from templater.rulepacks.kinds import checks_messages
 from templater.template import Template
-from templater.text import normalize
+from templater.text import fold
 
 # Builtin checks that fire only where the rule's pattern matches (age_gated_existence is existence,
 # minus templates declared age-gated): for the pre-test they are existence rules.
@@ -169,8 +169,8 @@ class MessageCheck:
         """
         if self.always:
             return True
-        # normalize() folds only non-ASCII characters, and returns the text itself when none needs it.
-        norm = text if text.isascii() else normalize(text)
+        # fold() changes only non-ASCII characters, and returns the text itself when none needs it.
+        norm = text if text.isascii() else fold(text)
         # Plain loops: this runs once per message, and generators cost more than the tests here.
         for requirement in self.requirements:
             if not requirement.met(norm):

@@ -11,8 +11,9 @@ Each such group of words is looked up once per path and values, so a value that 
 brand, a first name, a date) costs a dictionary lookup, and a new one (a link) a look at its own
 words only.
 
-The answer is exact: words are what str.split() cuts at white space, and normalize() and lower()
-change characters one by one without making or removing white space, so the words of the whole
+The answer is exact: words are what str.split() cuts at white space, and fold() and lower()
+change the characters of a word without making or removing white space (fold() may drop or
+expand a character, join a combining mark to the letter before it, but never across a space), so the words of the whole
 message are the fixed words and the words of the groups, folded alike. (lower() looks at context
 only for a final Greek sigma, which is not ASCII, as every rule literal is.) With a literal that
 holds white space the index tests the whole text, and this shortcut is not used.
@@ -24,14 +25,14 @@ from typing import Any, Callable
 
 from templater.render.simple import Plan, Shape, layout
 from templater.rulepacks.literals import LiteralIndex
-from templater.text import normalize
+from templater.text import fold
 
 _REMEMBERED = 4096  # paths and group answers remembered; all are dropped when there are more
 
 
 def _fold(text: str) -> str:
-    """The text as the re-check reads it: normalized and lower-cased."""
-    return (text if text.isascii() else normalize(text)).lower()
+    """The text as the re-check reads it: folded and lower-cased."""
+    return (text if text.isascii() else fold(text)).lower()
 
 
 class _Path:

@@ -10,7 +10,7 @@ from templater.errors import RulePackError
 from templater.graphemes import graphemes, is_pictographic
 from templater.rulepacks.model import Rule
 from templater.rulepacks.patterns import LazyPattern
-from templater.text import HOLE
+from templater.text import HOLE, INVISIBLE
 
 URL = LazyPattern(  # compiled on first use: lint start-up does not pay for it
     r"(?<![\w@.-])(?:(?:https?://|www\.)[^\s\x00/?#]+|"
@@ -124,7 +124,7 @@ def link_domains(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
             if HOLE in host or host in seen or any(host == d or host.endswith("." + d) for d in brands):
                 continue
             seen.add(host)
-            offset = carrier(ctx, m.group(0))[1] if in_example else m.start()
+            offset = carrier(ctx, m.group(0))[1] if in_example else ctx.origin(m.start())
             yield Hit(rule.id, {"host": host, "brands": ", ".join(brands),
                                 "where": " (in the rendered example)" if in_example else ""}, offset=offset)
 
@@ -181,7 +181,7 @@ def caps_runs(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     seen = set()
     for offset, run in _caps_runs(ctx.masked, keywords, intros, minimum):
         seen.add(run)
-        yield Hit(rule.id, {"run": run, "where": ""}, offset=offset)
+        yield Hit(rule.id, {"run": run, "where": ""}, offset=ctx.origin(offset))
     rendered = message_text(ctx)
     if rendered is not None and not ctx.is_message:
         for _offset, run in _caps_runs(rendered, keywords, intros, minimum):
@@ -211,7 +211,44 @@ def emoji_count(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
                   offset=literal[0] if literal else None, line=ctx.template.body_line)
 
 
+_NAMES = {"\u00ad": "soft hyphen", "\u200b": "zero-width space", "\u200c": "zero-width non-joiner",
+          "\u200d": "zero-width joiner", "\u2060": "word joiner", "\ufeff": "zero-width no-break space",
+          "\u200e": "left-to-right mark", "\u200f": "right-to-left mark", "\u034f": "combining grapheme joiner"}
+
+
+def _emoji_part(text: str, i: int) -> bool:
+    """Whether the invisible character at i belongs to an emoji: a joiner between two pictographs
+    (👨‍👩), a variation selector after a symbol (❤️), a tag after a black flag (🏴 + tags: Scotland)."""
+    ch = text[i]
+    before = text[i - 1] if i else ""
+    if ch == "\u200d":
+        after = text[i + 1] if i + 1 < len(text) else ""
+        return bool(before and after and _MAYBE_EMOJI.match(before) and _MAYBE_EMOJI.match(after))
+    if ch in "\ufe0e\ufe0f":
+        return bool(before) and not before.isascii() and not before.isalnum()
+    if "\U000e0020" <= ch <= "\U000e007f":
+        start = i
+        while start and "\U000e0020" <= text[start - 1] <= "\U000e007f":
+            start -= 1
+        return start > 0 and text[start - 1] == "\U0001f3f4"
+    return False
+
+
+def invisible_characters(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    """Each invisible character in the body's text (zero-width, soft hyphen, word joiner, tags...)."""
+    text = ctx.literal
+    if text.isascii():
+        return
+    for m in INVISIBLE.finditer(text):
+        if _emoji_part(text, m.start()):
+            continue
+        ch = m.group()
+        name = _NAMES.get(ch) or ("a Unicode tag character" if ch >= "\U000e0000" else "an invisible character")
+        yield Hit(rule.id, {"name": name, "codepoint": f"U+{ord(ch):04X}"}, offset=m.start())
+
+
 CHECKS = {
+    "invisible_characters": invisible_characters,
     "ucs2_characters": ucs2_characters,
     "segment_count": segment_count,
     "link_domains": link_domains,

@@ -39,7 +39,7 @@ def existence(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     seen = set()
     for m in pattern.finditer(ctx.masked):
         seen.add(m.group(0).lower())
-        yield Hit(rule.id, {"match": m.group(0).strip(), "where": ""}, offset=m.start())
+        yield Hit(rule.id, {"match": m.group(0).strip(), "where": ""}, offset=ctx.origin(m.start()))
     rendered = ctx.rendered
     if rendered:
         for m in pattern.finditer(rendered):
