@@ -50,18 +50,41 @@ _LOOKALIKES = dict(zip(
 _INVISIBLE = ("\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
               "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001d173-\U0001d17a"
               "\U000e0000-\U000e0fff")
-INVISIBLE = re.compile(f"[{_INVISIBLE}]")
+INVISIBLE = f"[{_INVISIBLE}]"  # a pattern: re compiles (and caches) it on first use, not at start-up
 # Accented letters French (and GSM-7) write: they stay. Other accented Latin letters ('ó', 'ć', a
 # mark combined onto a letter) read as their base letter, so 'códe' is 'code'.
 _KEPT = frozenset("éèêëàâäîïôöùûüçÿñæœÉÈÊËÀÂÄÎÏÔÖÙÛÜÇŸÑÆŒß")
 _OTHER_LATIN = "".join(chr(c) for c in range(0xC0, 0x250) if chr(c) not in _KEPT and c not in (0xD7, 0xF7))
 _COMBINING = "\u0300-\u036f\u0483-\u0489\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 # Where the characters fold() changes live: the quick test that spares other texts the walk.
-_FOLDS = re.compile("[%s%s%s%s%s]" % (
-    _INVISIBLE, _COMBINING, re.escape("".join(_LOOKALIKES) + _OTHER_LATIN), re.escape("".join(chr(c) for c in _NORMALIZE)),
-    "\u00aa\u00b2\u00b3\u00b5\u00b9\u00ba\u00bc-\u00be\u02b0-\u02ff\u1d00-\u1dbf\u2000-\u200a"
-    "\u2024-\u2026\u2070-\u209f\u2100-\u214f\u2460-\u24ff\u3000\ufb00-\ufb06\ufe50-\ufe6f"
-    "\uff01-\uffef\U0001d400-\U0001d7ff\U0001f100-\U0001f1ff"))
+# Compiled on first use (a non-ASCII text), so that starting templater does not pay for it.
+_FOLDS_CLASS = (_INVISIBLE + _COMBINING + "\u00aa\u00b2\u00b3\u00b5\u00b9\u00ba\u00bc-\u00be\u02b0-\u02ff"
+                "\u1d00-\u1dbf\u2000-\u200a\u2024-\u2026\u2070-\u209f\u2100-\u214f\u2460-\u24ff\u3000"
+                "\ufb00-\ufb06\ufe50-\ufe6f\uff01-\uffef\U0001d400-\U0001d7ff\U0001f100-\U0001f1ff")
+_folds: re.Pattern | None = None
+
+
+def _ranges(chars: str) -> str:
+    """A character class body for the characters, consecutive code points as ranges."""
+    codes = sorted(set(map(ord, chars)))
+    out, i = [], 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        out.append(re.escape(chr(codes[i])) + (f"-{re.escape(chr(codes[j]))}" if j > i else ""))
+        i = j + 1
+    return "".join(out)
+
+
+def _needs_fold(text: str) -> bool:
+    global _folds
+    if _folds is None:
+        _folds = re.compile(f"[{_FOLDS_CLASS}"
+                            f"{_ranges(''.join(_LOOKALIKES) + _OTHER_LATIN + ''.join(chr(c) for c in _NORMALIZE))}]")
+    return _folds.search(text) is not None
+
+
 _FOLDED_CHAR: dict[str, str] = {}
 
 
@@ -75,7 +98,7 @@ def _fold_char(ch: str) -> str:
             found = _FOLDED[ch]
         elif ch in _LOOKALIKES:
             found = _LOOKALIKES[ch]
-        elif INVISIBLE.match(ch) or unicodedata.category(ch) == "Cf":
+        elif re.match(INVISIBLE, ch) or unicodedata.category(ch) == "Cf":
             found = ""
         else:
             nfkc = unicodedata.normalize("NFKC", ch)
@@ -98,7 +121,7 @@ def fold_map(text: str) -> tuple[str, list[int] | None]:
     and a combining mark joins the letter before it when that makes a letter French writes
     ('e' + U+0301 is 'é'), and goes otherwise ('c' + U+0336 or U+0301 is 'c').
     """
-    if text.isascii() or not _FOLDS.search(text):
+    if text.isascii() or not _needs_fold(text):
         return normalize(text), None
     import unicodedata
 
@@ -168,7 +191,7 @@ def expression_spans(body: str) -> list[tuple[int, int]]:
 # Characters a terminal acts on rather than shows: C0 controls but the line break and tab, DEL, C1
 # controls (ESC [ and OSC 8 hyperlinks, BEL, NUL ...), and the bidirectional overrides and isolates
 # that reorder what follows (a message or value could rewrite the screen, hide text or fake a link).
-_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_TERMINAL_CONTROLS = "[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069]"
 
 
 def _escaped(match: re.Match) -> str:
@@ -180,4 +203,4 @@ def printable(text: str) -> str:
     """Text safe to print on a terminal: each control character shown as its escape (\\x1b, \\u202e)."""
     if text.isascii() and text.isprintable():
         return text
-    return _TERMINAL_CONTROLS.sub(_escaped, text)
+    return re.sub(_TERMINAL_CONTROLS, _escaped, text)

@@ -239,7 +239,7 @@ def invisible_characters(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     text = ctx.literal
     if text.isascii():
         return
-    for m in INVISIBLE.finditer(text):
+    for m in re.finditer(INVISIBLE, text):
         if _emoji_part(text, m.start()):
             continue
         ch = m.group()
