@@ -44,7 +44,9 @@ def spans(count: int, jobs: int, smallest: int) -> list[tuple[int, int]]:
 def ordered_map(func: Callable[[T], R], items: Iterable[T], jobs: int, chunksize: int = 16) -> Iterator[R]:
     """func over items in `jobs` processes, results in input order; in-process when jobs <= 1.
 
-    chunksize is the fewest items handed to a worker at once.
+    chunksize is the fewest items handed to a worker at once. The workers are templater.pool's, as
+    for the bulk renderer: a worker that dies (SIGKILL, the out-of-memory killer) ends the run with
+    one error (WorkerDied) instead of a wait for ever.
     """
     items = list(items)
     if jobs <= 1 or len(items) < 2 * chunksize:
@@ -55,14 +57,23 @@ def ordered_map(func: Callable[[T], R], items: Iterable[T], jobs: int, chunksize
     if "fork" not in multiprocessing.get_all_start_methods():
         yield from map(func, items)
         return
+    from templater import pool
+
     global _WORK, _ITEMS
     # Forked workers inherit func and everything it closes over (loaded rules, compiled
     # templates) instead of pickling or rebuilding them; and the items too, so that the parent,
     # which hands out the work alone, sends each worker indexes rather than pickled items.
     _WORK, _ITEMS = func, items
     try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(items))) as pool:
-            for results in pool.imap(_call, spans(len(items), jobs, chunksize)):
-                yield from results
+        for _span, results in pool.ordered_chunks(_call, iter(spans(len(items), jobs, chunksize)),
+                                                  min(jobs, len(items)), _died):
+            yield from results
     finally:
         _WORK, _ITEMS = None, []
+
+
+def _died(how: str) -> Exception:
+    from templater.pool import WorkerDied
+
+    return WorkerDied(f"a worker process died ({how}; the system may be out of memory), so some files "
+                      "were not linted: run again, with fewer --jobs if memory is short")

@@ -283,3 +283,37 @@ def test_the_rejects_file_is_committed_after_the_output(tmp_path, monkeypatch) -
                      "--send-at", "2025-05-06T16:00:00Z")
     assert result.exit_code == 0, result.output
     assert order == ["o.jsonl", "o.rejects.jsonl"]
+
+
+def test_lint_jobs_ends_with_one_line_when_a_worker_dies(tmp_path) -> None:
+    """Issue 20 item 7: `lint --jobs N` waited for ever for a worker killed by SIGKILL (the OOM killer)."""
+    import os
+    import signal
+    import time
+    from pathlib import Path
+
+    for i in range(1500):
+        (tmp_path / f"t{i:04d}.sms").write_text(template_source(f"Acme: order {i} shipped. Get 20% off next time!"))
+    proc = subprocess.Popen([sys.executable, "-m", "templater.cli", "lint", "--jobs", "2", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, "TEMPLATER_NO_CACHE": "1"})
+    give_up = time.monotonic() + 120  # a hang detector, not a speed target
+    try:
+        workers: list[int] = []
+        while not workers:
+            assert proc.poll() is None, "the run finished before a worker could be killed"
+            assert time.monotonic() < give_up, "no worker process ever started"
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+            workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
+            time.sleep(0.01)
+        os.kill(workers[0], signal.SIGKILL)
+        stdout, stderr = proc.communicate(timeout=max(1.0, give_up - time.monotonic()))
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 2, stderr
+    assert stderr.strip().splitlines() == [
+        "templater: error: a worker process died (killed by signal 9; the system may be out of memory), so "
+        "some files were not linted: run again, with fewer --jobs if memory is short"]
+    assert stdout == ""

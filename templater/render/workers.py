@@ -1,22 +1,16 @@
-"""Chunks of rows over forked worker processes and this one, results in input order, few chunks in flight."""
+"""Chunks of rows over forked worker processes and this one (templater.pool), results packed to
+travel and write cheaply."""
 from __future__ import annotations
 
 import itertools
-import pickle
-import signal
-import threading
 from array import array
-from collections import Counter, deque
-from operator import attrgetter
-from queue import SimpleQueue
+from collections import Counter
 from typing import Any, Iterator, NamedTuple
 
+from templater import pool
 from templater.errors import RenderError
 from templater.parallel import default_jobs
-
-IN_FLIGHT_PER_JOB = 5  # chunks a worker holds: enough to keep it busy, few enough to keep memory flat
-
-_PROCESSOR: Any = None
+from templater.pool import IN_FLIGHT_PER_JOB  # noqa: F401 - re-exported for callers of this module
 
 
 class Packed(NamedTuple):
@@ -67,172 +61,30 @@ def pack(results: list) -> Packed:
                   array("q", [r[0] for r in results if r[1] is not None and len(r[1]) <= 16]), long_keys)
 
 
-class _Worker:
-    """A forked process with a pipe for its chunks and one for its results: results come back in
-    the order the chunks went, so the parent reads each result from the worker it sent the chunk to."""
-
-    def __init__(self, context: Any, others: list[_Worker]) -> None:
-        self.failure: Exception | None = None  # why the sending thread could not send it a chunk
-        self.queued = 0  # chunks sent and not yet received
-        task_end, self.tasks = context.Pipe(duplex=False)
-        self.results, result_end = context.Pipe(duplex=False)
-        for conn in (self.tasks, self.results):
-            _widen(conn)
-        # The child closes the parent's ends it inherited (its own and earlier workers'), so that
-        # each pipe ends (EOF) when its one reader or writer goes.
-        inherited = [c for w in [*others, self] for c in (w.tasks, w.results)]
-        self.process = context.Process(target=_serve, args=(task_end, result_end, inherited), daemon=True)
-        self.process.start()
-        task_end.close()
-        result_end.close()
-
-    def receive(self) -> Packed:
-        """The next result; RenderError when the process died (its chunk would never come)."""
-        try:
-            kind, value = self.results.recv()
-            if kind == "ok":  # the text comes after, as UTF-8 bytes (see _serve)
-                sent, rejected = self.results.recv_bytes(), self.results.recv_bytes()
-        except (EOFError, OSError):
-            if self.failure is not None:
-                raise self.failure from None
-            self.process.join()
-            code = self.process.exitcode
-            how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-            raise RenderError(f"a worker process died ({how}; the system may be out of memory), so "
-                              "some rows were never rendered: nothing was written; run again, with "
-                              "fewer --jobs if memory is short") from None
-        if kind == "error":
-            raise value
-        return value._replace(sent=sent.decode("utf-8", "surrogatepass"),
-                              rejected=rejected.decode("utf-8", "surrogatepass"))
+def _out(packed: Packed) -> tuple[Packed, list[bytes]]:
+    """A worker's Packed as a head and its text as bytes: pickling a large str costs several times
+    more (its buffer grows by copies, and each new one is fresh memory for the kernel to map).
+    surrogatepass: a lone surrogate comes back as it is, as with jobs 1 (rows are checked for them
+    when read, but a value given through the API could still hold one)."""
+    return (packed._replace(sent="", rejected=""),
+            [packed.sent.encode("utf-8", "surrogatepass"), packed.rejected.encode("utf-8", "surrogatepass")])
 
 
-def _widen(conn: Any) -> None:
-    """A pipe that holds a whole chunk or result (1 MiB, Linux): the writer seldom waits for the reader."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)  # type: ignore[attr-defined]
-    except (ImportError, AttributeError, OSError):
-        pass  # the system's size: slower, still correct
+def _back(head: Packed, parts: list[bytes]) -> Packed:
+    return head._replace(sent=parts[0].decode("utf-8", "surrogatepass"),
+                         rejected=parts[1].decode("utf-8", "surrogatepass"))
 
 
-_PIPE_BYTES = 1 << 20
-
-
-def _serve(tasks: Any, results: Any, inherited: list) -> None:
-    """A worker's loop: a chunk in, its Packed results (or the exception it raised) out, until None."""
-    # Ctrl-C reaches the whole process group: the parent cleans up, the workers just stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for conn in inherited:
-        conn.close()
-    while True:
-        try:
-            chunk = tasks.recv()
-        except EOFError:  # the parent is gone
-            return
-        if chunk is None:
-            return
-        try:
-            packed = pack(_PROCESSOR.process(chunk))
-        except Exception as exc:  # the parent raises it
-            try:
-                pickle.loads(pickle.dumps(exc))  # the parent must be able to rebuild it, not just read it
-            except Exception:  # an exception that does not pickle, or whose class takes other arguments
-                exc = RenderError(f"{type(exc).__name__}: {exc}")
-            results.send(("error", exc))
-            continue
-        # The output lines go as bytes: pickling a large str costs several times more (its buffer
-        # grows by copies, and each new one is fresh memory for the kernel to map). surrogatepass: a
-        # lone surrogate comes back as it is, as with jobs 1 (rows are checked for them when read,
-        # but a value given through the API could still hold one).
-        results.send(("ok", packed._replace(sent="", rejected="")))
-        results.send_bytes(packed.sent.encode("utf-8", "surrogatepass"))
-        results.send_bytes(packed.rejected.encode("utf-8", "surrogatepass"))
-
-
-def _send(queue: SimpleQueue) -> None:
-    """The parent's sending thread: the main thread never blocks on a full pipe while a worker
-    blocks on sending it a result."""
-    while True:
-        item = queue.get()
-        if item is None:
-            return
-        worker, chunk = item
-        try:
-            worker.tasks.send(chunk)
-        except OSError:
-            pass  # the worker died: the main thread finds out when it reads its result
-        except Exception as exc:  # not expected (chunks are bytes and numbers): fail the run, not hang it
-            worker.failure = exc
-            worker.process.terminate()
-
-
-def _next(pending: deque) -> tuple[Any, Packed]:
-    chunk, result = pending.popleft()
-    if type(result) is Packed:
-        return chunk, result
-    result.queued -= 1
-    return chunk, result.receive()
+def _died(how: str) -> RenderError:
+    return RenderError(f"a worker process died ({how}; the system may be out of memory), so some rows "
+                       "were never rendered: nothing was written; run again, with fewer --jobs if memory "
+                       "is short")
 
 
 def ordered_chunks(processor: Any, chunks: Iterator[Any], jobs: int | None) -> Iterator[tuple[Any, Packed]]:
-    """(chunk, pack(processor.process(chunk))) for each chunk, in order; in this process when
-    jobs <= 1 or input is small.
-
-    Otherwise jobs - 1 forked workers and this process share the chunks: a chunk goes to the worker
-    holding the fewest, unless each already holds IN_FLIGHT_PER_JOB, and then this process renders
-    it itself instead of waiting. So on N cores N processes render, none idles while another has
-    work queued, and this one also writes the results in order (batch._Sink). At most
-    jobs * IN_FLIGHT_PER_JOB chunks are read and not yet written at any time, so memory does not
-    grow with the file.
-    """
-    jobs = default_jobs() if jobs is None else jobs
-    head = list(itertools.islice(chunks, 2))
-    if jobs <= 1 or len(head) < 2:
-        for chunk in itertools.chain(head, chunks):
-            yield chunk, pack(processor.process(chunk))
-        return
-    import multiprocessing  # only when fanning out
-
-    global _PROCESSOR
-    _PROCESSOR = processor  # forked workers inherit the compiled template, rules and caches
-    context = multiprocessing.get_context("fork")
-    workers: list[_Worker] = []
-    queue: SimpleQueue = SimpleQueue()
-    sender = threading.Thread(target=_send, args=(queue,), daemon=True)
-    finished = False
-    try:
-        for _ in range(jobs - 1):  # this process is the last of the jobs
-            workers.append(_Worker(context, workers))
-        sender.start()
-        pending: deque = deque()  # (chunk, its Packed or the worker that has it), in input order
-        for chunk in itertools.chain(head, chunks):
-            while pending and (type(pending[0][1]) is Packed or pending[0][1].results.poll()):
-                yield _next(pending)
-            worker = min(workers, key=attrgetter("queued"))
-            if worker.queued < IN_FLIGHT_PER_JOB:
-                queue.put((worker, chunk))
-                worker.queued += 1
-                pending.append((chunk, worker))
-            else:  # every worker has enough to do: rather than wait, this process takes the chunk
-                pending.append((chunk, pack(processor.process(chunk))))
-            while len(pending) > jobs * IN_FLIGHT_PER_JOB:  # a slow worker: wait, hold no more
-                yield _next(pending)
-        while pending:
-            yield _next(pending)
-        finished = True
-    finally:
-        _PROCESSOR = None
-        if not finished:  # an error or Ctrl-C: stop the workers now (a blocked send then fails)
-            for worker in workers:
-                worker.process.terminate()
-        for worker in workers:
-            queue.put((worker, None))
-        queue.put(None)
-        if sender.is_alive():
-            sender.join()
-        for worker in workers:
-            worker.process.join()
-            worker.tasks.close()
-            worker.results.close()
+    """(chunk, pack(processor.process(chunk))) for each chunk, in order (templater.pool.ordered_chunks):
+    in this process when jobs <= 1 or input is small; otherwise jobs - 1 forked workers and this
+    process share the chunks, at most jobs * IN_FLIGHT_PER_JOB read and not yet written at a time,
+    so memory does not grow with the file. A dead worker fails the run (RenderError)."""
+    return pool.ordered_chunks(lambda chunk: pack(processor.process(chunk)), chunks,
+                               default_jobs() if jobs is None else jobs, _died, (_out, _back), RenderError)

@@ -1,0 +1,207 @@
+"""Chunks of work over forked worker processes and this one, results in input order, few in flight.
+
+The machinery both the bulk renderer (templater/render/workers.py) and `lint --jobs`
+(templater/parallel.py) use: a worker that dies (SIGKILL, the out-of-memory killer) fails the run
+with one error instead of leaving it waiting for ever for that worker's chunk.
+"""
+from __future__ import annotations
+
+import itertools
+import pickle
+import signal
+import threading
+from collections import deque
+from operator import attrgetter
+from queue import SimpleQueue
+from typing import Any, Callable, Iterator
+
+from templater.errors import TemplaterError
+
+IN_FLIGHT_PER_JOB = 5  # chunks a worker holds: enough to keep it busy, few enough to keep memory flat
+
+_WORK: Any = None    # set before the fork: chunk -> result, in the workers
+_WIRE: Any = None    # (result -> (picklable head, [bytes]), (head, [bytes]) -> result)
+_UNPICKLABLE: Any = TemplaterError
+
+
+class WorkerDied(TemplaterError):
+    """A worker process died, so some of the work was never done."""
+
+
+def _plain_out(result: Any) -> tuple[Any, list[bytes]]:
+    return result, []
+
+
+def _plain_back(head: Any, _parts: list[bytes]) -> Any:
+    return head
+
+
+class _Worker:
+    """A forked process with a pipe for its chunks and one for its results: results come back in
+    the order the chunks went, so the parent reads each result from the worker it sent the chunk to."""
+
+    def __init__(self, context: Any, others: list[_Worker]) -> None:
+        self.failure: Exception | None = None  # why the sending thread could not send it a chunk
+        self.queued = 0  # chunks sent and not yet received
+        task_end, self.tasks = context.Pipe(duplex=False)
+        self.results, result_end = context.Pipe(duplex=False)
+        for conn in (self.tasks, self.results):
+            _widen(conn)
+        # The child closes the parent's ends it inherited (its own and earlier workers'), so that
+        # each pipe ends (EOF) when its one reader or writer goes.
+        inherited = [c for w in [*others, self] for c in (w.tasks, w.results)]
+        self.process = context.Process(target=_serve, args=(task_end, result_end, inherited), daemon=True)
+        self.process.start()
+        task_end.close()
+        result_end.close()
+
+    def receive(self, died: Callable[[str], Exception]) -> Any:
+        """The next result; died(how) raised when the process died (its chunk would never come)."""
+        try:
+            kind, value, count = self.results.recv()
+            if kind == "ok":  # the large parts come after, as bytes (see _serve)
+                parts = [self.results.recv_bytes() for _ in range(count)]
+        except (EOFError, OSError):
+            if self.failure is not None:
+                raise self.failure from None
+            self.process.join()
+            code = self.process.exitcode
+            how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            raise died(how) from None
+        if kind == "error":
+            raise value
+        return _WIRE[1](value, parts)
+
+
+def _widen(conn: Any) -> None:
+    """A pipe that holds a whole chunk or result (1 MiB, Linux): the writer seldom waits for the reader."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)  # type: ignore[attr-defined]
+    except (ImportError, AttributeError, OSError):
+        pass  # the system's size: slower, still correct
+
+
+_PIPE_BYTES = 1 << 20
+
+
+def _serve(tasks: Any, results: Any, inherited: list) -> None:
+    """A worker's loop: a chunk in, its result (or the exception it raised) out, until None."""
+    # Ctrl-C reaches the whole process group: the parent cleans up, the workers just stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for conn in inherited:
+        conn.close()
+    while True:
+        try:
+            chunk = tasks.recv()
+        except EOFError:  # the parent is gone
+            return
+        if chunk is None:
+            return
+        try:
+            head, parts = _WIRE[0](_WORK(chunk))
+        except Exception as exc:  # the parent raises it
+            try:
+                pickle.loads(pickle.dumps(exc))  # the parent must be able to rebuild it, not just read it
+            except Exception:  # an exception that does not pickle, or whose class takes other arguments
+                exc = _UNPICKLABLE(f"{type(exc).__name__}: {exc}")
+            results.send(("error", exc, 0))
+            continue
+        # Large parts go as bytes (see render/workers.py: pickling a large str costs several times more).
+        results.send(("ok", head, len(parts)))
+        for part in parts:
+            results.send_bytes(part)
+
+
+def _send(queue: SimpleQueue) -> None:
+    """The parent's sending thread: the main thread never blocks on a full pipe while a worker
+    blocks on sending it a result."""
+    while True:
+        item = queue.get()
+        if item is None:
+            return
+        worker, chunk = item
+        try:
+            worker.tasks.send(chunk)
+        except OSError:
+            pass  # the worker died: the main thread finds out when it reads its result
+        except Exception as exc:  # not expected (chunks are bytes and numbers): fail the run, not hang it
+            worker.failure = exc
+            worker.process.terminate()
+
+
+def _next(pending: deque, died: Callable[[str], Exception]) -> tuple[Any, Any]:
+    chunk, result = pending.popleft()
+    if type(result) is not _Worker:
+        return chunk, result
+    result.queued -= 1
+    return chunk, result.receive(died)
+
+
+def ordered_chunks(work: Callable[[Any], Any], chunks: Iterator[Any], jobs: int,
+                   died: Callable[[str], Exception], wire: tuple | None = None,
+                   unpicklable: type = TemplaterError) -> Iterator[tuple[Any, Any]]:
+    """(chunk, work(chunk)) for each chunk, in order; in this process when jobs <= 1 or input is small.
+
+    died(how) is the exception raised when a worker process dies ('killed by signal 9'); wire is
+    (out, back): out(result) -> (picklable head, [bytes]) in the worker, back(head, [bytes]) ->
+    result here, for results that travel faster as bytes; unpicklable(message) stands for a worker's
+    exception that cannot be rebuilt here.
+
+    Otherwise jobs - 1 forked workers and this process share the chunks: a chunk goes to the worker
+    holding the fewest, unless each already holds IN_FLIGHT_PER_JOB, and then this process renders
+    it itself instead of waiting. So on N cores N processes render, none idles while another has
+    work queued, and this one also writes the results in order (batch._Sink). At most
+    jobs * IN_FLIGHT_PER_JOB chunks are read and not yet written at any time, so memory does not
+    grow with the file.
+    """
+    head = list(itertools.islice(chunks, 2))
+    if jobs <= 1 or len(head) < 2:
+        for chunk in itertools.chain(head, chunks):
+            yield chunk, work(chunk)
+        return
+    import multiprocessing  # only when fanning out
+
+    global _WORK, _WIRE, _UNPICKLABLE
+    # Forked workers inherit the work and everything it closes over (compiled template, rules, caches).
+    _WORK, _WIRE, _UNPICKLABLE = work, wire or (_plain_out, _plain_back), unpicklable
+    context = multiprocessing.get_context("fork")
+    workers: list[_Worker] = []
+    queue: SimpleQueue = SimpleQueue()
+    sender = threading.Thread(target=_send, args=(queue,), daemon=True)
+    finished = False
+    try:
+        for _ in range(jobs - 1):  # this process is the last of the jobs
+            workers.append(_Worker(context, workers))
+        sender.start()
+        pending: deque = deque()  # (chunk, its result or the worker that has it), in input order
+        for chunk in itertools.chain(head, chunks):
+            while pending and (type(pending[0][1]) is not _Worker or pending[0][1].results.poll()):
+                yield _next(pending, died)
+            worker = min(workers, key=attrgetter("queued"))
+            if worker.queued < IN_FLIGHT_PER_JOB:
+                queue.put((worker, chunk))
+                worker.queued += 1
+                pending.append((chunk, worker))
+            else:  # every worker has enough to do: rather than wait, this process takes the chunk
+                pending.append((chunk, work(chunk)))
+            while len(pending) > jobs * IN_FLIGHT_PER_JOB:  # a slow worker: wait, hold no more
+                yield _next(pending, died)
+        while pending:
+            yield _next(pending, died)
+        finished = True
+    finally:
+        _WORK = _WIRE = None
+        if not finished:  # an error or Ctrl-C: stop the workers now (a blocked send then fails)
+            for worker in workers:
+                worker.process.terminate()
+        for worker in workers:
+            queue.put((worker, None))
+        queue.put(None)
+        if sender.is_alive():
+            sender.join()
+        for worker in workers:
+            worker.process.join()
+            worker.tasks.close()
+            worker.results.close()
