@@ -231,14 +231,22 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
               "message a reply may go (default 24h).")
 @click.option("--jobs", type=click.IntRange(1, 256), help="Worker processes (default: all cores).")
 @click.option("--chunk-size", type=click.IntRange(1, 100_000), default=1000, hidden=True)
+@click.option("--max-memory", metavar="SIZE", envvar="TEMPLATER_MAX_MEMORY",
+              help="Cap each rendering process's address space (RLIMIT_AS), such as 512M or 2G; also "
+                   "TEMPLATER_MAX_MEMORY. See docs/security.md.")
 @click.pass_context
 def render(ctx: click.Context, template: str, pairs: tuple[str, ...], vars_file: str | None, example: bool,
-           fmt: str | None, max_output: int, recipients: str | None, out: str | None, **batch: Any) -> None:
+           fmt: str | None, max_output: int, recipients: str | None, out: str | None, max_memory: str | None,
+           **batch: Any) -> None:
     """Render one message from a template file or a library id, then lint it.
 
     With --recipients and --out, render one message per recipient row that consent, opt-outs and
     local time allow, and account for every row in the output or the rejects file.
     """
+    if max_memory:
+        from templater.memory import limit_address_space
+
+        limit_address_space(max_memory)  # before any worker is forked: they inherit it
     values = _parse_vars(pairs, vars_file)
     if recipients is not None or out is not None:
         _render_batch(template, values, example, fmt, max_output, recipients, out, batch)

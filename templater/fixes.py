@@ -80,8 +80,17 @@ def fix_source(source: str, findings: list[Finding], opt_out: dict[str, str], de
 
 
 def read_text(file: Path) -> tuple[str, str, bool]:
-    """(text with LF line ends, the file's line end, whether it had a byte-order mark)."""
-    data = file.read_bytes()
+    """(text with LF line ends, the file's line end, whether it had a byte-order mark).
+
+    Read with the linter's cap (template.MAX_FILE_BYTES): a longer file is an OSError here, as it
+    is an unreadable-file finding for the lint, and is never read whole (a 300 MB file took 640 MB).
+    """
+    from templater.template import MAX_FILE_BYTES
+
+    with file.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise OSError(f"over the {MAX_FILE_BYTES:,}-byte limit for a template")
     bom = data.startswith(codecs.BOM_UTF8)
     text = data.decode("utf-8-sig")
     newline = "\r\n" if "\r\n" in text else "\n"

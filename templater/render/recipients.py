@@ -5,6 +5,7 @@ import csv
 import itertools
 import json
 from collections import deque
+from functools import partial
 from itertools import count, repeat
 from operator import itemgetter
 from typing import BinaryIO, Iterable, Iterator, NamedTuple, Union
@@ -43,9 +44,28 @@ def raw_text(raw: bytes) -> str:
     return raw.decode("utf-8", "backslashreplace").rstrip("\r\n")
 
 
+def pieces(stream: BinaryIO) -> Iterator[bytes]:
+    """The stream's lines, read at most MAX_RECORD_BYTES + 1 bytes at a time: a longer line is never
+    held whole (a 400 MB row took over 1 GB before the row check ran), it comes in pieces, of which
+    whole_lines() keeps the first (rejected as over the limit) and drops the rest."""
+    return iter(partial(stream.readline, MAX_RECORD_BYTES + 1), b"")
+
+
+def whole_lines(parts: Iterator[bytes]) -> Iterator[bytes]:
+    """One item per line of pieces(): a long line's first piece, its other pieces dropped."""
+    for line in parts:
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            for rest in parts:
+                if rest.endswith(b"\n"):
+                    break
+        yield line
+
+
 def read_header(stream: BinaryIO, path: str) -> tuple[list[str], int]:
     """The CSV header's column names (reserved ones lower-cased) and its size in bytes."""
-    first = stream.readline()
+    first = stream.readline(MAX_RECORD_BYTES + 1)
+    if len(first) > MAX_RECORD_BYTES:
+        raise InputError(f"the header is over {MAX_RECORD_BYTES:,} bytes: is this a recipients file?", path, 1)
     if not first.strip():
         raise InputError("the file is empty or starts with a blank line: the first line must name the "
                          "columns (phone, consent, ...)", path, 1)
@@ -174,17 +194,20 @@ class Jobs:
 
     def __iter__(self) -> Iterator[Job]:
         line = self.first_line
+        stream = pieces(self.stream)
         while True:
-            lines = list(itertools.islice(self.stream, self.size))
+            lines = list(itertools.islice(stream, self.size))
             if not lines:
                 return
+            if max(map(len, lines)) > MAX_RECORD_BYTES:  # a long line's pieces: one item per line again
+                lines = list(itertools.islice(whole_lines(itertools.chain(lines, stream)), len(lines)))
             if self.fmt == "csv" and any(data.count(b'"') % 2 for data in lines):
                 break
             self._read += sum(map(len, lines))
             yield Lines(line, lines)
             line += len(lines)
         self._framed_from = self._read
-        self._framer = Framer(itertools.chain(lines, self.stream), self.fmt, line)
+        self._framer = Framer(itertools.chain(lines, whole_lines(stream)), self.fmt, line)
         yield from chunks(self._framer.records(), self.size)
 
 
