@@ -108,3 +108,43 @@ def test_a_file_level_disable_does_not_silence_values_at_send_time(tmp_path: Pat
     one = run_cli("render", str(template), "--var", "note=Use code SAVE20 for 20% off!")
     assert one.exit_code == 1 and "mixed-content" in one.stderr and "SAVE20" in one.stderr
     assert run_cli("render", str(template), "--var", "note=Thanks").exit_code == 0
+
+
+# Item 21: an area code over two time zones gets the stricter window of both.
+SPLIT = {"850": ("America/Chicago", "2025-05-06T12:30:00Z", "07:30"),     # 8:30 Tallahassee, 7:30 Pensacola
+         "270": ("America/Chicago", "2025-05-06T12:30:00Z", "07:30"),
+         "812": ("America/Chicago", "2025-05-06T12:30:00Z", "07:30"),
+         "906": ("America/Menominee", "2025-05-06T12:30:00Z", "07:30"),
+         "931": ("America/New_York", "2025-05-07T01:30:00Z", "21:30"),    # 20:30 Cookeville, 21:30 Eastern
+         "212": ("", "2025-05-06T12:30:00Z", ""),                          # one zone: 8:30 New York, sent
+         "785": ("America/Denver", "2025-05-06T13:30:00Z", "07:30"),      # 8:30 Topeka, 7:30 Goodland
+         "308": ("America/Denver", "2025-05-06T13:30:00Z", "07:30"),
+         "541": ("America/Boise", "2025-05-07T03:30:00Z", "21:30")}       # 20:30 Bend, 21:30 Ontario
+
+
+@pytest.mark.parametrize("area", sorted(SPLIT))
+def test_split_area_codes_get_the_stricter_window(area: str, tmp_path: Path, write) -> None:
+    other, send_at, local = SPLIT[area]
+    rows = ("phone,first_name,consent,consent_at\n"
+            f"+1{area}5550123,Ana,express_written,2025-01-02\n+1{area}5550124,Bo,express_written,2025-01-02\n")
+    people = write("people.csv", rows)
+    out = tmp_path / "o.jsonl"
+    result = run_cli("render", "retail.discount.en", "--recipients", str(people), "--out", str(out),
+                     "--send-at", send_at, "--var", "brand=Acme", "--var", "percent=20", "--var",
+                     "products=jackets", "--var", "end_date=May 12", "--var", "shop_url=https://acme.example/s")
+    assert result.exit_code == 0, result.output
+    sent = out.read_text().splitlines()
+    rejects = [json.loads(x) for x in (tmp_path / "o.rejects.jsonl").read_text().splitlines()]
+    if area == "212":  # a near miss: one zone, inside the window
+        assert len(sent) == 2 and not rejects
+        return
+    assert not sent and [r["reason"] for r in rejects] == ["quiet-hours", "quiet-hours"]
+    assert rejects[0]["detail"] == f"{local} is outside 08:00-21:00 in {other}"
+
+
+def test_split_area_codes_are_data_with_their_source() -> None:
+    from templater.render import split_area_codes
+
+    assert sorted(split_area_codes.SPLIT_AREA_CODES) == sorted(set(SPLIT) - {"212"})
+    assert "49 CFR Part 71" in split_area_codes.__doc__ and "nationalnanpa.com" in split_area_codes.__doc__
+    assert all(len(zones) == 2 and where for zones, where in split_area_codes.SPLIT_AREA_CODES.values())

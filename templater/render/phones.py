@@ -12,6 +12,7 @@ from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, NumberPars
 
 from templater.errors import ConfigError, InputError
 from templater.render.prefixes import HEAD, key_digits
+from templater.render.split_area_codes import zones_for
 
 # Already in E.164: '+', a country code and up to 15 digits in all (ASCII digits only).
 _E164 = re.compile(r"\+([1-9][0-9]{6,14})")
@@ -91,6 +92,7 @@ class Phones:
         if found is None:
             number = phonenumbers.parse(e164, None)
             found = tuple(z for z in pn_timezone.time_zones_for_number(number) if z != _UNKNOWN_ZONE)
+            found = zones_for(e164, found)  # an area code over two zones: both (the cache key holds it)
             found = self._tuples.setdefault(found, found)
             if key is not None:
                 _remember(self._zones, key, found)
