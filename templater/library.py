@@ -77,3 +77,43 @@ def find(name: str) -> Template:
     hint = f" (for the file of that name, write ./{name})" if Path(name).is_file() else ""
     raise TemplateError(f"no library id '{name}'{hint}: give an id that 'templater list' prints, or a "
                         "path such as ./my-template.sms")
+
+
+_USE_CASES: frozenset[tuple[str, str]] | None = None
+
+
+def library_use_cases() -> frozenset[tuple[str, str]]:
+    """(industry, use case) of every library template, from its place in the library
+    (industry/use-case.lang.sms): no template is read."""
+    global _USE_CASES
+    if _USE_CASES is None:
+        root = library_dir()
+        _USE_CASES = frozenset((p.relative_to(root).parts[0], p.name.split(".")[0])
+                               for p in root.rglob("*.sms") if len(p.relative_to(root).parts) == 2)
+    return _USE_CASES
+
+
+def borrowed_use_case(template: Template) -> str | None:
+    """Why a template may not claim the industry/use_case it declares, or None.
+
+    Consent is recorded per use case (consent_scope): a template that declares the use case of a
+    library template would be sent under the consent people gave for that one (an appointment
+    reminder passing as retail.order-shipped). Claiming a library use case is allowed only to a
+    template whose id is under it: the use case itself, or a name that starts with it and a dot
+    ('order-shipped.en', as `templater new` writes; 'retail.order-shipped.acme').
+    """
+    use_case, industry = template.meta.get("use_case"), template.meta.get("industry")
+    if not isinstance(use_case, str) or not use_case.strip():
+        return None
+    use_case = use_case.strip().lower()
+    industry = industry.strip().lower() if isinstance(industry, str) and industry.strip() else None
+    owners = sorted(i for i, u in library_use_cases() if u == use_case and (industry is None or i == industry))
+    if not owners:
+        return None
+    tid = template.id.lower()
+    names = {use_case, *(f"{i}.{use_case}" for i in owners)}
+    if any(tid == n or tid.startswith(n + ".") for n in names):
+        return None
+    return (f"the use case {owners[0]}.{use_case} belongs to the library template of that name, and "
+            f"consent recorded for it does not cover '{template.id}': give this template its own "
+            f"use_case, or an id under it (such as {use_case}.{tid.rsplit('.', 1)[-1]})")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, template_source
+from conftest import lint_json, run_cli, template_source
 
 SEND_AT = "2025-05-06T16:00:00Z"
 BODY = "Acme: Hi {{ name }}, your order shipped."
@@ -148,3 +148,32 @@ def test_split_area_codes_are_data_with_their_source() -> None:
     assert sorted(split_area_codes.SPLIT_AREA_CODES) == sorted(set(SPLIT) - {"212"})
     assert "49 CFR Part 71" in split_area_codes.__doc__ and "nationalnanpa.com" in split_area_codes.__doc__
     assert all(len(zones) == 2 and where for zones, where in split_area_codes.SPLIT_AREA_CODES.values())
+
+
+# Item 14: consent cannot be borrowed by declaring another template's use case.
+BORROWER = ("---\nid: acme.appointment-reminder\ncategory: transactional\nlanguage: en\nindustry: retail\n"
+            "use_case: order-shipped\nvariables:\n  name: {example: Ana}\n---\nAcme: Hi {{ name }}, your "
+            "appointment is tomorrow at 3pm.\n")
+
+
+def test_a_template_cannot_borrow_a_library_use_case(tmp_path: Path, write) -> None:
+    template = write("t.sms", BORROWER)
+    code, findings = lint_json(str(template))
+    [found] = [f for f in findings if f["rule"] == "borrowed-use-case"]
+    assert code == 1 and found["severity"] == "error" and found["line"] == 6
+    assert "retail.order-shipped" in found["message"] and "acme.appointment-reminder" in found["message"]
+    people = write("people.csv", "phone,name,consent,consent_scope\n+12125550123,Ana,express,retail.order-shipped\n")
+    result = run_cli("render", str(template), "--recipients", str(people), "--out", str(tmp_path / "o.jsonl"),
+                     "--send-at", SEND_AT)
+    assert result.exit_code == 2 and "borrowed-use-case" in result.stderr and f"{template}:6" in result.stderr
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_a_template_under_the_use_case_may_name_it(tmp_path: Path, write) -> None:
+    template = write("t.sms", BORROWER.replace("id: acme.appointment-reminder", "id: order-shipped.acme")
+                     .replace("appointment is tomorrow at 3pm", "order has shipped"))
+    assert not [f for f in lint_json(str(template))[1] if f["rule"] == "borrowed-use-case"]
+    people = write("people.csv", "phone,name,consent,consent_scope\n+12125550123,Ana,express,retail.order-shipped\n")
+    result = run_cli("render", str(template), "--recipients", str(people), "--out", str(tmp_path / "o.jsonl"),
+                     "--send-at", SEND_AT)
+    assert result.exit_code == 0 and len((tmp_path / "o.jsonl").read_text().splitlines()) == 1

@@ -62,6 +62,12 @@ class Gate:
         self.reply_window = reply_window
         use_case = template.meta.get("use_case")
         industry = template.meta.get("industry")
+        if use_case is not None:
+            from templater.library import borrowed_use_case
+
+            borrowed = borrowed_use_case(template)
+            if borrowed is not None:  # the lint error borrowed-use-case: never sent under that consent
+                raise ConfigError(f"borrowed-use-case: {borrowed}", template.path, template.key_line("use_case"))
         self.scopes = {template.id.lower()} | ({str(use_case).lower()} if use_case else set())
         if use_case and industry:  # the use case as `templater new` and the library name it
             self.scopes.add(f"{industry}.{use_case}".lower())

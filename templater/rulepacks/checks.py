@@ -53,6 +53,16 @@ def consent_mismatch(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
                   line=ctx.template.key_line("consent"))
 
 
+def borrowed_use_case(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    if ctx.template.meta.get("use_case") is None:
+        return
+    from templater.library import borrowed_use_case as borrowed  # only templates that declare one
+
+    why = borrowed(ctx.template)
+    if why is not None:
+        yield Hit(rule.id, {"problem": why}, line=ctx.template.key_line("use_case"))
+
+
 def invalid_metadata(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     meta = ctx.template.meta
     for key in ("id", "description", "category", "language", "consent"):
@@ -126,6 +136,7 @@ CHECKS: dict[str, Check] = {
     "unknown_category": unknown_category,
     "unknown_language": unknown_language,
     "consent_mismatch": consent_mismatch,
+    "borrowed_use_case": borrowed_use_case,
     "invalid_metadata": invalid_metadata,
     "undeclared_variable": undeclared_variable,
     "unused_variable": unused_variable,
