@@ -37,6 +37,12 @@ HEADER = ["phone", "first_name", "brand", "percent", "products", "end_date", "sh
           "consent_at", "timezone", "opt_out"]
 
 
+def _valid(phone: str) -> bool:
+    import phonenumbers
+
+    return phonenumbers.is_valid_number(phonenumbers.parse(phone, None))
+
+
 def generate(path: str, rows: int, seed: int = 7) -> str:
     """Write `rows` synthetic recipients; return the suppression list's path."""
     rng = random.Random(seed)
@@ -53,7 +59,9 @@ def generate(path: str, rows: int, seed: int = 7) -> str:
                 tz = "Europe/Paris" if rng.random() < 0.5 else ""
             if rng.random() < 0.005:
                 phone = f"+1212555{rng.randint(0, 99):04d}"  # a few numbers come back: duplicates
-            if rng.random() < 0.002:
+            # A suppression list holds valid numbers only (an invalid entry stops the run): the draw
+            # is made either way, so the rows stay those of earlier runs.
+            if rng.random() < 0.002 and _valid(phone):
                 stop.write(phone + "\n")
             consent = "express_written" if rng.random() < 0.97 else rng.choice(["express", "none", ""])
             w.writerow([phone, f"{rng.choice(FIRST)}", "Acme", str(rng.choice([10, 15, 20, 25])),

@@ -124,7 +124,7 @@ def main() -> None:
     os.environ.setdefault("TEMPLATER_NO_CACHE", "1")
     argv = list(sys.argv)
     if not any(a.startswith("-max_len=") for a in argv):
-        argv.append("-max_len=512")  # room for nested expressions from the start
+        argv += ["-max_len=512", "-len_control=0"]  # room for nested expressions from the start
     atheris.Setup(argv, TestOneInput)
     atheris.Fuzz()
 

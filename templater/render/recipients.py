@@ -51,11 +51,13 @@ def pieces(stream: BinaryIO) -> Iterator[bytes]:
     return iter(partial(stream.readline, MAX_RECORD_BYTES + 1), b"")
 
 
-def whole_lines(parts: Iterator[bytes]) -> Iterator[bytes]:
-    """One item per line of pieces(): a long line's first piece, its other pieces dropped."""
+def whole_lines(parts: Iterator[bytes], dropped: list[int]) -> Iterator[bytes]:
+    """One item per line of pieces(): a long line's first piece, its other pieces dropped (their
+    bytes added to dropped[0], for the progress count)."""
     for line in parts:
         if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
             for rest in parts:
+                dropped[0] += len(rest)
                 if rest.endswith(b"\n"):
                     break
         yield line
@@ -182,6 +184,7 @@ class Jobs:
     def __init__(self, stream: BinaryIO, fmt: str, first_line: int, size: int) -> None:
         self.stream, self.fmt, self.first_line, self.size = stream, fmt, first_line, size
         self._read = 0
+        self._dropped = [0]  # bytes of long lines read and dropped (whole_lines)
         self._framer: Framer | None = None
         self._framed_from = 0
 
@@ -189,8 +192,8 @@ class Jobs:
     def consumed(self) -> int:
         """Bytes read so far, for the progress bar."""
         if self._framer is None:
-            return self._read
-        return self._framed_from + self._framer.consumed
+            return self._read + self._dropped[0]
+        return self._framed_from + self._framer.consumed + self._dropped[0]
 
     def __iter__(self) -> Iterator[Job]:
         line = self.first_line
@@ -200,14 +203,15 @@ class Jobs:
             if not lines:
                 return
             if max(map(len, lines)) > MAX_RECORD_BYTES:  # a long line's pieces: one item per line again
-                lines = list(itertools.islice(whole_lines(itertools.chain(lines, stream)), len(lines)))
+                lines = list(itertools.islice(whole_lines(itertools.chain(lines, stream), self._dropped),
+                                              len(lines)))
             if self.fmt == "csv" and any(data.count(b'"') % 2 for data in lines):
                 break
             self._read += sum(map(len, lines))
             yield Lines(line, lines)
             line += len(lines)
         self._framed_from = self._read
-        self._framer = Framer(itertools.chain(lines, whole_lines(stream)), self.fmt, line)
+        self._framer = Framer(itertools.chain(lines, whole_lines(stream, self._dropped)), self.fmt, line)
         yield from chunks(self._framer.records(), self.size)
 
 
