@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import operator
 from datetime import date, time
-from decimal import Decimal
 import re
 import weakref
 from functools import update_wrapper
@@ -282,14 +281,15 @@ def _finalize(value: Any) -> Any:
     if type(value) is str and len(value) <= MAX_VALUE:
         return value  # a str's size is its length: the usual value, without the general walk
     limits.check_size(value, "a printed value")
-    if not isinstance(value, _PRINTABLE) or (type(value) is float and not math.isfinite(value)):
+    if (not isinstance(value, _PRINTABLE) and type(value).__module__ != "decimal") \
+            or (type(value) is float and not math.isfinite(value)):  # (decimal: not imported for this)
         raise SecurityError(_unprintable(value))
     return value
 
 
-# What a message may print: text, numbers, true/false, none, and dates (YAML reads them). Anything
+# What a message may print: text, numbers (a Decimal too), true/false, none, and dates (YAML reads them). Anything
 # else would print as Python's repr: "['a', 'b']", "{'k': 1}", "<function … at 0x7f…>" (an address).
-_PRINTABLE = (str, int, float, Decimal, type(None), date, time, Undefined)  # Undefined: str() raises
+_PRINTABLE = (str, int, float, type(None), date, time, Undefined)  # Undefined: str() raises
 
 
 def _unprintable(value: Any) -> str:
