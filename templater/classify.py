@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from templater.context import LintContext
 from templater.rulepacks.loader import RuleSet
-from templater.signals import Evidence, find_in_text
+from templater.signals import Evidence, find_in_text, second_opinion
 from templater.template import CONSENT_FOR, LANGUAGES
 from templater.text import normalize
 
@@ -73,6 +73,7 @@ def classify_text(text: str, ruleset: RuleSet, path: str = "<text>", language: s
         lang = None
     evidence = find_in_text(ruleset.signals_for(lang), norm)
     evidence = _dedupe(evidence)
+    evidence += second_opinion(evidence, norm, lang)
     category = category_of(evidence)
     return Classification(path, category, CONSENT_FOR[category], evidence, lang)
 
@@ -82,6 +83,7 @@ def classify_template(ctx: LintContext, language: str | None = None) -> Classifi
     if language and language != ctx.template.language:
         ctx.template.meta["language"] = language
     evidence = _dedupe(ctx.evidence)
+    evidence += second_opinion(evidence, ctx.masked, ctx.template.language)
     category = category_of(evidence)
     declared = ctx.template.category
     return Classification(ctx.template.path, category, CONSENT_FOR[category], evidence,

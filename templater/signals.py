@@ -18,10 +18,14 @@ class Evidence:
     start: int
     end: int
     where: str = "text"  # text | variable | rendered
+    words: tuple[str, ...] = ()  # the learned scorer's evidence: the words that weighed most
 
     def to_dict(self) -> dict:
-        return {"signal": self.signal, "kind": self.kind, "text": self.text,
-                "start": self.start, "end": self.end, "where": self.where}
+        out = {"signal": self.signal, "kind": self.kind, "text": self.text,
+               "start": self.start, "end": self.end, "where": self.where}
+        if self.words:
+            out["words"] = list(self.words)
+        return out
 
 
 _GROUPS: dict[tuple, PatternGroup] = {}  # by the patterns themselves, which the key keeps alive
@@ -59,3 +63,16 @@ def find_in_variables(signals: list[Signal], names: dict[str, int]) -> list[Evid
                 found.append(Evidence(signal.id, signal.kind, name, offset, offset + len(name), "variable"))
     found.sort(key=lambda e: (e.start, e.signal))
     return found
+
+
+def second_opinion(evidence: list[Evidence], text: str, language: str | None) -> list[Evidence]:
+    """The learned scorer's evidence (signal `scorer`) where the rules found nothing promotional.
+
+    templater.scorer is imported only here, when a text needs it: not on lint's start-up path.
+    """
+    if any(e.kind == "promotional" for e in evidence):
+        return []
+    from templater import scorer
+
+    found = scorer.evidence(text, language)
+    return [found] if found is not None else []

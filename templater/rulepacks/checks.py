@@ -6,6 +6,7 @@ from typing import Callable, Iterator
 from templater.context import Hit, LintContext
 from templater.rulepacks import content_checks, program_checks
 from templater.rulepacks.model import Rule, Signal
+from templater.signals import second_opinion
 from templater.template import CATEGORIES, CONSENT_FOR, LANGUAGES, Template
 
 Check = Callable[[Rule, LintContext], Iterator[Hit]]
@@ -104,6 +105,11 @@ def mixed_content(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     if category not in ("transactional", "conversational"):
         return
     signals = ctx.ruleset.signals
+    if not ctx.is_message:  # the template's own lint gives this warning; rendering checks only errors
+        for ev in second_opinion(ctx.evidence, ctx.masked, ctx.language):
+            yield Hit(rule.id, {"text": ev.text, "words": ", ".join(ev.words), "category": category,
+                                "needed": CONSENT_FOR["promotional"], "has": CONSENT_FOR[category]},
+                      offset=ev.start, variant="scorer")
     for ev in ctx.evidence:
         signal = signals[ev.signal]
         if ev.kind == "promotional":
