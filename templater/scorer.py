@@ -189,20 +189,18 @@ class Model:
             return None
         best = max(range(len(spans)), key=lambda k: (self.decision(sentences[k]), -k))
         start, end = spans[best]
-        return Opinion(value, start, end, self._weighed_most([text[s:e] for s, e in spans], Counter(ids)))
+        return Opinion(value, start, end, self._weighed_most([text[s:e] for s, e in spans]))
 
-    def _weighed_most(self, sentences: list[str], counts: dict[int, int], most: int = 3) -> tuple[str, ...]:
-        """The words (and word pairs) whose features pushed the text's score up the most (from the
-        text's prepared sentences and its feature counts)."""
-        norm = math.sqrt(sum((c * self.idf[i]) ** 2 for i, c in counts.items())) or 1.0
-        weight = {i: self.coef[i] * self.idf[i] / norm for i in counts}  # per occurrence
-        pushed: dict[str, float] = {}
+    def _weighed_most(self, sentences: list[str], most: int = 3) -> tuple[str, ...]:
+        """The words (and word pairs) whose features pushed the text's score up the most, from its
+        prepared sentences (the norm scales every contribution alike, so it is left out)."""
+        weight, pushed = self._weight, {}
         for sentence in sentences:
             words = []
             for token in sentence.split():
                 word, ids = self._token(token)
                 words.append(word)
-                if word:
+                if word and ids:
                     pushed[word] = pushed.get(word, 0.0) + sum(map(weight.__getitem__, ids))
             for pair in _pairs(words):
                 i = self.index.get(pair)
