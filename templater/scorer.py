@@ -8,18 +8,18 @@ gets promotional evidence with signal `scorer`, the span of its highest-scoring 
 words that weighed most.
 
 Deterministic (the same text always gets the same score), imported only when a template needs
-it, and cheap: the features of a word are computed once per process and reused.
+it, and cheap: the features of a word, and of a sentence, are computed once per process and reused.
 """
 from __future__ import annotations
 
 import json
 import math
-from operator import mul
 import re
 import unicodedata
-from contextlib import contextmanager
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import mul
 from pathlib import Path
 from typing import Iterator
 
