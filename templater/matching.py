@@ -1,0 +1,197 @@
+"""The text that signal patterns read: accents, glued dashes, SMS abbreviations and placeholders
+folded, with a map from every match back to the text as written.
+
+Signals (promotional, transactional and reply markers) are matched on a view of the normalized
+text (text.normalize has already folded typographic spaces, quotes and dashes):
+
+* accents are removed (``é`` reads ``e``; signal patterns are folded the same way when loaded, so
+  a pattern written with or without accents matches text written with or without them);
+* a dash glued between a letter and a number ("menu—15% off") reads as a space;
+* SMS abbreviations of the text's language read as the word ("reduc" reads "reduction");
+* every placeholder, a masked Jinja expression or one of another tool's (``{x}``, ``{{x}}``,
+  ``${x}``, ``[X]``, ``#X#``, ``%X%``, ``:x``; ``*x*`` loses its asterisks), reads as one slot
+  character, SLOT: a digit (``\\d``), hence a word character (``\\w``, ``\\b``), so that a pattern
+  expecting a number or a word reads a placeholder there; a pattern may also name it (``\\u0660``).
+
+A match's offsets in the view are mapped back to the text as written (View.span), so evidence
+points at the original characters, placeholders and abbreviations included.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from templater.text import HOLE
+
+SLOT = "\u0660"  # ARABIC-INDIC DIGIT ZERO: \d, \w; no message writer types it next to Latin text
+
+# SMS abbreviations, by language: the word each one stands for (matched whole, any case).
+ABBREVIATIONS: dict[str, dict[str, str]] = {
+    "en": {
+        "u": "you", "ur": "your", "pls": "please", "plz": "please", "thx": "thanks", "thnx": "thanks",
+        "msg": "message", "txt": "text", "2day": "today", "2nite": "tonight", "2night": "tonight",
+        "tonite": "tonight", "b4": "before", "appt": "appointment", "appts": "appointments",
+        "xtra": "extra", "ur's": "yours", "w/": "with",
+    },
+    "fr": {
+        "reduc": "reduction", "reducs": "reductions", "promos": "promotions", "nvx": "nouveaux",
+        "nvelle": "nouvelle", "nvelles": "nouvelles", "nouv": "nouveau", "vs": "vous", "ts": "tous",
+        "tt": "tout", "tte": "toute", "ttes": "toutes", "pr": "pour", "ds": "dans", "bcp": "beaucoup",
+        "jsq": "jusqu'", "jusq": "jusqu'", "dispo": "disponible", "dispos": "disponibles",
+        "qd": "quand", "pdt": "pendant", "tjs": "toujours", "tjrs": "toujours",
+        "liv": "livraison", "cmd": "commande", "cde": "commande", "msg": "message",
+        "slt": "salut", "stp": "s'il te plait", "svp": "s'il vous plait",
+    },
+}
+
+# Placeholders of other tools, and masked Jinja expressions (runs of text.HOLE).
+_PLACEHOLDER = (
+    r"\{\{[^{}\n]{1,60}\}\}"                  # {{x}} (a corpus text, a {% raw %} body)
+    r"|\$\{[^{}\n]{1,60}\}"                   # ${x}
+    r"|\{[^{}\s][^{}\n]{0,40}\}"              # {x}
+    r"|\[[^\[\]\n]{1,40}\]"                   # [X]
+    r"|#[A-Za-z_][\w.]{0,40}#"                # #X#
+    r"|%[A-Za-z_][\w.]{0,40}%"                # %X%
+    r"|(?<![\w:/]):[A-Za-z_]\w{0,40}"         # :x
+    r"|" + HOLE + "+"                         # a Jinja expression, masked
+)
+_EMPHASIS = re.compile(r"(?<![\w*])\*([A-Za-z_][\w.]{0,40})\*(?![\w*])")  # *x*: a placeholder or emphasis
+_GLUED_DASH = re.compile(r"(?<=[^\W\d_])-(?=\d)")  # "menu-15%" after normalize() folded the em dash
+_NAME = re.compile(r"[\W_]+")
+_PLAIN_NAME = re.compile(r"[A-Za-z_][\w ./-]{0,40}")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+_FOLD: dict[int, str] = {}
+for _code in range(0xC0, 0x250):
+    _base = "".join(c for c in unicodedata.normalize("NFD", chr(_code)) if not unicodedata.combining(c))
+    if len(_base) == 1 and _base != chr(_code):
+        _FOLD[_code] = _base
+_NEEDS_FOLD = re.compile("[%s]" % "".join(chr(c) for c in _FOLD))
+_COMBINING = re.compile("[\u0300-\u036f]")
+
+_COMPILED: dict[str | None, re.Pattern] = {}
+
+
+def _changes(language: str | None) -> re.Pattern:
+    """One regex for every length-changing step: placeholders, then the language's abbreviations."""
+    regex = _COMPILED.get(language)
+    if regex is None:
+        words = sorted(ABBREVIATIONS.get(language or "", {}), key=len, reverse=True)
+        abbrev = "|".join(re.escape(w) for w in words)
+        source = f"(?P<slot>{_PLACEHOLDER})" + (rf"|(?<![\w'])(?P<abbr>{abbrev})(?![\w'])" if abbrev else "")
+        regex = _COMPILED[language] = re.compile(source, re.IGNORECASE)
+    return regex
+
+
+def _name(placeholder: str) -> str | None:
+    """A placeholder's name as a variable name ('{{ params.couponCode }}' -> 'coupon_code'); None
+    for a masked expression or an expression that is not a plain name (a call, an operator)."""
+    inner = placeholder.strip("{}[]#%:$ ")
+    if not _PLAIN_NAME.fullmatch(inner):
+        return None
+    inner = _CAMEL.sub("_", inner.rsplit(".", 1)[-1])
+    return _NAME.sub("_", inner).strip("_").lower() or None
+
+
+def fold_accents(text: str) -> str:
+    """Latin letters without their accents, one character for one (combining marks removed)."""
+    if text.isascii():
+        return text
+    if _NEEDS_FOLD.search(text):
+        text = text.translate(_FOLD)
+    return _COMBINING.sub("", text) if _COMBINING.search(text) else text
+
+
+@dataclass(frozen=True)
+class View:
+    """The text signal patterns read, and how to map its offsets back to the text as written."""
+
+    text: str
+    # (view start, original start, view length, original length, replaced) of each piece; empty
+    # when the view lines up with the original character for character.
+    pieces: tuple[tuple[int, int, int, int, bool], ...] = ()
+    # Each placeholder of another tool: its name (for the signals' variable-name patterns) and span.
+    names: tuple[tuple[str, int, int], ...] = ()
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """The original offsets of the view's text[start:end]."""
+        if not self.pieces:
+            return start, end
+        return self._at(start, False), self._at(max(end - 1, start), True)
+
+    def _at(self, offset: int, end: bool) -> int:
+        i = max(bisect_right(self._starts, offset) - 1, 0)
+        v, o, vlen, olen, replaced = self.pieces[i]
+        if replaced:
+            return o + olen if end else o
+        return o + min(offset - v, olen) + (1 if end else 0)
+
+    @property
+    def _starts(self) -> list[int]:
+        return [p[0] for p in self.pieces]
+
+
+def view(text: str, language: str | None = None) -> View:
+    """The view of a normalized text that signal patterns read (see the module's docstring)."""
+    folded = fold_accents(text)
+    same_length = len(folded) == len(text)
+    if "-" in folded:
+        folded = _GLUED_DASH.sub(" ", folded)
+    if "*" in folded:
+        folded = _EMPHASIS.sub(lambda m: " " + m.group(1) + " ", folded)
+    if not same_length:  # combining marks were removed: map offsets through the original text
+        return _rebuild(text, language)
+    pieces: list[tuple[int, int, int, int, bool]] = []
+    names: list[tuple[str, int, int]] = []
+    out: list[str] = []
+    last = vpos = 0
+    for m in _changes(language).finditer(folded):
+        if m.start() > last:
+            pieces.append((vpos, last, m.start() - last, m.start() - last, False))
+            out.append(folded[last:m.start()])
+            vpos += m.start() - last
+        slot = m.group("slot")
+        if slot is not None:
+            replacement = SLOT
+            name = _name(slot)
+            if name:
+                names.append((name, m.start(), m.end()))
+        else:
+            replacement = ABBREVIATIONS[language or ""][m.group("abbr").lower()]
+        pieces.append((vpos, m.start(), len(replacement), m.end() - m.start(), True))
+        out.append(replacement)
+        vpos += len(replacement)
+        last = m.end()
+    if not pieces:
+        return View(folded)
+    pieces.append((vpos, last, len(folded) - last, len(folded) - last, False))
+    out.append(folded[last:])
+    return View("".join(out), tuple(pieces), tuple(names))
+
+
+def _rebuild(text: str, language: str | None) -> View:
+    """The view of a text holding combining marks: fold them away in the original's index space."""
+    kept = [i for i, c in enumerate(text) if not unicodedata.combining(c)]
+    kept.append(len(text))
+    base = view("".join(text[i] for i in kept[:-1]), language)
+    pieces: list[tuple[int, int, int, int, bool]] = []
+    for v, o, vlen, olen, replaced in base.pieces or ((0, 0, len(base.text), len(base.text), False),):
+        if replaced:
+            pieces.append((v, kept[o], vlen, kept[o + olen - 1] + 1 - kept[o], True))
+        else:
+            pieces += [(v + k, kept[o + k], 1, 1, False) for k in range(olen)]
+    names = tuple((n, kept[s], kept[e - 1] + 1) for n, s, e in base.names)
+    return View(base.text, tuple(pieces), names)
+
+
+def fold_pattern(source: str) -> str:
+    """A signal pattern as the view reads text: accents removed from its letters."""
+    return fold_accents(source)
+
+
+def changes_text(text: str, language: str | None = None) -> bool:
+    """Whether the view of a normalized text differs from it (else patterns may read it as it is)."""
+    return (not text.isascii() and fold_accents(text) != text) or ("-" in text and _GLUED_DASH.search(text) is not None) \
+        or ("*" in text and _EMPHASIS.search(text) is not None) or _changes(language).search(text) is not None
