@@ -19,9 +19,7 @@ points at the original characters, placeholders and abbreviations included.
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass
 
 from templater.text import HOLE
 
@@ -46,7 +44,8 @@ ABBREVIATIONS: dict[str, dict[str, str]] = {
     },
 }
 
-# Placeholders of other tools, and masked Jinja expressions (runs of text.HOLE).
+# Placeholders of other tools, and masked Jinja expressions (runs of text.HOLE). Every branch opens
+# with a literal character, so that the regex engine skips to those characters (a fast scan).
 _PLACEHOLDER = (
     r"\{\{[^{}\n]{1,60}\}\}"                  # {{x}} (a corpus text, a {% raw %} body)
     r"|\$\{[^{}\n]{1,60}\}"                   # ${x}
@@ -54,35 +53,79 @@ _PLACEHOLDER = (
     r"|\[[^\[\]\n]{1,40}\]"                   # [X]
     r"|#[A-Za-z_][\w.]{0,40}#"                # #X#
     r"|%[A-Za-z_][\w.]{0,40}%"                # %X%
-    r"|(?<![\w:/]):[A-Za-z_]\w{0,40}"         # :x
+    r"|:(?<![\w:/]:)[A-Za-z_]\w{0,40}"        # :x (not in 'http://' nor after a word)
     r"|" + HOLE + "+"                         # a Jinja expression, masked
 )
-_EMPHASIS = re.compile(r"(?<![\w*])\*([A-Za-z_][\w.]{0,40})\*(?![\w*])")  # *x*: a placeholder or emphasis
-_GLUED_DASH = re.compile(r"(?<=[^\W\d_])-(?=\d)")  # "menu-15%" after normalize() folded the em dash
-_NAME = re.compile(r"[\W_]+")
-_PLAIN_NAME = re.compile(r"[A-Za-z_][\w ./-]{0,40}")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-_FOLD: dict[int, str] = {}
-for _code in range(0xC0, 0x250):
-    _base = "".join(c for c in unicodedata.normalize("NFD", chr(_code)) if not unicodedata.combining(c))
-    if len(_base) == 1 and _base != chr(_code):
-        _FOLD[_code] = _base
-_NEEDS_FOLD = re.compile("[%s]" % "".join(chr(c) for c in _FOLD))
-_COMBINING = re.compile("[\u0300-\u036f]")
-
-_COMPILED: dict[str | None, re.Pattern] = {}
+_TRIGGERS = "{[#%:" + HOLE  # a text holding none of these holds no placeholder
+_NOT_WORD = str.maketrans({c: " " for c in ".,;:!?()[]{}<>\"/\\|*+=~^`&@#%$\n\t\r"})
 
 
-def _changes(language: str | None) -> re.Pattern:
-    """One regex for every length-changing step: placeholders, then the language's abbreviations."""
-    regex = _COMPILED.get(language)
+class _Lazy:
+    """A regular expression compiled on first use, so that importing this module costs nothing."""
+
+    __slots__ = ("args", "regex")
+
+    def __init__(self, *args: object) -> None:
+        self.args, self.regex = args, None
+
+    def __getattr__(self, name: str) -> object:
+        if self.regex is None:
+            self.regex = re.compile(*self.args)  # type: ignore[arg-type]
+        return getattr(self.regex, name)
+
+
+_PLACEHOLDERS = _Lazy(_PLACEHOLDER)
+_EMPHASIS = _Lazy(r"(?<![\w*])\*([A-Za-z_][\w.]{0,40})\*(?![\w*])")  # *x*: a placeholder or emphasis
+_GLUED_DASH = _Lazy(r"(?<=[^\W\d_])-(?=\d)")  # "menu-15%" after normalize() folded the em dash
+_NAME = _Lazy(r"[\W_]+")
+_PLAIN_NAME = _Lazy(r"[A-Za-z_][\w ./-]{0,40}")
+_CAMEL = _Lazy(r"(?<=[a-z0-9])(?=[A-Z])")
+
+_COMBINING = _Lazy("[\u0300-\u036f]")
+_FOLD: dict[int, str] = {}  # accented Latin letter -> its base letter; built on the first non-ASCII text
+
+
+def _fold_table() -> dict[int, str]:
+    if not _FOLD:
+        import unicodedata  # deferred: most texts are ASCII, and lint start-up should not pay for it
+
+        for code in range(0xC0, 0x250):
+            base = "".join(c for c in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(c))
+            if len(base) == 1 and base != chr(code):
+                _FOLD[code] = base
+    return _FOLD
+
+
+_COMPILED: dict[str, _Lazy] = {}
+
+
+def _abbreviations(language: str | None) -> _Lazy | None:
+    """The regex of a language's abbreviations (None when it has none)."""
+    table = ABBREVIATIONS.get(language or "")
+    if not table:
+        return None
+    regex = _COMPILED.get(language or "")
     if regex is None:
-        words = sorted(ABBREVIATIONS.get(language or "", {}), key=len, reverse=True)
-        abbrev = "|".join(re.escape(w) for w in words)
-        source = f"(?P<slot>{_PLACEHOLDER})" + (rf"|(?<![\w'])(?P<abbr>{abbrev})(?![\w'])" if abbrev else "")
-        regex = _COMPILED[language] = re.compile(source, re.IGNORECASE)
+        words = "|".join(re.escape(w) for w in sorted(table, key=len, reverse=True))
+        regex = _COMPILED[language or ""] = _Lazy(rf"(?<![\w'])(?:{words})(?![\w'])", re.IGNORECASE)
     return regex
+
+
+def _changes(text: str, language: str | None) -> list[tuple[int, int, str | None]]:
+    """(start, end, abbreviation or None for a placeholder) of every length-changing step, in order."""
+    found: list[tuple[int, int, str | None]] = []
+    if any(c in text for c in _TRIGGERS):
+        found = [(m.start(), m.end(), None) for m in _PLACEHOLDERS.finditer(text)]
+    abbreviations = _abbreviations(language)
+    if abbreviations is not None:
+        table = ABBREVIATIONS[language or ""]
+        if not table.keys().isdisjoint(text.lower().translate(_NOT_WORD).split()):
+            taken = found[:]
+            for m in abbreviations.finditer(text):
+                if not any(s < m.end() and m.start() < e for s, e, _ in taken):
+                    found.append((m.start(), m.end(), m.group(0).lower()))
+            found.sort()
+    return found
 
 
 def _name(placeholder: str) -> str | None:
@@ -99,38 +142,39 @@ def fold_accents(text: str) -> str:
     """Latin letters without their accents, one character for one (combining marks removed)."""
     if text.isascii():
         return text
-    if _NEEDS_FOLD.search(text):
-        text = text.translate(_FOLD)
+    text = text.translate(_fold_table())
     return _COMBINING.sub("", text) if _COMBINING.search(text) else text
 
 
-@dataclass(frozen=True)
 class View:
     """The text signal patterns read, and how to map its offsets back to the text as written."""
 
-    text: str
-    # (view start, original start, view length, original length, replaced) of each piece; empty
-    # when the view lines up with the original character for character.
-    pieces: tuple[tuple[int, int, int, int, bool], ...] = ()
-    # Each placeholder of another tool: its name (for the signals' variable-name patterns) and span.
-    names: tuple[tuple[str, int, int], ...] = ()
+    __slots__ = ("text", "pieces", "names")
+
+    def __init__(self, text: str, pieces: tuple = (), names: tuple = ()) -> None:
+        self.text = text
+        # (view start, original start, view length, original length, replaced) of each piece;
+        # empty when the view lines up with the original character for character.
+        self.pieces: tuple[tuple[int, int, int, int, bool], ...] = pieces
+        # Each placeholder of another tool: its name (for the signals' variable-name patterns) and span.
+        self.names: tuple[tuple[str, int, int], ...] = names
+
+    def __repr__(self) -> str:
+        return f"View({self.text!r}, {self.pieces!r}, {self.names!r})"
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original offsets of the view's text[start:end]."""
         if not self.pieces:
             return start, end
-        return self._at(start, False), self._at(max(end - 1, start), True)
+        starts = [p[0] for p in self.pieces]
+        return self._at(starts, start, False), self._at(starts, max(end - 1, start), True)
 
-    def _at(self, offset: int, end: bool) -> int:
-        i = max(bisect_right(self._starts, offset) - 1, 0)
-        v, o, vlen, olen, replaced = self.pieces[i]
+    def _at(self, starts: list[int], offset: int, end: bool) -> int:
+        i = max(bisect_right(starts, offset) - 1, 0)
+        v, o, _vlen, olen, replaced = self.pieces[i]
         if replaced:
             return o + olen if end else o
         return o + min(offset - v, olen) + (1 if end else 0)
-
-    @property
-    def _starts(self) -> list[int]:
-        return [p[0] for p in self.pieces]
 
 
 def view(text: str, language: str | None = None) -> View:
@@ -147,23 +191,22 @@ def view(text: str, language: str | None = None) -> View:
     names: list[tuple[str, int, int]] = []
     out: list[str] = []
     last = vpos = 0
-    for m in _changes(language).finditer(folded):
-        if m.start() > last:
-            pieces.append((vpos, last, m.start() - last, m.start() - last, False))
-            out.append(folded[last:m.start()])
-            vpos += m.start() - last
-        slot = m.group("slot")
-        if slot is not None:
+    for start, end, abbreviation in _changes(folded, language):
+        if start > last:
+            pieces.append((vpos, last, start - last, start - last, False))
+            out.append(folded[last:start])
+            vpos += start - last
+        if abbreviation is None:
             replacement = SLOT
-            name = _name(slot)
+            name = _name(folded[start:end])
             if name:
-                names.append((name, m.start(), m.end()))
+                names.append((name, start, end))
         else:
-            replacement = ABBREVIATIONS[language or ""][m.group("abbr").lower()]
-        pieces.append((vpos, m.start(), len(replacement), m.end() - m.start(), True))
+            replacement = ABBREVIATIONS[language or ""][abbreviation]
+        pieces.append((vpos, start, len(replacement), end - start, True))
         out.append(replacement)
         vpos += len(replacement)
-        last = m.end()
+        last = end
     if not pieces:
         return View(folded)
     pieces.append((vpos, last, len(folded) - last, len(folded) - last, False))
@@ -173,6 +216,8 @@ def view(text: str, language: str | None = None) -> View:
 
 def _rebuild(text: str, language: str | None) -> View:
     """The view of a text holding combining marks: fold them away in the original's index space."""
+    import unicodedata
+
     kept = [i for i, c in enumerate(text) if not unicodedata.combining(c)]
     kept.append(len(text))
     base = view("".join(text[i] for i in kept[:-1]), language)
@@ -193,5 +238,6 @@ def fold_pattern(source: str) -> str:
 
 def changes_text(text: str, language: str | None = None) -> bool:
     """Whether the view of a normalized text differs from it (else patterns may read it as it is)."""
-    return (not text.isascii() and fold_accents(text) != text) or ("-" in text and _GLUED_DASH.search(text) is not None) \
-        or ("*" in text and _EMPHASIS.search(text) is not None) or _changes(language).search(text) is not None
+    return ((not text.isascii() and fold_accents(text) != text)
+            or ("-" in text and _GLUED_DASH.search(text) is not None)
+            or ("*" in text and _EMPHASIS.search(text) is not None) or bool(_changes(text, language)))
