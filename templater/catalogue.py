@@ -8,16 +8,15 @@ from pathlib import Path
 
 import yaml
 
+from templater import detection_doc
 from templater.errors import InputError
 from templater.linter import Linter, LintOptions
 from templater.rulepacks.kinds import checks_messages
 from templater.rulepacks.loader import RuleSet
-from templater.resources import rules_dir
 from templater.rulepacks.model import Example, Rule
 from templater.template import CATEGORIES
 
 DOC_COMMAND = "templater rules --markdown > docs/rules.md"
-HAND_WRITTEN = "detection.md"  # in rules/: the hand-written part of docs/rules.md (how detection works)
 _LANGUAGE_SUFFIX = re.compile(r"\.(?:en|fr)$")
 
 
@@ -148,7 +147,7 @@ def markdown(ruleset: RuleSet) -> str:
            "|---|---|---|---|---|---|"]
     out += [f"| [`{r['id']}`](#{r['id']}) | {r['severity']} | {r['category']} | {r['applies_to']} | "
             f"{', '.join(r['languages'])} | {_md_cell(r['summary'])} |" for r in data]
-    out += ["", (rules_dir() / HAND_WRITTEN).read_text(encoding="utf-8").rstrip()]
+    out += ["", *detection_doc.section(ruleset)]
     category = None
     for row in data:
         if row["category"] != category:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from templater.matching import view
 from templater.rulepacks.model import Signal
 from templater.rulepacks.patterns import PatternGroup
 
@@ -40,14 +41,29 @@ def _group(patterns: tuple) -> PatternGroup:
     return group
 
 
-def find_in_text(pairs: list[tuple[Signal, re.Pattern]], text: str, where: str = "text") -> list[Evidence]:
-    """Every match of every (signal, pattern) pair in a normalized text, in text order."""
+def find_in_text(pairs: list[tuple[Signal, re.Pattern]], text: str, where: str = "text",
+                 language: str | None = None) -> list[Evidence]:
+    """Every match of every (signal, pattern) pair in a normalized text, in text order.
+
+    The patterns read the text's matching view (matching.py: accents, glued dashes, the language's
+    SMS abbreviations and placeholders folded); each piece of evidence points at the text as written.
+    A placeholder of another tool ({coupon_code}, [DISCOUNT]...) is also read by its name, as the
+    signals' variable-name patterns read a Jinja variable's.
+    """
+    seen = view(text, language)
     found = []
     # Only the patterns some of whose literals are in the text are scanned (usually a few).
-    for i, m in _group(tuple(p for _s, p in pairs)).finditer(text):
+    for i, m in _group(tuple(p for _s, p in pairs)).finditer(seen.text):
         if m.end() > m.start():
             signal = pairs[i][0]
-            found.append(Evidence(signal.id, signal.kind, m.group(0).strip(), m.start(), m.end(), where))
+            start, end = seen.span(m.start(), m.end())
+            found.append(Evidence(signal.id, signal.kind, text[start:end].strip(), start, end, where))
+    if seen.names:
+        named = {s.id: s for s, _p in pairs if s.variables is not None}
+        for name, start, end in seen.names:
+            for signal in named.values():
+                if signal.variables.fullmatch(name):
+                    found.append(Evidence(signal.id, signal.kind, text[start:end], start, end, where))
     found.sort(key=lambda e: (e.start, e.end, e.signal))
     return found
 

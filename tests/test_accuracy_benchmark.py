@@ -202,7 +202,7 @@ def test_main_headline_first_frozen_misses_hidden_and_exit_status(tmp_path: Path
     assert "frozen en promotional recall" in out and "MISSED" in out
     assert "secret-1" not in out and "see you soon" not in out  # measured, never read
     accuracy.main([str(tmp_path / "bad"), "--no-scorer", "--show-frozen-misses"])
-    assert "secret-1 [promotional -> conversational]" in capsys.readouterr().out
+    assert "secret-1 [promotional -> transactional]" in capsys.readouterr().out
 
 
 def test_main_lists_development_misses_and_records_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -215,7 +215,7 @@ def test_main_lists_development_misses_and_records_history(tmp_path: Path, monke
     history = tmp_path / "history.md"
     monkeypatch.setattr(accuracy, "HISTORY", history)
     assert accuracy.main([str(tmp_path), "--record", "--no-scorer"]) == 1
-    assert "dev-1 [promotional -> conversational]" in capsys.readouterr().out
+    assert "dev-1 [promotional -> transactional]" in capsys.readouterr().out
     row = history.read_text(encoding="utf-8")
     assert row.startswith("| ") and "13 messages from 3 sources" in row and "en: P 1.000 R 0.800" in row  # dev-1 missed
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from templater.findings import Finding, Severity
 from templater.linter import Linter
+from templater.matching import changes_text, view
 from templater.render.shapes import Shapes
 from templater.render.simple import Shape, SimpleTemplate
 from templater.rulepacks.literals import LiteralIndex, Literals, Needs, alternatives, analyse, folds_unsafely
@@ -66,7 +67,11 @@ class MessageCheck:
         self.requirements: list[_Requirement] = []
         alarms: list[Any] = []
         self.always = False
+        # Signal patterns read a message's matching view (matching.py), which may differ from it
+        # (accents, abbreviations, placeholders): such a message is also tested through its view.
+        self.signals = False
         category, language = template.category, template.language
+        self.language = language
         for rule in linter.active:
             if not checks_messages(rule) or not self._can_error(rule):
                 continue
@@ -81,6 +86,7 @@ class MessageCheck:
                     alarms.append(pattern)
             elif rule.check == "mixed_content":
                 if category in ("transactional", "conversational"):
+                    self.signals = True
                     alarms += [p for s, p in linter.ruleset.signals_for(language)
                                if s.kind == "promotional" or (category == "conversational" and s.mixes)]
             else:
@@ -178,6 +184,15 @@ class MessageCheck:
         for search in self.unfiltered:
             if search(norm):
                 return True
+        if self._alarmed(norm, shape):
+            return True
+        if self.signals and changes_text(norm, self.language):
+            seen = view(norm, self.language).text
+            return any(search(seen) for search in self.unfiltered) or self._alarmed(seen, None)
+        return False
+
+    def _alarmed(self, norm: str, shape: Shape | None) -> bool:
+        """Whether some alarm pattern could match the (normalized) text."""
         if folds_unsafely(norm):
             return True
         low = norm.lower()
