@@ -251,11 +251,12 @@ def outcomes(messages: Iterable[Message], models: Models = RULES_ONLY) -> dict[s
 
 
 def train_models(messages: list[Message]) -> Models:
-    """Scorer models trained on these messages alone (benchmarks/train_scorer.py), per language."""
+    """Scorer models trained on these messages alone (benchmarks/train_scorer.py), for the languages
+    whose model ships (none for the others, as templater runs)."""
     examples = [train_scorer.Example(m.text, m.language, has_promotional_content(m), m.group) for m in messages]
     models: Models = {}
     for lang in train_scorer.LANGUAGES:
-        data, _summary = train_scorer.train(examples, lang)
+        data = train_scorer.train(examples, lang)[0] if lang in train_scorer.SHIPPED else None
         models[lang] = scorer.Model(data) if data else None
     return models
 

@@ -37,6 +37,10 @@ from templater import scorer  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "templater" / "data"
 LANGUAGES = ("en", "fr")
+# The languages whose model ships. French is left out: leave-source-out (benchmarks/accuracy.py,
+# 2026-12-07), its threshold, chosen for precision and kept above the library and the pass
+# examples, left it nothing the French rules missed (frozen split and 5-fold figures unchanged).
+SHIPPED = ("en",)
 MAX_FEATURES = 3000
 C = 1.0  # with balanced classes: the best held-out recall at precision 0.97 of C in 1, 10, 100
 PRECISION = 0.97  # of the messages the scorer flags, on held-out sources
@@ -191,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=corpus_split.CORPUS_DIR)
     parser.add_argument("--out", type=Path, default=DATA, help="folder for scorer.<lang>.json (default: %(default)s)")
+    parser.add_argument("--languages", nargs="+", choices=LANGUAGES, default=list(SHIPPED),
+                        help="the models to write (default: the shipped ones, %(default)s); every language's "
+                             "held-out figures are printed")
     args = parser.parse_args(argv)
     examples = development_examples(args.corpus)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -198,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         data, summary = train(examples, language)
         print(summary)
         path = args.out / f"scorer.{language}.json"
-        if data is None:
+        if data is None or language not in args.languages:
             path.unlink(missing_ok=True)
             continue
         path.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from typing import Callable
 
 from templater.text import HOLE
 
@@ -136,6 +137,12 @@ def _name(placeholder: str) -> str | None:
         return None
     inner = _CAMEL.sub("_", inner.rsplit(".", 1)[-1])
     return _NAME.sub("_", inner).strip("_").lower() or None
+
+
+def replace_placeholders(text: str, replace: Callable[[re.Match], str]) -> str:
+    """The text with every placeholder of another tool and every masked expression replaced (the
+    learned scorer reads each as one slot token)."""
+    return _PLACEHOLDERS.sub(replace, text) if any(c in text for c in _TRIGGERS) else text
 
 
 def fold_accents(text: str) -> str:

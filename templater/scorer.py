@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,28 +22,19 @@ from operator import mul
 from pathlib import Path
 from typing import Iterator
 
+from templater.matching import fold_accents, replace_placeholders
 from templater.signals import Evidence
 
 DATA = Path(__file__).resolve().parent / "data"
 SIGNAL = "scorer"
 SLOT = "§"  # every placeholder, whatever its syntax, reads as this one token
 
-# Placeholders of the common syntaxes ({x} {{x}} [X] #X# *x* %X% :x ${x} <x>) and the holes left
-# by Jinja expressions in a masked body; links; digits (one shape for every number).
-_SLOTS = re.compile(r"\{\{.*?\}\}|\$\{[^{}]*\}|\{[^{}\s][^{}]*\}|\[[^\[\]\s][^\[\]]*\]|%[A-Za-z_][\w.]*%"
-                    r"|#[A-Za-z_][\w.]*#|\*[A-Za-z_][\w.]*\*|<[A-Za-z_][\w.]*>|(?<![\w:/]):[a-z_]\w*|\x00+")
+# Links (in a lower-case token) and digits (one shape for every number). Placeholders are those
+# the signals' matching view knows (templater.matching), each read as one slot token.
 _LINK = re.compile(r"https?:|www\.|[\w-]\.(?:com|fr|io|co|net|org|ly|me|app|shop)\b")  # in a lower-case token
 _DIGITS = re.compile(r"\d")
 _SENTENCE = re.compile(r"\S(?:[^\n]*?[.!?…](?=\s)|[^\n]*\S)?")
-_MAYBE = re.compile(r"[{\[%#*<\x00]|(?<![\w:/]):[a-z_]")  # may the text hold a placeholder at all?
 _EDGE_PUNCT = ".,;:!?\"'()[]{}…-–—/*"
-
-
-def _fold(token: str) -> str:
-    """A token without accents: SMS are often written without them."""
-    if token.isascii():
-        return token
-    return "".join(ch for ch in unicodedata.normalize("NFKD", token) if not unicodedata.combining(ch))
 
 
 def _same_length(match: re.Match) -> str:
@@ -56,16 +46,15 @@ def _same_length(match: re.Match) -> str:
 def prepare(text: str) -> str:
     """The text as the model reads it, of the same length (so that sentence spans hold in both):
     placeholders as one slot token, every digit as 0, lower case."""
-    if _MAYBE.search(text):
-        text = _SLOTS.sub(_same_length, text)
-    text = _DIGITS.sub("0", text)
+    text = _DIGITS.sub("0", replace_placeholders(text, _same_length))
     lowered = text.lower()
     return lowered if len(lowered) == len(text) else "".join(ch.lower()[0] for ch in text)
 
 
 def _as_read(token: str) -> str:
-    """A token of a prepared text as the features see it: a link as 'url', without accents."""
-    return "url" if _LINK.search(token) else _fold(token)
+    """A token of a prepared text as the features see it: a link as 'url', without accents (SMS
+    are often written without them)."""
+    return "url" if _LINK.search(token) else fold_accents(token)
 
 
 def word_of(token: str) -> str:

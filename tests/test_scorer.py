@@ -30,10 +30,10 @@ def toy_model():
 
 
 def test_placeholders_of_every_syntax_read_as_one_slot_and_the_length_is_kept() -> None:
-    text = "Hi {{ name }}, {first} [First Name] %CODE% #CODE# ${code} *code* <code> :code \x00\x00 got 20%"
+    text = "Hi {{ name }}, {first} [First Name] %CODE% #CODE# ${code} :code \x00\x00 got 20% at 9am"
     prepared = scorer.prepare(text)
     assert len(prepared) == len(text)
-    assert prepared.split() == ["hi", "§", ",", "§", "§", "§", "§", "§", "§", "§", "§", "§", "got", "00%"]
+    assert prepared.split() == ["hi", "§", ",", "§", "§", "§", "§", "§", "§", "§", "got", "00%", "at", "0am"]
 
 
 def test_features_fold_accents_and_links_and_stay_within_a_sentence() -> None:
