@@ -57,19 +57,16 @@ def _as_read(token: str) -> str:
     return "url" if _LINK.search(token) else fold_accents(token)
 
 
-def word_of(token: str) -> str:
-    """The token as a word feature sees it: without accents or surrounding punctuation."""
-    return _as_read(token).strip(_EDGE_PUNCT)
-
-
-def token_features(token: str) -> list[str]:
-    """The character 3-5-grams of a token as read, padded with spaces, and its word."""
-    padded = f" {_as_read(token)} "
-    out = [f"c:{padded[i:i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
-    word = padded[1:-1].strip(_EDGE_PUNCT)
+def _read(token: str) -> tuple[str, list[str]]:
+    """A token's word and its features: the character 3-5-grams of the token as read, padded with
+    spaces (as they are), and the word (prefixed 'w:')."""
+    read = _as_read(token)
+    padded = f" {read} "
+    out = [padded[i:i + n] for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
+    word = read.strip(_EDGE_PUNCT)
     if word:
-        out.append(f"w:{word}")
-    return out
+        out.append("w:" + word)
+    return word, out
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -88,10 +85,12 @@ def features(text: str) -> list[str]:
     out = []
     text = prepare(text)
     for start, end in sentence_spans(text):
-        tokens = text[start:end].split()
-        for token in tokens:
-            out += token_features(token)
-        out += _pairs([word_of(t) for t in tokens])
+        words = []
+        for token in text[start:end].split():
+            word, found = _read(token)
+            words.append(word)
+            out += found
+        out += _pairs(words)
     return out
 
 
@@ -113,9 +112,10 @@ class Model:
         self.threshold = float(data["threshold"])
         self.intercept = float(data["intercept"])
         names = list(data["features"])
-        self.index = {name: i for i, name in enumerate(names)}
-        self.idf = [float(data["features"][n][0]) for n in names]
-        self.coef = [float(data["features"][n][1]) for n in names]
+        # Ids start at 1 so that filter(None, ...) drops the features the model does not know.
+        self.index = {name: i for i, name in enumerate(names, 1)}
+        self.idf = [0.0] + [float(data["features"][n][0]) for n in names]
+        self.coef = [0.0] + [float(data["features"][n][1]) for n in names]
         self._idf2 = [v * v for v in self.idf]
         self._weight = [v * c for v, c in zip(self.idf, self.coef)]
         self._tokens: dict[str, tuple[str, tuple[int, ...]]] = {}  # token -> (word, feature ids)
@@ -126,9 +126,8 @@ class Model:
         if found is None:
             if len(self._tokens) > 100_000:
                 self._tokens.clear()
-            index = self.index
-            ids = tuple(index[f] for f in token_features(token) if f in index)
-            found = self._tokens[token] = (word_of(token), ids)
+            word, features = _read(token)
+            found = self._tokens[token] = (word, tuple(filter(None, map(self.index.get, features))))
         return found
 
     def _sentence_ids(self, sentence: str) -> tuple[list[str], list[int]]:
@@ -148,7 +147,7 @@ class Model:
             words.append(word)
             ids += token_ids
         index = self.index
-        ids += [index[p] for p in _pairs(words) if p in index]
+        ids += filter(None, map(index.get, _pairs(words)))
         return words, ids
 
     def decision(self, ids: list[int]) -> float:

@@ -18,7 +18,7 @@ from conftest import example_source, lint_json, run_cli, template_source
 ROOT = Path(__file__).resolve().parents[1]
 # A made-up word no rule knows, so that only the scorer can call these texts promotional.
 TOY = scorer.Model({"language": "en", "threshold": 0.5, "intercept": -1.0, "features": {
-    "w:zorblax": [1.0, 6.0], "w:friday": [1.0, 1.0], "w:shipped": [1.0, -1.0], "c: zo": [2.0, 0.5]}})
+    "w:zorblax": [1.0, 6.0], "w:friday": [1.0, 1.0], "w:shipped": [1.0, -1.0], " zo": [2.0, 0.5]}})
 TEXT = "Your order has shipped. Zorblax sale on Friday!"
 SENTENCE = "Zorblax sale on Friday!"
 
@@ -38,7 +38,7 @@ def test_placeholders_of_every_syntax_read_as_one_slot_and_the_length_is_kept() 
 
 def test_features_fold_accents_and_links_and_stay_within_a_sentence() -> None:
     found = scorer.features("Découvrez www.shop.example/x. Merci")
-    assert "w:decouvrez" in found and "w:url" in found and "c: url " in found
+    assert "w:decouvrez" in found and "w:url" in found and " url " in found and " dec" in found
     assert "w:decouvrez url" in found and "w:url merci" not in found  # no pair across the sentence end
     assert scorer.sentence_spans("One. Two!  Three\nFour") == [(0, 4), (5, 9), (11, 16), (17, 21)]
 
