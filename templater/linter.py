@@ -9,7 +9,6 @@ from templater import suppress
 from templater.context import Hit, LintContext
 from templater.errors import InputError, RulePackError, processing
 from templater.findings import Finding, Severity
-from templater.parallel import ordered_map
 from templater.rulepacks.checks import CHECKS
 from templater.rulepacks.kinds import checks_messages, run
 from templater.rulepacks.loader import RuleSet
@@ -120,17 +119,28 @@ class Linter:
         return FileResult(path, sorted(set(findings)), template.id, template.key_line("id"),
                           suppress.parse(template))
 
-    def lint_message(self, template: Template, text: str) -> list[Finding]:
-        """Lint a rendered message against the content rules, under its template's category."""
+    def lint_message(self, template: Template, text: str, known: FileResult | None = None) -> list[Finding]:
+        """Lint a rendered message against the content rules, under its template's category.
+
+        known: the template's own lint result. A message finding that the template's text already
+        produced (same rule, same message) takes that finding's place, so the template's inline
+        suppression comments cover it as they do in lint; any other sits on the body's first line.
+        """
         ctx = LintContext.for_message(template, text, self.ruleset)
+        directives = known.directives if known is not None else suppress.parse(template)
         # The template's whole-file suppressions hold for every message rendered from it.
-        silenced = {r for d in suppress.parse(template) if d.action == "disable" for r in d.rules}
+        silenced = {r for d in directives if d.action == "disable" for r in d.rules}
+        places = {(f.rule, f.message): (f.line, f.column) for f in reversed(known.findings)} if known else {}
         findings = []
         for rule in self.active:
             if checks_messages(rule) and rule.id not in silenced:
                 for hit in run(rule, ctx):
-                    findings.append(self._finding(rule, Hit(hit.rule, hit.params, line=template.body_line,
+                    line, column = places.get((rule.id, rule.message_of(hit.variant).format(**hit.params)),
+                                              (template.body_line, 1))
+                    findings.append(self._finding(rule, Hit(hit.rule, hit.params, line=line, column=column,
                                                             variant=hit.variant), None, template.path))
+        if places and directives:
+            findings = suppress.apply(findings, directives, self.active_ids, set(self.ruleset.rules))[0]
         return sorted(set(findings))
 
     def _lint_entry(self, entry: tuple[Path, str, str]) -> FileResult:
@@ -180,13 +190,3 @@ class Linter:
                        for u in unused]
             kept += suppress.apply(reports, result.directives, self.active_ids, set(self.ruleset.rules))[0]
         return sorted(kept)
-
-    def lint_paths(self, paths: Iterable[str], jobs: int = 1) -> tuple[list[Finding], int]:
-        """All findings for the given files and folders, sorted, and the number of files linted."""
-        files = discover(paths)
-        results = list(ordered_map(self._lint_entry, files, jobs))
-        duplicates: dict[str, list[Finding]] = {}
-        for finding in self.duplicate_ids(results):
-            duplicates.setdefault(finding.path, []).append(finding)
-        findings = [f for r in results for f in self.finish(r, duplicates.get(r.path, ()))]
-        return sorted(findings), len(files)

@@ -5,7 +5,7 @@ import re
 from typing import Any
 
 from templater.findings import Finding, Severity
-from templater.linter import Linter
+from templater.linter import FileResult, Linter
 from templater.render.shapes import Shapes
 from templater.render.simple import Shape, SimpleTemplate
 from templater.rulepacks.literals import LiteralIndex, Literals, Needs, alternatives, analyse, folds_unsafely
@@ -60,9 +60,11 @@ class MessageCheck:
     for text whose case folding the literal test cannot follow, lint_message decides.
     """
 
-    def __init__(self, linter: Linter, template: Template, simple: SimpleTemplate | None = None) -> None:
+    def __init__(self, linter: Linter, template: Template, simple: SimpleTemplate | None = None,
+                 known: FileResult | None = None) -> None:
         self.linter = linter
         self.template = template
+        self.known = known  # the template's own lint result: its inline suppressions hold for messages
         self.requirements: list[_Requirement] = []
         alarms: list[Any] = []
         self.always = False
@@ -197,7 +199,7 @@ class MessageCheck:
         known = self._seen.get(text)
         if known is not None:  # a text that needs the full lint often comes back (no personal values)
             return known
-        found = [f for f in self.linter.lint_message(self.template, text) if f.severity >= Severity.ERROR]
+        found = [f for f in self.linter.lint_message(self.template, text, self.known) if f.severity >= Severity.ERROR]
         if len(self._seen) >= _SEEN_LIMIT:
             self._seen.clear()
         self._seen[text] = found

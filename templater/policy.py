@@ -1,0 +1,106 @@
+"""The policy of a path: its configuration, rule set and lint options, resolved once per run.
+
+Every command that judges a template - lint, fix, classify, render, bulk render, new - asks
+Policies.for_path for the policy of the file, so they all apply the same rules at the same
+severities with the same ignores and inline suppressions. Files that share a configuration (and
+per_path_ignores) share one Policy: it is built once, never per file or per row.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from templater import config as configuration
+from templater.findings import Finding, Severity
+from templater.linter import FileResult, Linter, LintOptions
+from templater.resources import rules_dir
+from templater.rulepacks.loader import RuleSet, load_ruleset
+from templater.template import Problem, Template
+from templater.text import normalize
+
+_RULESETS: dict[tuple[str, ...], RuleSet] = {}
+
+
+def ruleset(extra_folders: Iterable[Path] = ()) -> RuleSet:
+    """The bundled rule packs plus any extra folders, loaded once per process."""
+    folders = (str(rules_dir()), *(str(f) for f in extra_folders))
+    if folders not in _RULESETS:
+        _RULESETS[folders] = load_ruleset(Path(f) for f in folders)
+    return _RULESETS[folders]
+
+
+def checked_ruleset(config: configuration.Config) -> RuleSet:
+    """The rules a configuration asks for, after checking the rule ids and wording it names."""
+    rules = ruleset(config.rule_folders)
+    configuration.check_rule_ids(config, set(rules.rules))
+    configuration.check_rule_options(config, {r.id: r.options for r in rules.rules.values()})
+    opt_out = rules.rules.get(configuration.OPT_OUT_RULE)
+    for lang, wording in config.opt_out.items():
+        pattern = opt_out.patterns.get(lang) if opt_out else None
+        if pattern is not None and not pattern.search(normalize(wording)):
+            raise config.error(f"opt_out.{lang}", f"'{wording}' is not opt-out wording that rule "
+                               f"{opt_out.id} recognises: write for example {opt_out.suggestion.get(lang, '')}")
+    return rules
+
+
+def errors_in(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings that stop a message from being sent: error level, after the configured severities."""
+    return [f for f in findings if f.severity >= Severity.ERROR]
+
+
+@dataclass
+class Policy:
+    """The configuration of some files and the linter it configures."""
+
+    config: configuration.Config
+    linter: Linter
+
+    @property
+    def ruleset(self) -> RuleSet:
+        return self.linter.ruleset
+
+    def admit(self, template: Template | None, problems: list[Problem], path: str) -> tuple[FileResult, list[Finding]]:
+        """Lint one template as `templater lint` does (suppression included): its result, which
+        rendered messages are checked against, and the findings left after suppression."""
+        result = self.linter.lint_parsed(template, problems, path)
+        return result, self.linter.finish(result)
+
+
+class Policies:
+    """The policy of each path of a run: --config if given, else the nearest configuration.
+
+    select replaces the configuration's select and ignore adds to its ignore (the command line's
+    --select and --ignore); options, when given (the Python API), are the base of every policy.
+    """
+
+    def __init__(self, config_file: str | Path | None = None, select: tuple[str, ...] = (),
+                 ignore: tuple[str, ...] = (), options: LintOptions | None = None) -> None:
+        self.resolver = configuration.Resolver(config_file)
+        self.select, self.ignore, self.options = select, ignore, options
+        self._policies: dict[tuple, Policy] = {}
+
+    def for_path(self, path: Path) -> Policy:
+        config = self.resolver.for_path(path)
+        extra = config.ignored_for(path)
+        key = (config.path, extra)
+        policy = self._policies.get(key)
+        if policy is None:
+            policy = self._policies[key] = Policy(config, Linter(self._checked(config), self._options(config, extra)))
+        return policy
+
+    def _checked(self, config: configuration.Config) -> RuleSet:
+        rules = checked_ruleset(config)
+        for option, names in (("--select", self.select), ("--ignore", self.ignore)):
+            configuration.check_rule_ids(configuration.Config(select=names), set(rules.rules), option)
+        return rules
+
+    def _options(self, config: configuration.Config, extra: tuple[str, ...]) -> LintOptions:
+        base = self.options or LintOptions()
+        return LintOptions(
+            select=self.select or base.select or config.select,
+            ignore=(*config.ignore, *base.ignore, *self.ignore, *extra),
+            severity={**config.severity, **base.severity}, max_output=base.max_output,
+            language=base.language or config.language, max_segments=base.max_segments or config.max_segments,
+            shared_options={"brand_domains": list(config.brand_domains) or None, **base.shared_options},
+            rule_options={**config.rule_options, **base.rule_options})
