@@ -9,7 +9,7 @@ from templater import config as configuration
 from templater.context import LintContext
 from templater.findings import Finding, Severity
 from templater.errors import InputError, TemplateError, processing
-from templater.linter import FileResult, LintOptions, discover
+from templater.linter import FileResult, LintOptions
 from templater.parallel import ordered_map
 from templater.policy import Policies, Policy, checked_ruleset, errors_in, ruleset  # noqa: F401 - re-exported
 from templater.template import Template, parse, read_source
@@ -61,14 +61,16 @@ def lint_project(paths: Iterable[str], config_file: str | Path | None = None, se
 
     select replaces the configuration's select; ignore adds to its ignore.
     """
+    paths = list(paths)
     policies = Policies(config_file, select, ignore, options)
-    entries = discover(paths)
+    entries = policies.discover(paths)
     keyed = [(policies.for_path(entry[0]), entry) for entry in entries]
     results: list[FileResult] = list(ordered_map(lambda k: k[0].linter.lint_file(*k[1]), keyed, jobs))
     duplicates: dict[str, list[Finding]] = {}
+    elsewhere = policies.elsewhere(paths, entries)
     for policy in {id(p): p for p, _e in keyed}.values():
         mine = {r.path for (p, _e), r in zip(keyed, results) if p is policy}
-        for finding in policy.linter.duplicate_ids(results):
+        for finding in policy.linter.duplicate_ids(results, elsewhere):
             if finding.path in mine:
                 duplicates.setdefault(finding.path, []).append(finding)
     return Report([LintedFile(e[0], e[1], e[2], p.config, p.linter.finish(r, duplicates.get(r.path, ())))
@@ -153,7 +155,7 @@ def admit(template: str | Template, config_file: str | Path | None = None) -> Ad
             source = read_source(path)
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read the template: {exc}", template, getattr(exc, "line", None)) from None
-        tpl, problems = parse(source, template, path.with_suffix("").name)
+        tpl, problems = parse(source, template, policy.default_id(path, path.with_suffix("").name))
         display = template
     else:  # a library id, under the configuration of the current folder
         tpl, problems, display = find(template), [], template

@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 from templater import suppress
 from templater.context import Hit, LintContext
-from templater.errors import InputError, InternalError, RulePackError, processing
+from templater.errors import InternalError, RulePackError, processing
 from templater.findings import Finding, Severity
 from templater.rulepacks.checks import CHECKS
 from templater.rulepacks.kinds import checks_messages, run
@@ -47,23 +47,6 @@ class FileResult:
     template_id: str | None = None
     id_line: int = 1
     directives: list[suppress.Directive] = field(default_factory=list)
-
-
-def discover(paths: Iterable[str]) -> list[tuple[Path, str, str]]:
-    """(file, display path, default id) for every file argument and every *.sms below a folder."""
-    found = []
-    for arg in paths:
-        root = Path(arg)
-        if root.is_dir():
-            for file in sorted(root.rglob("*.sms")):
-                if file.is_file():
-                    rel = file.relative_to(root).with_suffix("")
-                    found.append((file, str(file), ".".join(rel.parts)))
-        elif root.is_file():
-            found.append((root, arg, root.with_suffix("").name))
-        else:
-            raise InputError("no such file or folder (give .sms files or folders that hold them)", arg)
-    return found
 
 
 class Linter:
@@ -165,23 +148,23 @@ class Linter:
         return FileResult(display, [self._finding(rule, Hit(rule.id, {"problem": problem}, line=line),
                                                   None, display)])
 
-    def duplicate_ids(self, results: list[FileResult]) -> list[Finding]:
-        """Findings for every template whose id an earlier template in the run already has."""
+    def duplicate_ids(self, results: list[FileResult], elsewhere: dict[str, str] | None = None) -> list[Finding]:
+        """Findings for every template whose id an earlier template in the run already has, or a
+        template of the project the run does not read (elsewhere: id -> "path:line")."""
         rule = self.ruleset.rules.get("duplicate-id")
         if rule is None or rule not in self.active:
             return []
-        first: dict[str, FileResult] = {}
+        first: dict[str, str] = dict(elsewhere or {})
         out = []
         for result in results:
             if result.template_id is None:
                 continue
             if result.template_id in first:
-                other = first[result.template_id]
-                hit = Hit(rule.id, {"id": result.template_id, "other": f"{other.path}:{other.id_line}"},
+                hit = Hit(rule.id, {"id": result.template_id, "other": first[result.template_id]},
                           line=result.id_line)
                 out.append(self._finding(rule, hit, None, result.path))
             else:
-                first[result.template_id] = result
+                first[result.template_id] = f"{result.path}:{result.id_line}"
         return out
 
     def finish(self, result: FileResult, extra: Iterable[Finding] = ()) -> list[Finding]:

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from templater import config as configuration
+from templater import config as configuration, discovery
 from templater.findings import Finding, Severity
 from templater.linter import FileResult, Linter, LintOptions
 from templater.resources import rules_dir
 from templater.rulepacks.loader import RuleSet, load_ruleset
-from templater.template import Problem, Template
+from templater.template import Problem, Template, parse, read_source
 from templater.text import normalize
 
 _RULESETS: dict[tuple[str, ...], RuleSet] = {}
@@ -44,6 +44,14 @@ def checked_ruleset(config: configuration.Config) -> RuleSet:
     return rules
 
 
+def _shown(file: Path) -> str:
+    """A path as findings show it: relative to the current folder when below it."""
+    try:
+        return str(file.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(file)
+
+
 def errors_in(findings: Iterable[Finding]) -> list[Finding]:
     """The findings that stop a message from being sent: error level, after the configured severities."""
     return [f for f in findings if f.severity >= Severity.ERROR]
@@ -55,10 +63,22 @@ class Policy:
 
     config: configuration.Config
     linter: Linter
+    explicit: bool = False  # the configuration came from --config
 
     @property
     def ruleset(self) -> RuleSet:
         return self.linter.ruleset
+
+    def root_for(self, file: Path) -> Path:
+        """The project root of a file: the folder of its nearest configuration, else its git work
+        tree, else the current folder (a --config file may live anywhere: it sets no root)."""
+        if self.config.path is not None and not self.explicit:
+            return self.config.root
+        return discovery.git_root(file.resolve().parent) or Path.cwd().resolve()
+
+    def default_id(self, file: Path, fallback: str) -> str:
+        """The id of a template that declares none: its path below the project root."""
+        return discovery.default_id(file, self.root_for(file), fallback)
 
     def admit(self, template: Template | None, problems: list[Problem], path: str) -> tuple[FileResult, list[Finding]]:
         """Lint one template as `templater lint` does (suppression included): its result, which
@@ -80,13 +100,55 @@ class Policies:
         self.select, self.ignore, self.options = select, ignore, options
         self._policies: dict[tuple, Policy] = {}
 
+    def excludes_for(self, path: Path) -> discovery.Excludes:
+        return self.resolver.for_path(path).excludes
+
+    def discover(self, paths: Iterable[str]) -> list[tuple[Path, str, str]]:
+        """(file, display path, default id) of every template the paths name, found as
+        discovery.py says, each id from its project root."""
+        return [(file, display, self.for_path(file).default_id(file, fallback))
+                for file, display, fallback in discovery.discover(paths, self.excludes_for)]
+
+    def elsewhere(self, paths: Iterable[str], entries: list[tuple[Path, str, str]]) -> dict[str, str]:
+        """The ids of the project's templates a run does not read, each with its "path:line".
+
+        When the paths named do not cover a project root (a pre-commit hook passes only the staged
+        files), the root's other templates are read for their ids, so that a staged template that
+        reuses a committed template's id is still a duplicate-id. Only a root given by a
+        configuration file or a git work tree is read, never the current folder by default.
+        """
+        given = [Path(p).resolve() for p in paths if Path(p).is_dir()]
+        linted = {file.resolve() for file, _d, _i in entries}
+        roots = set()
+        for file, _d, _i in entries:
+            policy = self.for_path(file)
+            root = (policy.config.root if policy.config.path is not None and not policy.explicit
+                    else discovery.git_root(file.resolve().parent))
+            if root is not None and not any(g == root or g in root.parents for g in given):
+                roots.add(root)
+        found: dict[str, str] = {}
+        for root in sorted(roots):
+            for file in discovery.walk(root, self.excludes_for):
+                if file.resolve() in linted:
+                    continue
+                try:
+                    source = read_source(file)
+                except (OSError, ValueError):
+                    continue  # unreadable: it has no id to clash with
+                fallback = ".".join(file.relative_to(root).with_suffix("").parts)
+                template, _problems = parse(source, str(file), self.for_path(file).default_id(file, fallback))
+                if template is not None:
+                    found.setdefault(template.id, f"{_shown(file)}:{template.key_line('id')}")
+        return found
+
     def for_path(self, path: Path) -> Policy:
         config = self.resolver.for_path(path)
         extra = config.ignored_for(path)
         key = (config.path, extra)
         policy = self._policies.get(key)
         if policy is None:
-            policy = self._policies[key] = Policy(config, Linter(self._checked(config), self._options(config, extra)))
+            policy = self._policies[key] = Policy(config, Linter(self._checked(config), self._options(config, extra)),
+                                                  explicit=config is self.resolver.explicit)
         return policy
 
     def _checked(self, config: configuration.Config) -> RuleSet:
