@@ -12,6 +12,7 @@ from templater.errors import InputError, TemplateError, processing
 from templater.linter import FileResult, LintOptions
 from templater.parallel import ordered_map
 from templater.policy import Policies, Policy, checked_ruleset, errors_in, ruleset  # noqa: F401 - re-exported
+from templater.rulepacks.model import Rule
 from templater.template import Template, parse, read_source
 
 if TYPE_CHECKING:  # imported where used, so that `templater lint` never loads them
@@ -45,6 +46,7 @@ class Report:
     """The outcome of linting files under their configurations."""
 
     files: list[LintedFile]
+    rules: dict[str, Rule] = field(default_factory=dict)  # every rule of the run's policies, by id
 
     @property
     def findings(self) -> list[Finding]:
@@ -67,14 +69,16 @@ def lint_project(paths: Iterable[str], config_file: str | Path | None = None, se
     keyed = [(policies.for_path(entry[0]), entry) for entry in entries]
     results: list[FileResult] = list(ordered_map(lambda k: k[0].linter.lint_file(*k[1]), keyed, jobs))
     duplicates: dict[str, list[Finding]] = {}
+    distinct = {id(p): p for p, _e in keyed}.values()
     elsewhere = policies.elsewhere(paths, entries)
-    for policy in {id(p): p for p, _e in keyed}.values():
+    for policy in distinct:
         mine = {r.path for (p, _e), r in zip(keyed, results) if p is policy}
         for finding in policy.linter.duplicate_ids(results, elsewhere):
             if finding.path in mine:
                 duplicates.setdefault(finding.path, []).append(finding)
+    rules = {rid: rule for p in distinct for rid, rule in p.ruleset.rules.items()}
     return Report([LintedFile(e[0], e[1], e[2], p.config, p.linter.finish(r, duplicates.get(r.path, ())))
-                   for (p, e), r in zip(keyed, results)])
+                   for (p, e), r in zip(keyed, results)], rules)
 
 
 def fix_project(report: Report, write: bool) -> list[fixes.FileFix]:

@@ -107,7 +107,7 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
         report = cli_project.fix(report, show_diff, run)
     # NO_COLOR (no-color.org): any non-empty value turns colour off.
     colour = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    click.echo(formatter(fmt)(report.findings, len(report.files), colour))
+    click.echo(formatter(fmt)(report.findings, len(report.files), colour, rules=report.rules))
     if report.failed(Severity.parse(fail_on) if fail_on else None):
         sys.exit(EXIT_FINDINGS)
 

@@ -186,13 +186,13 @@ def discover(paths: Iterable[str], excludes_for) -> list[tuple[Path, str, str]]:
     return found
 
 
-def default_id(file: Path, root: Path | None, fallback: str) -> str:
-    """A template's id when it declares none: its path below the project root, dots for slashes;
-    the fallback (its path below the folder given) when it lies outside the root."""
+def default_id(real: Path, root: Path | None, fallback: str) -> str:
+    """A template's id when it declares none: its (resolved) path below the project root, dots
+    for slashes; the fallback (its path below the folder given) when it lies outside the root."""
     if root is None:
         return fallback
     try:
-        rel = file.resolve().relative_to(root).with_suffix("")
+        rel = real.relative_to(root).with_suffix("")
     except ValueError:
         return fallback
     return ".".join(rel.parts)

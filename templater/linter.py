@@ -9,8 +9,9 @@ from templater import suppress
 from templater.context import Hit, LintContext
 from templater.errors import InternalError, RulePackError, processing
 from templater.findings import Finding, Severity
-from templater.rulepacks.checks import CHECKS
+from templater.rulepacks import checks  # noqa: F401 - registers the builtin checks
 from templater.rulepacks.kinds import checks_messages, run
+from templater.rulepacks.registry import REGISTRY
 from templater.rulepacks.loader import RuleSet
 from templater.rulepacks.model import Rule
 from templater.template import Problem, Template, parse, read_source
@@ -56,7 +57,7 @@ class Linter:
         self.ruleset = ruleset
         self.options = options or LintOptions()
         for rule in ruleset.rules.values():
-            if rule.kind == "builtin" and rule.check not in CHECKS and rule.id not in RUN_LEVEL:
+            if rule.kind == "builtin" and rule.check not in REGISTRY and rule.id not in RUN_LEVEL:
                 raise RulePackError(f"rule '{rule.id}': unknown check '{rule.check}'", rule.packs[0])
         self.active = [self._configured(r) for r in ruleset.rules.values() if self.options.enabled(r.id)]
         self.active_ids = {r.id for r in self.active}

@@ -69,16 +69,19 @@ class Policy:
     def ruleset(self) -> RuleSet:
         return self.linter.ruleset
 
-    def root_for(self, file: Path) -> Path:
-        """The project root of a file: the folder of its nearest configuration, else its git work
-        tree, else the current folder (a --config file may live anywhere: it sets no root)."""
+    def root_for(self, folder: Path) -> Path:
+        """The project root of the files of a (resolved) folder: the folder of their nearest
+        configuration, else their git work tree, else the current folder (a --config file may
+        live anywhere: it sets no root)."""
         if self.config.path is not None and not self.explicit:
             return self.config.root
-        return discovery.git_root(file.resolve().parent) or Path.cwd().resolve()
+        return discovery.git_root(folder) or Path.cwd().resolve()
 
-    def default_id(self, file: Path, fallback: str) -> str:
-        """The id of a template that declares none: its path below the project root."""
-        return discovery.default_id(file, self.root_for(file), fallback)
+    def default_id(self, file: Path, fallback: str, folder: Path | None = None) -> str:
+        """The id of a template that declares none: its path below the project root.
+        folder: the file's folder, resolved (when the caller knows it)."""
+        folder = folder or file.parent.resolve()
+        return discovery.default_id(folder / file.name, self.root_for(folder), fallback)
 
     def admit(self, template: Template | None, problems: list[Problem], path: str) -> tuple[FileResult, list[Finding]]:
         """Lint one template as `templater lint` does (suppression included): its result, which
@@ -106,8 +109,13 @@ class Policies:
     def discover(self, paths: Iterable[str]) -> list[tuple[Path, str, str]]:
         """(file, display path, default id) of every template the paths name, found as
         discovery.py says, each id from its project root."""
-        return [(file, display, self.for_path(file).default_id(file, fallback))
-                for file, display, fallback in discovery.discover(paths, self.excludes_for)]
+        out, real = [], {}
+        for file, display, fallback in discovery.discover(paths, self.excludes_for):
+            folder = real.get(file.parent)
+            if folder is None:
+                folder = real[file.parent] = file.parent.resolve()
+            out.append((file, display, self.for_path(file).default_id(file, fallback, folder)))
+        return out
 
     def elsewhere(self, paths: Iterable[str], entries: list[tuple[Path, str, str]]) -> dict[str, str]:
         """The ids of the project's templates a run does not read, each with its "path:line".

@@ -3,7 +3,6 @@ temporary content repository (a git work tree)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 

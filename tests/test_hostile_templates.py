@@ -88,14 +88,16 @@ def test_truncate_bad_arguments_are_a_finding_and_the_folder_goes_on(body: str, 
 
 def test_an_unexpected_error_in_one_file_is_its_finding(monkeypatch, write, tmp_path: Path) -> None:
     """The safety net: a bug on one file (here a check made to raise) never loses the others' findings."""
-    from templater.rulepacks import checks
+    from dataclasses import replace
+
+    from templater.rulepacks.registry import REGISTRY
 
     def broken(rule, ctx):
         if "boom" in ctx.template.body:
             raise KeyError("boom")
         return iter(())
 
-    monkeypatch.setitem(checks.CHECKS, "missing_category", broken)
+    monkeypatch.setitem(REGISTRY, "missing_category", replace(REGISTRY["missing_category"], run=broken))
     write("a.sms", template_source("boom, your order shipped."))
     write("b.sms", template_source("Your order shipped. Reply STOP to opt out", category="nonsense"))
     code, findings = lint_json(str(tmp_path))
