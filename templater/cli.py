@@ -14,6 +14,7 @@ from templater import api
 from templater.cli_options import CONFIG_OPTION
 from templater.errors import EXIT_ERROR, EXIT_FINDINGS, InputError, InternalError, TemplaterError
 from templater.findings import Severity
+from templater.interrupts import Terminated, stops_raise
 from templater.formatters import FORMATS, formatter
 from templater.formatters.text import format_findings
 from templater.parallel import default_jobs
@@ -56,9 +57,13 @@ class _Group(click.Group):
             ctx.exit(EXIT_ERROR)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
-        except KeyboardInterrupt:
-            click.echo("templater: interrupted", err=True)
-            ctx.exit(130)
+        except (KeyboardInterrupt, Terminated) as exc:
+            # Ctrl-C, or SIGTERM/SIGHUP while a bulk render runs (a CI job cancelled): its partial
+            # files and scratch data are already gone.
+            name = exc.args[0] if isinstance(exc, Terminated) else "SIGINT"
+            done = ": nothing was written" if (ctx.obj or {}).get("writes") else ""
+            click.echo(f"templater: interrupted ({name}){done}", err=True)
+            ctx.exit(exc.exit_code if isinstance(exc, Terminated) else 130)
         except BrokenPipeError:
             # The reader went away (`templater lint ... | head`): nothing to report. Point stdout at
             # /dev/null so that Python's own flush at exit does not fail again (Python docs, SIGPIPE).
@@ -288,7 +293,8 @@ def _render_batch(template: str, values: dict[str, Any], example: bool, fmt: str
     out_format = fmt or ("csv" if out.lower().endswith(".csv") else "jsonl")
     settings = {k: v for k, v in batch.items() if v is not None and k not in ("rejects", "jobs", "chunk_size")}
     show = sys.stderr.isatty()
-    with click.progressbar(length=1, label="rendering", file=sys.stderr, hidden=not show) as bar:
+    click.get_current_context().obj["writes"] = True  # an interrupted run says that nothing was written
+    with stops_raise(), click.progressbar(length=1, label="rendering", file=sys.stderr, hidden=not show) as bar:
         def progress(done: int, total: int | None) -> None:
             if total:
                 bar.length = total
