@@ -148,10 +148,12 @@ def classify(inputs: tuple[str, ...], texts: tuple[str, ...], language: str | No
         if r.declared is not None and not r.agrees:
             click.echo(f"  declared {r.declared}, but the content reads as {r.category}")
         for ev in r.evidence:
-            click.echo(f"  {ev.kind} {ev.signal}: '{ev.text}' at {ev.start}-{ev.end}"
-                       + (f" ({ev.where})" if ev.where != "text" else ""))
-        if not r.evidence:
-            click.echo("  no promotional or transactional markers: reads as a reply")
+            place = "in_reply_to" if ev.where == "metadata" else f"at {ev.start}-{ev.end}"
+            click.echo(f"  {ev.kind} {ev.signal}: '{ev.text}' {place}"
+                       + (f" ({ev.where})" if ev.where not in ("text", "metadata") else ""))
+        if r.basis == "default":
+            click.echo("  no promotional, transactional or reply markers: transactional by default"
+                       " (consent express); a reply needs evidence (reply phrasing, or in_reply_to)")
 
 
 class _Stdin:
