@@ -59,17 +59,20 @@ class ProgressLine:
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
-        self.start = time.monotonic()
+        self.start: tuple[float, int] | None = None  # when the first chunk was done, and its rows
         self.drawn = 0.0
 
     def text(self, summary: Any, done: int, total: int | None, now: float) -> str:
-        elapsed = max(now - self.start, 1e-9)
         share = f"{min(done / total, 1):4.0%}  " if total else ""
-        return (f"rendering {share}{summary.input:,} rows  {summary.input / elapsed:,.0f} rows/s  "
+        since, rows = self.start or (now, summary.input)
+        rate = f"{(summary.input - rows) / (now - since):,.0f} rows/s  " if now > since else ""
+        return (f"rendering {share}{summary.input:,} rows  {rate}"
                 f"{summary.rendered:,} rendered  {summary.rejected:,} rejected")
 
     def update(self, summary: Any, done: int, total: int | None) -> None:
         now = time.monotonic()
+        if self.start is None:  # the rate counts from the first chunk, not from loading the rules
+            self.start = (now, summary.input)
         if now - self.drawn < self.EVERY:
             return
         self.drawn = now

@@ -83,7 +83,14 @@ class _Sink:
         rejects.write(self.format.header(True))
 
     def take(self, job: Job, results: Packed) -> None:
-        """Queue one job's results; they are written, in order, when enough rows are queued."""
+        """Queue one job's results; they are written, in order, when enough rows are queued. They
+        are counted now (a row found to repeat a number is recounted when written), so that the
+        progress line's counts keep up."""
+        s = self.summary
+        s.input += len(results.lines)
+        s.rendered += results.rendered
+        s.reasons.update(results.reason_counts)
+        s.rules.update(results.rule_counts)
         self.pending.append((job, results))
         self.pending_rows += len(results.lines)
         if self.pending_rows >= GROUP_ROWS:
@@ -115,10 +122,6 @@ class _Sink:
     def _write(self, job: Job, packed: Packed, fixes: list[tuple[int, int, int]] | None) -> None:
         # Whole chunks at a time: the parent's share of each row stays small when workers do the rest.
         s = self.summary
-        s.input += len(packed.lines)
-        s.rendered += packed.rendered
-        s.reasons.update(packed.reason_counts)
-        s.rules.update(packed.rule_counts)
         if not fixes:
             self.out.write(packed.sent)
             self.rejects.write(packed.rejected)

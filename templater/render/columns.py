@@ -23,6 +23,13 @@ ALIASES = {
     "opt_out": ("optout", "optedout", "unsubscribed", "stop", "donottext"),
     "region": ("region", "country", "countrycode", "pays"),
     "timezone": ("timezone", "tz"),
+    "consent": ("consent", "consentement", "consentlevel"),
+    "consent_at": ("consentat", "consentdate", "consentedat", "dateconsentement", "dateduconsentement"),
+}
+# Other spellings of common template variables, used when the template has the variable.
+VARIABLE_ALIASES = {
+    "first_name": ("firstname", "givenname", "prenom"),
+    "last_name": ("lastname", "surname", "familyname", "nom", "nomdefamille"),
 }
 # A column whose folded name holds one of these talks about consent or opt-outs: when no field
 # takes it, the run stops (unless allowed): ignoring it could message someone who said STOP.
@@ -72,6 +79,8 @@ class ColumnMap:
         self._targets: dict[str, str] = {}
         for name in sorted(self.variables):
             self._targets.setdefault(fold(name), name)
+            for spelling in VARIABLE_ALIASES.get(name, ()):
+                self._targets.setdefault(spelling, name)
         for name, spellings in ALIASES.items():  # reserved fields win over a variable of the same fold,
             for spelling in spellings if name != "phone" else ("phone",):  # but for the region's aliases
                 if name != "region" or spelling not in self._targets:    # ({{ country }} stays a variable)
