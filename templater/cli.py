@@ -190,6 +190,9 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
                              mark.line + 1 if mark else None) from None
         except RecursionError:  # thousands of nested brackets: the loader recurses once per level
             raise InputError("invalid JSON or YAML: values nested too deeply", vars_file) from None
+        except ValueError as exc:  # an integer over Python's 4,300-digit conversion limit
+            raise InputError(f"a value Python cannot read ({str(exc).split(';')[0]}): quote it if it is "
+                             "text", vars_file) from None
         if not isinstance(data, dict):
             raise InputError("must hold a mapping of variable names to values", vars_file, 1)
         values.update({str(k): v for k, v in data.items()})

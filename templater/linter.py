@@ -7,7 +7,7 @@ from typing import Any, Iterable
 
 from templater import suppress
 from templater.context import Hit, LintContext
-from templater.errors import InputError, RulePackError, processing
+from templater.errors import InputError, InternalError, RulePackError, processing
 from templater.findings import Finding, Severity
 from templater.parallel import ordered_map
 from templater.rulepacks.checks import CHECKS
@@ -141,14 +141,19 @@ class Linter:
         try:
             source = read_source(file)
         except (OSError, ValueError) as exc:
-            rule = self.ruleset.rules.get("unreadable-file")
-            if rule is None or rule not in self.active:
-                return FileResult(display, [])
-            line = getattr(exc, "line", 1)  # where a non-UTF-8 byte or a NUL sits
-            return FileResult(display, [self._finding(rule, Hit(rule.id, {"problem": str(exc)}, line=line),
-                                                      None, display)])
-        with processing(display):  # an unexpected error names the file, here or in a worker
-            return self.lint_source(source, display, default_id)
+            return self._unreadable(display, str(exc), getattr(exc, "line", 1))  # line of a bad byte or NUL
+        try:
+            with processing(display):  # an unexpected error names the file, here or in a worker
+                return self.lint_source(source, display, default_id)
+        except InternalError as exc:  # that file's finding: the other files' findings are kept
+            return self._unreadable(display, f"{exc.message}", 1)
+
+    def _unreadable(self, display: str, problem: str, line: int) -> FileResult:
+        rule = self.ruleset.rules.get("unreadable-file")
+        if rule is None or rule not in self.active:
+            return FileResult(display, [])
+        return FileResult(display, [self._finding(rule, Hit(rule.id, {"problem": problem}, line=line),
+                                                  None, display)])
 
     def duplicate_ids(self, results: list[FileResult]) -> list[Finding]:
         """Findings for every template whose id an earlier template in the run already has."""

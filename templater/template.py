@@ -255,7 +255,10 @@ def parse(source: str, path: str, default_id: str) -> tuple[Template | None, lis
         loader = _Loader(yaml_text)
         try:
             node = loader.get_single_node()
-            meta = _construct(loader, node, yaml_text) if node is not None else {}
+            try:
+                meta = _construct(loader, node, yaml_text) if node is not None else {}
+            except ValueError as exc:  # an integer of more than 4,300 digits (sys.int_info)
+                return None, [_value_problem(node, exc)]
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
@@ -278,4 +281,48 @@ def parse(source: str, path: str, default_id: str) -> tuple[Template | None, lis
                 variable_lines = _mapping_lines(value, 2)
     body = "\n".join(lines[end + 1:])
     template = Template(path, source, meta, body, end + 2, key_lines, variable_lines, default_id)
-    return template, []
+    return template, _duplicate_keys(node)
+
+
+def _nodes(node: yaml.Node | None) -> Any:
+    """Every node of a composed tree, without recursion (aliases are shared nodes: each once)."""
+    stack, seen = [node] if node is not None else [], set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        if isinstance(item, yaml.MappingNode):
+            stack.extend(n for pair in reversed(item.value) for n in reversed(pair))
+        elif isinstance(item, yaml.SequenceNode):
+            stack.extend(reversed(item.value))
+
+
+def _value_problem(node: yaml.Node | None, exc: ValueError) -> Problem:
+    """A value YAML reads but Python cannot build: an integer over sys.int_info's digit limit."""
+    for item in _nodes(node):
+        if isinstance(item, yaml.ScalarNode) and item.tag.endswith(":int") and len(item.value) > 4000:
+            return Problem("yaml-syntax", item.start_mark.line + 2, item.start_mark.column + 1, {
+                "problem": f"a number of {len(item.value):,} digits: quote it if it is text"})
+    return Problem("yaml-syntax", 2, 1, {"problem": str(exc).split(";")[0]})
+
+
+def _duplicate_keys(node: yaml.Node | None) -> list[Problem]:
+    """A key given twice in one mapping: YAML keeps the last value and silently drops the first."""
+    if node is None or not isinstance(node, yaml.MappingNode):
+        return []
+    problems = []
+    for item in _nodes(node):
+        if isinstance(item, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, _value in item.value:
+                if isinstance(key, yaml.ScalarNode):
+                    line = key.start_mark.line + 2
+                    if key.value in first:
+                        problems.append(Problem("yaml-syntax", line, key.start_mark.column + 1, {
+                            "problem": f"the key '{key.value}' is given twice (first on line "
+                                       f"{first[key.value]}): YAML keeps only the last; remove one"}))
+                    else:
+                        first[key.value] = line
+    return sorted(problems, key=lambda p: (p.line, p.column))

@@ -1,6 +1,7 @@
-"""The accuracy benchmark's maths and plumbing, on a tiny in-test corpus (not the real figures)."""
+"""The accuracy benchmark's split, maths and plumbing, on tiny in-test corpora (not the real figures)."""
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import sys
@@ -9,71 +10,118 @@ from pathlib import Path
 
 import pytest
 
-from templater.findings import Severity
-
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy.py"
-_SPEC = importlib.util.spec_from_file_location("accuracy_benchmark", _PATH)
-accuracy = importlib.util.module_from_spec(_SPEC)
-sys.modules[_SPEC.name] = accuracy
-_SPEC.loader.exec_module(accuracy)
-Message = accuracy.Message
+_BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-def _msg(id_: str, label: str, base: str | None = None, lang: str = "en", text: str = "x") -> Message:
-    return Message(id_, text, lang, label, base)
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(name, _BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+corpus_split = _load("corpus_split")
+accuracy = _load("accuracy")
+Message, Outcome = accuracy.Message, accuracy.Outcome
+
+
+def _msg(id_: str, label: str, base: str | None = None, lang: str = "en", text: str = "x", **kw) -> Message:
+    return Message(id_, text, lang, label, base, **kw)
+
+
+def _frozen_name(prefix: str) -> str:
+    """A host whose group falls in the frozen split (one in three by hash) when new in pass9."""
+    return next(f"{prefix}{i}.example" for i in range(100)
+                if int(hashlib.sha256(f"{prefix}{i}.example".encode()).hexdigest(), 16) % 3 == 0)
+
+
+def _unfrozen_name(prefix: str) -> str:
+    return next(f"{prefix}{i}.example" for i in range(100)
+                if int(hashlib.sha256(f"{prefix}{i}.example".encode()).hexdigest(), 16) % 3 != 0)
+
+
+@pytest.mark.parametrize("url,group", [
+    ("https://github.com/Mporzier/smsclient/blob/a81be7c/posts/x.md", "mporzier/smsclient"),
+    ("https://raw.githubusercontent.com/Owner/Repo/abc123/file.txt", "owner/repo"),
+    ("https://www.Marketing-Revue.fr/sms/exemples", "marketing-revue.fr"),
+    ("https://developers.telnyx.com/docs/messaging", "developers.telnyx.com"),
+    ("https://github.com/", "github.com"),
+])
+def test_source_group(url: str, group: str) -> None:
+    assert corpus_split.source_group(url) == group
+
+
+def test_frozen_groups_are_new_in_pass9_and_one_in_three_by_hash() -> None:
+    frozen, kept = _frozen_name("new"), _unfrozen_name("new")
+    old = _frozen_name("old")  # would hash into the split, but an earlier batch already used it
+    rows = [(old, None), (old, "pass9"), (frozen, "pass9"), (kept, "pass9"), ("x.example", "pass8")]
+    assert corpus_split.frozen_groups(rows) == {frozen}
+
+
+def test_folds_are_deterministic_balanced_and_never_split_a_group() -> None:
+    groups = ["big"] * 10 + ["a"] * 3 + ["b"] * 3 + ["c"] * 2 + ["d"] * 2 + ["e"] + ["f"]
+    fold = corpus_split.fold_of(groups, k=3)
+    assert fold == corpus_split.fold_of(list(reversed(groups)), k=3)
+    sizes = [sum(1 for g in groups if fold[g] == i) for i in range(3)]
+    assert sorted(sizes) == [6, 6, 10]  # the big source alone, the rest shared evenly
+    assert set(fold) == set(groups)
+
+
+def test_load_corpus_reads_every_jsonl_of_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "messages.jsonl").write_text(json.dumps(
+        {"id": "a", "text": "t", "language": "en", "label": "conversational", "in_reply_to": "HELP",
+         "source": "https://github.com/O/R/blob/c/f", "near_miss": True}) + "\n", encoding="utf-8")
+    (tmp_path / "pass9-x.jsonl").write_text(json.dumps(
+        {"id": "b", "text": "t", "language": "fr", "label": "transactional", "batch": "pass9",
+         "source": "https://www.shop.example/p"}) + "\n", encoding="utf-8")
+    (tmp_path / "notes.md").write_text("not a corpus file", encoding="utf-8")
+    messages = accuracy.load_corpus(tmp_path)
+    assert [(m.id, m.group, m.batch, m.in_reply_to, m.near_miss) for m in messages] == [
+        ("a", "o/r", None, "HELP", True), ("b", "shop.example", "pass9", None, False)]
 
 
 CORPUS = [
     _msg("p1", "promotional"), _msg("p2", "promotional"), _msg("p3", "promotional"),
-    _msg("m1", "mixed", "transactional"), _msg("t1", "transactional"), _msg("t2", "transactional"),
+    _msg("m1", "mixed", "transactional"), _msg("m2", "mixed", "conversational"),
+    _msg("t1", "transactional"), _msg("t2", "transactional"), _msg("t3", "transactional", near_miss=True),
     _msg("c1", "conversational"),
 ]
-PREDICTED = {"p1": "promotional", "p2": "promotional", "p3": "conversational", "m1": "promotional",
-             "t1": "promotional", "t2": "transactional", "c1": "conversational"}
+SAID = {"p1": Outcome("promotional"), "p2": Outcome("promotional"), "p3": Outcome("conversational"),
+        "m1": Outcome("promotional", frozenset({"promotional"})),
+        "m2": Outcome("transactional", frozenset({"transactional"})),  # a warning of the other variant
+        "t1": Outcome("promotional", frozenset({"promotional"})), "t2": Outcome("conversational", frozenset()),
+        "t3": Outcome("transactional", frozenset({"promotional"})), "c1": Outcome("conversational", frozenset())}
 
 
-def test_promo_scores_counts_mixed_as_promotional_content() -> None:
-    scores = accuracy.promo_scores(CORPUS, PREDICTED)
-    assert (scores.tp, scores.fp, scores.fn, scores.tn) == (3, 1, 1, 2)
-    assert scores.precision == pytest.approx(3 / 4)
-    assert scores.recall == pytest.approx(3 / 4)
-    assert scores.f1 == pytest.approx(0.75)
-    assert [m.id for m in scores.false_negatives] == ["p3"]
-    assert [m.id for m in scores.false_positives] == ["t1"]
+def test_report_figures() -> None:
+    r = accuracy.report("en", CORPUS, SAID)
+    p = r.promo
+    assert (p.tp, p.fp, p.fn, p.tn) == (3, 1, 2, 3)
+    assert p.precision == pytest.approx(3 / 4) and p.recall == pytest.approx(3 / 5)
+    assert [m.id for m in p.false_negatives] == ["p3", "m2"] and [m.id for m in p.false_positives] == ["t1"]
+    # Only the promotional variant detects a mixed message.
+    assert (r.mixed_recall.hits, r.mixed_recall.total, [m.id for m in r.mixed_recall.listed]) == (1, 2, ["m2"])
+    # Pure and near-miss false positives are counted apart.
+    assert (r.fp_pure.hits, r.fp_pure.total, [m.id for m in r.fp_pure.listed]) == (1, 3, ["t1"])
+    assert (r.fp_near.hits, r.fp_near.total) == (1, 1)
+    # Mixed counts as promotional in the three-way accuracy: right are p1 p2 m1 t3 c1.
+    assert (r.three_way.hits, r.three_way.total) == (5, 9)
+    assert [m.id for m in r.transactional_as_conversational.listed] == ["t2"]
+    assert r.confusion["transactional"] == {"promotional": 1, "transactional": 1, "conversational": 1}
 
 
-def test_scores_without_predictions_are_undefined_not_zero() -> None:
-    scores = accuracy.promo_scores([_msg("t", "transactional")], {"t": "transactional"})
-    assert scores.precision is None and scores.recall is None and scores.f1 is None
+def test_undefined_figures_are_missed_targets_not_zero() -> None:
+    r = accuracy.report("en", [_msg("t", "transactional")], {"t": Outcome("transactional", frozenset())})
+    assert r.promo.precision is None and r.promo.recall is None and r.mixed_recall.value is None
+    met = {name: ok for name, _v, _op, _t, ok in r.target_results()}
+    assert met["promotional recall"] is False and met["mixed-content FP rate, pure"] is True
 
 
-def test_confusion_matrix_rows_are_labels_columns_predictions() -> None:
-    matrix = accuracy.confusion_matrix(CORPUS, PREDICTED)
-    assert matrix["promotional"] == {"promotional": 2, "transactional": 0, "conversational": 1}
-    assert matrix["transactional"] == {"promotional": 1, "transactional": 1, "conversational": 0}
-    assert matrix["mixed"]["promotional"] == 1
-    assert sum(sum(row.values()) for row in matrix.values()) == len(CORPUS)
-
-
-def test_mixed_rates_declare_base_category_and_own_label() -> None:
-    declared = {}
-
-    def flag(cases):
-        declared.update({m.id: category for m, category in cases})
-        return {"m1": [Severity.ERROR], "t1": [], "t2": [Severity.WARNING], "c1": []}
-
-    recall, fp_rate = accuracy.mixed_rates(CORPUS, flag)
-    assert declared == {"m1": "transactional", "t1": "transactional", "t2": "transactional",
-                        "c1": "conversational"}
-    assert (recall.hits, recall.total, recall.value) == (1, 1, 1.0)
-    # Any mixed-content finding on a pure message is a false positive, a warning included.
-    assert (fp_rate.hits, fp_rate.total) == (1, 3)
-    assert [m.id for m in fp_rate.misses] == ["t2"]
-
-
-def test_only_an_error_counts_as_detecting_a_mixed_message() -> None:
-    recall, _ = accuracy.mixed_rates([_msg("m", "mixed", "conversational")], lambda cases: {"m": [Severity.WARNING]})
-    assert recall.hits == 0 and [m.id for m in recall.misses] == ["m"]
+def test_only_the_frozen_split_requires_no_transactional_called_conversational() -> None:
+    r = accuracy.report("en", CORPUS, SAID)
+    assert "transactional called conversational" not in {n for n, *_ in r.target_results()}
+    assert ("transactional called conversational", 1.0, "<=", 0.0, False) in r.target_results(frozen=True)
 
 
 @pytest.mark.parametrize("text", [
@@ -81,42 +129,33 @@ def test_only_an_error_counts_as_detecting_a_mixed_message() -> None:
     "Hi [Name], your order {first_name} %NAME% has shipped! {% Use code SAVE20 for 20% off your next order.",
 ])
 def test_placeholders_stay_text_and_mixed_content_still_sees_it(text: str) -> None:
-    found = accuracy.mixed_content_severities([(_msg("m", "mixed", "transactional", text=text), "transactional")])
-    assert Severity.ERROR in found["m"]
+    variants = accuracy.mixed_content_variants(_msg("m", "mixed", "transactional", text=text), "transactional")
+    assert "promotional" in variants
 
 
 def test_a_pure_message_with_placeholders_is_not_flagged() -> None:
     text = "Hi {{name}}, your order #{{order_id}} has shipped. Track it: {{url}}"
-    found = accuracy.mixed_content_severities([(_msg("t", "transactional", text=text), "transactional")])
-    assert found["t"] == []
+    assert accuracy.mixed_content_variants(_msg("t", "transactional", text=text), "transactional") == frozenset()
 
 
-def test_raw_body_renders_to_the_text_itself() -> None:
-    source = accuracy.template_source("Use {{code}} now", "transactional", "fr")
-    assert source.endswith("---\n{% raw %}Use {{code}} now{% endraw %}")
-    assert "category: transactional" in source and "language: fr" in source
+_ORDER_REPLY = "Found it! Your order #{{order_number}} is currently shipped. Anything else I can help with?"
 
 
-def test_main_exit_status_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rows = [
-        {"id": "en-1", "text": "Flash sale today: 30% off everything in store.", "language": "en",
-         "label": "promotional", "base_category": None},
-        {"id": "en-2", "text": "Your verification code is 482913. It expires in 10 minutes.", "language": "en",
-         "label": "transactional", "base_category": None},
-        {"id": "en-3", "text": "Your order has shipped! Use code SAVE20 for 20% off your next order.",
-         "language": "en", "label": "mixed", "base_category": "transactional"},
-    ]
-    corpus = tmp_path / "c.jsonl"
-    corpus.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
-    assert accuracy.main([str(corpus)]) == 0
-    assert "all targets met" in capsys.readouterr().out
+def test_the_linted_template_carries_the_messages_in_reply_to() -> None:
+    with_it = replace(_msg("c", "conversational", text=_ORDER_REPLY), in_reply_to="order-status question")
+    without = _msg("d", "conversational", text=_ORDER_REPLY)
+    assert accuracy.mixed_content_variants(with_it, "conversational") == frozenset()
+    assert accuracy.mixed_content_variants(without, "conversational") == {"transactional"}
 
-    rows.append({"id": "en-4", "text": "Thanks for your visit, see you soon!", "language": "en",
-                 "label": "promotional", "base_category": None})
-    corpus.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
-    assert accuracy.main([str(corpus)]) == 1
-    out = capsys.readouterr().out
-    assert "en-4 [promotional -> conversational]" in out and "MISSED" in out
+
+@pytest.mark.parametrize("value", ["order-status question", "It's: a \"question\" #1 - 'yes'/'no'", "4-5", "null"])
+def test_a_conversational_template_declares_in_reply_to_in_its_front_matter(value: str) -> None:
+    from templater.template import parse
+
+    template, problems = parse(accuracy.template_source("Thanks!", "conversational", "en", value), "<t>", "t")
+    assert problems == [] and template is not None
+    assert template.meta["in_reply_to"] == value  # quoted safely: read back as the very string
+    assert "in_reply_to" not in accuracy.template_source("Thanks!", "transactional", "en", value)
 
 
 def test_every_placeholder_style_renders_back_verbatim() -> None:
@@ -124,69 +163,58 @@ def test_every_placeholder_style_renders_back_verbatim() -> None:
     assert accuracy.not_verbatim([_msg("a", "promotional", text=t) for t in texts]) == []
 
 
-_ORDER_REPLY = "Found it! Your order #{{order_number}} is currently shipped. Anything else I can help with?"
+def _rows(host: str, batch: str | None, prefix: str) -> list[dict]:
+    """One message of each kind from one source, each text made distinct by the prefix."""
+    source = f"https://{host}/page"
+    return [dict(row, source=source, **({"batch": batch} if batch else {})) for row in [
+        {"id": f"{prefix}-p", "text": f"{prefix}: flash sale today, 30% off everything in store.",
+         "language": "en", "label": "promotional"},
+        {"id": f"{prefix}-t", "text": f"Your {prefix} verification code is 482913. It expires in 10 minutes.",
+         "language": "en", "label": "transactional"},
+        {"id": f"{prefix}-n", "text": f"Your {prefix} receipt for order #A123: total $20, paid by card.",
+         "language": "en", "label": "transactional", "near_miss": True},
+        {"id": f"{prefix}-m", "text": f"Your {prefix} order has shipped! Use code SAVE20 for 20% off your next order.",
+         "language": "en", "label": "mixed", "base_category": "transactional"},
+    ]]
 
 
-@pytest.mark.parametrize("value", ["order-status question", "It's: a \"question\" #1 - 'yes'/'no'", "❓ = I have questions",
-                                   "4-5", "null"])
-def test_a_conversational_template_declares_in_reply_to_in_its_front_matter(value: str) -> None:
-    from templater.template import parse
-
-    source = accuracy.template_source("Thanks!", "conversational", "en", value)
-    template, problems = parse(source, "<t>", "t")
-    assert problems == [] and template is not None
-    assert template.meta["in_reply_to"] == value  # quoted safely: read back as the very string
-    assert template.category == "conversational"
-    # Other categories and messages without one declare nothing.
-    assert "in_reply_to" not in accuracy.template_source("Thanks!", "transactional", "en", value)
-    assert "in_reply_to" not in accuracy.template_source("Thanks!", "conversational", "en")
+def _write_corpus(folder: Path, extra: list[dict] = ()) -> None:
+    folder.mkdir(exist_ok=True)
+    rows = _rows("a.example", None, "alpha") + _rows("b.example", None, "beta")
+    (folder / "messages.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    frozen = _rows(_frozen_name("f"), "pass9", "gamma") + list(extra)
+    (folder / "pass9-test.jsonl").write_text("\n".join(json.dumps(r) for r in frozen), encoding="utf-8")
 
 
-def test_load_corpus_reads_in_reply_to(tmp_path: Path) -> None:
-    rows = [{"id": "c", "text": "t", "language": "en", "label": "conversational", "in_reply_to": "HELP"},
-            {"id": "t", "text": "t", "language": "en", "label": "transactional"}]
-    corpus = tmp_path / "c.jsonl"
-    corpus.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
-    assert [m.in_reply_to for m in accuracy.load_corpus(corpus)] == ["HELP", None]
+def test_main_headline_first_frozen_misses_hidden_and_exit_status(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    _write_corpus(tmp_path / "ok")
+    assert accuracy.main([str(tmp_path / "ok")]) == 0
+    out = capsys.readouterr().out
+    assert out.index("HEADLINE, leave-source-out") < out.index("in-sample, information only")
+    assert "frozen split 4 (1 sources)" in out and "all headline targets met" in out and "ran in " in out
+
+    missed = {"id": "secret-1", "text": "Thanks for your visit, see you soon!", "language": "en",
+              "label": "promotional", "source": f"https://{_frozen_name('f')}/other", "batch": "pass9"}
+    _write_corpus(tmp_path / "bad", [missed])
+    assert accuracy.main([str(tmp_path / "bad")]) == 1
+    out = capsys.readouterr().out
+    assert "frozen en promotional recall" in out and "MISSED" in out
+    assert "secret-1" not in out and "see you soon" not in out  # measured, never read
+    accuracy.main([str(tmp_path / "bad"), "--show-frozen-misses"])
+    assert "secret-1 [promotional -> conversational]" in capsys.readouterr().out
 
 
-def test_the_linted_template_carries_the_messages_in_reply_to() -> None:
-    with_it = _msg("c", "conversational", text=_ORDER_REPLY)
-    with_it = replace(with_it, in_reply_to="order-status question")
-    without = _msg("d", "conversational", text=_ORDER_REPLY)
-    found = accuracy.mixed_content_severities([(with_it, "conversational"), (without, "conversational")])
-    assert found["c"] == []  # the reply says what it answers: no transactional warning
-    assert found["d"] == [Severity.WARNING]
-
-
-def test_the_rate_without_in_reply_to_lints_pure_messages_with_none_declared() -> None:
-    seen = {}
-
-    def flag(cases):
-        seen.update({m.id: (m.in_reply_to, category) for m, category in cases})
-        return {m.id: ([Severity.WARNING] if m.id == "c1" else []) for m, _ in cases}
-
-    messages = [replace(_msg("c1", "conversational"), in_reply_to="order question"),
-                _msg("t1", "transactional"), _msg("m1", "mixed", "conversational"), _msg("p1", "promotional")]
-    rate = accuracy.fp_rate_without_in_reply_to(messages, flag)
-    assert seen == {"c1": (None, "conversational"), "t1": (None, "transactional")}
-    assert (rate.hits, rate.total, [m.id for m in rate.misses]) == (1, 2, ["c1"])
-
-
-def test_main_prints_the_rate_without_in_reply_to(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    rows = [
-        {"id": "en-1", "text": "Flash sale today: 30% off everything in store.", "language": "en",
-         "label": "promotional"},
-        {"id": "en-2", "text": _ORDER_REPLY, "language": "en", "label": "conversational",
-         "in_reply_to": "order-status question"},
-        {"id": "en-3", "text": "Your verification code is 482913. It expires in 10 minutes.", "language": "en",
-         "label": "transactional"},
-    ]
-    corpus = tmp_path / "c.jsonl"
-    corpus.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
-    accuracy.main([str(corpus)])
-    lines = capsys.readouterr().out.splitlines()
-    primary = [line for line in lines if "mixed-content false-positive rate" in line and "without" not in line]
-    extra = [line for line in lines if "false-positive rate without in_reply_to" in line]
-    assert len(primary) == 1 and "0.000" in primary[0] and "(0/2)" in primary[0]
-    assert len(extra) == 1 and "0.500" in extra[0] and "(1/2)" in extra[0] and "info" in extra[0]
+def test_main_lists_development_misses_and_records_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    _write_corpus(tmp_path)
+    dev_miss = {"id": "dev-1", "text": "Thanks for your visit, see you soon!", "language": "en",
+                "label": "promotional", "source": "https://a.example/more"}
+    with (tmp_path / "messages.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write("\n" + json.dumps(dev_miss))
+    history = tmp_path / "history.md"
+    monkeypatch.setattr(accuracy, "HISTORY", history)
+    assert accuracy.main([str(tmp_path), "--record"]) == 1
+    assert "dev-1 [promotional -> conversational]" in capsys.readouterr().out
+    row = history.read_text(encoding="utf-8")
+    assert row.startswith("| ") and "13 messages from 3 sources" in row and "en: P 1.000 R 0.800" in row  # dev-1 missed

@@ -75,6 +75,7 @@ class _Sink:
     def __init__(self, spec: Spec, summary: Summary, out: Output, rejects: Output) -> None:
         self.summary, self.out, self.rejects = summary, out, rejects
         self.seen = SeenPhones()
+        self.long_seen: dict[str, int] = {}  # numbers of over 15 digits -> the line of their first row
         self.pending: list[tuple[Job, Packed]] = []
         self.pending_rows = 0
         self.format = LineFormat(spec.fmt, spec.template.id, spec.template.category or "", spec.keep)
@@ -101,6 +102,13 @@ class _Sink:
         group, self.pending, self.pending_rows = self.pending, [], 0
         repeats = self.seen.repeats(itertools.chain.from_iterable(p.keys for _, p in group),
                                     itertools.chain.from_iterable(p.key_lines for _, p in group))
+        long_repeats = []
+        for line, digits in itertools.chain.from_iterable(p.long_keys for _, p in group):
+            first = self.long_seen.setdefault(digits, line)  # numbers of 16-19 digits: rare, kept here
+            if first != line:
+                long_repeats.append((line, digits, first))
+        if long_repeats:
+            repeats = sorted([*repeats, *long_repeats])
         # Each repeat to its chunk (chunks hold increasing lines), in input order.
         fixes: dict[int, list[tuple[int, int, int]]] = {}
         if repeats:

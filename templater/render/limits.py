@@ -25,6 +25,7 @@ MAX_INT_ARG = 10_000       # widths, repeats and counts passed to calls and filt
 MAX_INT_BITS = 4_096       # size of an integer built by '*' or '**' (about 1,200 digits)
 MAX_RANGE = 1_000          # items of one range()
 MAX_STEPS = 10_000         # loop iterations + calls + filter applications in one render
+MAX_RETAINED = 1_000_000   # characters of the values one render keeps ({% set %}, {% with %}, macro text)
 DEFAULT_TIMEOUT = 2.0      # seconds of rendering per message, where SIGALRM can enforce it
 
 
@@ -99,7 +100,7 @@ def step_budget(steps: int = MAX_STEPS) -> Iterator[None]:
     if _STEPS.get() is not None:
         yield
         return
-    token = _STEPS.set([steps])
+    token = _STEPS.set([steps, MAX_RETAINED])
     try:
         yield
     finally:
@@ -115,6 +116,20 @@ def step() -> None:
     if left[0] < 0:
         raise TooManySteps(f"the template runs more than {MAX_STEPS:,} loop iterations and calls "
                            "(a loop nested too deeply?)")
+
+
+def retain(value: Any) -> Any:
+    """Count a value the render keeps ({% set %}, {% with %}, a macro's or set block's text) against
+    the render's one budget of retained characters: each value is bounded by MAX_VALUE, and this
+    bounds how many of them a render can hold at once (9,000 sets of 100,000 characters each took
+    1.9 GB before)."""
+    left = _STEPS.get()
+    if left is not None:
+        left[1] -= value_size(value)
+        if left[1] < 0:
+            raise LimitExceeded(f"the template keeps more than {MAX_RETAINED:,} characters of values "
+                                "({% set %}, {% with %}, macros) in one render")
+    return value
 
 
 def budget_iter(iterable: Any) -> Iterator[Any]:

@@ -342,15 +342,22 @@ class RowReader:
 
     def _json(self, text: str) -> dict | tuple[str, str]:
         try:
-            value = json.loads(text)
+            value = json.loads(text, parse_constant=_no_constant)
         except ValueError as exc:
             return "malformed-row", f"not valid JSON: {getattr(exc, 'msg', exc)}"
+        except RecursionError:  # '[[[[…' a thousand deep: the decoder recurses once per level
+            return "malformed-row", "not valid JSON: values nested too deeply"
         if not isinstance(value, dict):
             return "malformed-row", "a JSON Lines row must be an object such as {\"phone\": \"+1...\"}"
         if "\\u" in text and _lone_surrogate(value):
             return "malformed-row", ("a \\u escape is half of a UTF-16 pair (\\ud800 to \\udfff) with no other "
                                      "half: not a character; fix the escape or write the character itself")
         return value if self.columns is None else self.columns.row(value)
+
+
+def _no_constant(name: str) -> None:
+    """NaN, Infinity and -Infinity: Python's json reads them, JSON does not have them."""
+    raise ValueError(f"{name} is not a JSON value (write a number, or the text in quotes)")
 
 
 def _lone_surrogate(value: object) -> bool:

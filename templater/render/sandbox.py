@@ -9,14 +9,18 @@ through the checks of `limits`.
 """
 from __future__ import annotations
 
+import math
 import operator
+from datetime import date, time
+from decimal import Decimal
+import re
 import weakref
 from functools import update_wrapper
 from typing import Any, Callable
 
-from jinja2 import StrictUndefined, nodes
+from jinja2 import StrictUndefined, Undefined, nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2.exceptions import FilterArgumentError, SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 
 from templater.render import limits
@@ -31,6 +35,25 @@ MAX_SEQUENCE = 10_000      # items or characters built by '*' and '+'
 # `attr` looks up a computed attribute name (the classic filter-bypass hop), `pprint` prints an
 # object's repr, `urlize` and `xmlattr` build HTML.
 REMOVED_FILTERS = ("attr", "pprint", "urlize", "xmlattr")
+
+# The filters and tests a template may use: an allow-list, so that a filter or test a new Jinja2
+# release adds stays out until it is reviewed and listed here. Each one is wrapped in the limits
+# (_guard, _guard_test).
+ALLOWED_FILTERS = (
+    "abs", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e", "escape",
+    "filesizeformat", "first", "float", "forceescape", "format", "groupby", "indent", "int", "items",
+    "join", "last", "length", "list", "lower", "map", "max", "min", "random", "reject", "rejectattr",
+    "replace", "reverse", "round", "safe", "select", "selectattr", "slice", "sort", "string",
+    "striptags", "sum", "title", "tojson", "trim", "truncate", "unique", "upper", "urlencode",
+    "wordcount", "wordwrap")
+ALLOWED_TESTS = (
+    "!=", "<", "<=", "==", ">", ">=", "boolean", "callable", "defined", "divisibleby", "eq", "equalto",
+    "escaped", "even", "false", "filter", "float", "ge", "greaterthan", "gt", "in", "integer",
+    "iterable", "le", "lessthan", "lower", "lt", "mapping", "ne", "none", "number", "odd", "sameas",
+    "sequence", "string", "test", "true", "undefined", "upper")
+# Tests that apply Python's '%' to their value: on a string that is printf formatting
+# ('"%1000000000s" is divisibleby 1' builds a gigabyte), so they take numbers only.
+_MODULO_TESTS = frozenset({"divisibleby", "even", "odd"})
 
 
 def _bounded_range(*args: int) -> range:
@@ -64,6 +87,25 @@ class _BoundedCodeGenerator(CodeGenerator):
             self.visit(arg, frame)
             self.write(", ")
         self.write("))")
+
+    def visit_Assign(self, node: nodes.Assign, frame: Frame) -> None:
+        # {% set x = ... %}: the value counts against the render's budget of retained characters.
+        original = node.node
+        node.node = nodes.Call(nodes.EnvironmentAttribute("retain"), [original], [], None, None,
+                               lineno=original.lineno)
+        try:
+            super().visit_Assign(node, frame)
+        finally:
+            node.node = original
+
+    def visit_With(self, node: nodes.With, frame: Frame) -> None:
+        original = node.values
+        node.values = [nodes.Call(nodes.EnvironmentAttribute("retain"), [v], [], None, None, lineno=v.lineno)
+                       for v in original]
+        try:
+            super().visit_With(node, frame)
+        finally:
+            node.values = original
 
     def visit_For(self, node: nodes.For, frame: Frame) -> None:
         # Every loop iterates through budget_iter, one step per item, however it is nested.
@@ -102,11 +144,12 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         super().__init__(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False,
                          cache_size=0, finalize=_finalize)
         self.globals = {"range": _bounded_range}
-        for name in REMOVED_FILTERS:
-            self.filters.pop(name, None)
-        for name, func in list(self.filters.items()):
-            self.filters[name] = _guard(name, func)
+        self.filters = {name: _guard(name, self.filters[name]) for name in ALLOWED_FILTERS
+                        if name in self.filters}
+        self.tests = {name: _guard_test(name, self.tests[name]) for name in ALLOWED_TESTS
+                      if name in self.tests}
         self.budget_iter = limits.budget_iter
+        self.retain = limits.retain
 
     def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
         limits.step()
@@ -225,7 +268,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         if sum(len(p) for p in parts) > MAX_VALUE:
             raise LimitExceeded("a macro or {% set %} block builds text over the limit of "
                                 f"{MAX_VALUE:,} characters")
-        return "".join(parts)
+        return limits.retain("".join(parts))
 
 
 def _syntax_error(message: str, line: int, name: str | None, filename: str | None) -> TemplateSyntaxError:
@@ -238,7 +281,26 @@ def _finalize(value: Any) -> Any:
     """Every printed {{ value }}, checked before it is turned into text."""
     if type(value) is str and len(value) <= MAX_VALUE:
         return value  # a str's size is its length: the usual value, without the general walk
-    return limits.check_size(value, "a printed value")
+    limits.check_size(value, "a printed value")
+    if not isinstance(value, _PRINTABLE) or (type(value) is float and not math.isfinite(value)):
+        raise SecurityError(_unprintable(value))
+    return value
+
+
+# What a message may print: text, numbers, true/false, none, and dates (YAML reads them). Anything
+# else would print as Python's repr: "['a', 'b']", "{'k': 1}", "<function … at 0x7f…>" (an address).
+_PRINTABLE = (str, int, float, Decimal, type(None), date, time, Undefined)  # Undefined: str() raises
+
+
+def _unprintable(value: Any) -> str:
+    if isinstance(value, float):
+        return f"the value {value} is not a number a message can show: give a finite number"
+    kind = {dict: "a mapping", list: "a list", tuple: "a list"}.get(type(value))
+    if kind:
+        return (f"{kind} cannot be printed in a message (it would print as Python's notation): print "
+                "one of its items, or join a list with |join(', ')")
+    return ("this value cannot be printed in a message (it would print as Python's description of "
+            "an object): print text or a number")
 
 
 def _guard(name: str, func: Any) -> Any:
@@ -260,7 +322,33 @@ def _guard(name: str, func: Any) -> Any:
             args = (*args[:first], items, *rest)
         if limits.amplified_size(name, value, rest, kwargs) > MAX_VALUE:
             raise LimitExceeded(f"the '{name}' filter builds a value over the limit of {MAX_VALUE:,} characters")
-        return limits.check_size(func(*args, **kwargs), f"the '{name}' filter")
+        try:
+            result = func(*args, **kwargs)
+        except AssertionError as exc:  # truncate(2), truncate(leeway=-1): Jinja2 asserts its arguments
+            raise FilterArgumentError(f"the '{name}' filter: {exc}") from None
+        return limits.check_size(result, f"the '{name}' filter")
+
+    return update_wrapper(guarded, func)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _guard_test(name: str, func: Any) -> Any:
+    """A test (`x is divisibleby 3`, `select('odd')`) wrapped in the step budget and the size checks."""
+    modulo = name in _MODULO_TESTS
+
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        limits.step()
+        for arg in (*args, *kwargs.values()):
+            limits.check_size(arg, f"the '{name}' test")
+        if modulo and not all(_is_number(a) for a in (*args, *kwargs.values())):
+            raise FilterArgumentError(f"the '{name}' test takes numbers")
+        try:
+            return func(*args, **kwargs)
+        except AssertionError as exc:
+            raise FilterArgumentError(f"the '{name}' test: {exc}") from None
 
     return update_wrapper(guarded, func)
 
@@ -310,4 +398,19 @@ def render_bounded(template: Any, values: dict, max_output: int = DEFAULT_MAX_OU
         raise TooDeep("the template calls itself too deeply (a macro or block that calls itself?)") from None
     except MemoryError:
         raise LimitExceeded("the template needs more memory than a message can take") from None
-    return "".join(parts)
+    text = "".join(parts)
+    if not text.isascii():
+        check_text(text)
+    return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_text(text: str) -> None:
+    """Refuse text that cannot be sent: a lone surrogate ('\\ud800' in a string literal) is no
+    character, and no encoding (UTF-8, UCS-2 on the air) can carry it."""
+    found = _SURROGATE.search(text)
+    if found:
+        raise LimitExceeded(f"the message holds U+{ord(found.group()):04X}, a lone surrogate that is not a "
+                            "character and cannot be sent: remove the '\\u' escape that makes it")

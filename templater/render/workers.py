@@ -38,6 +38,7 @@ class Packed(NamedTuple):
     rule_counts: dict       # lint rule -> rows
     keys: array             # int(phone[1:]) of the rows with a number, in order ('+%d' % key is the phone)
     key_lines: array        # the lines of those rows
+    long_keys: tuple = ()   # (line, digits) of the rows whose number has over 15 digits (see pack)
 
     @property
     def rendered(self) -> int:
@@ -51,9 +52,11 @@ def pack(results: list) -> Packed:
     rules = [r[4] for r in results]
     sent_lens = [len(t) if why is None else 0 for t, why in zip(texts, reasons)]
     rej_lens = [0 if why is None else len(t) for t, why in zip(texts, reasons)]
-    # Every phone is E.164 (Phones.normalize): '+' then at most 15 digits, the first not 0, so
-    # '+%d' % key gives it back and it fits a signed 64-bit int.
-    keys = array("q", [int(r[1][1:]) for r in results if r[1] is not None])
+    # E.164 numbers have at most 15 digits, the first not 0, so '+%d' % key gives one back and it
+    # fits the 50 bits seen.SeenPhones packs it into. phonenumbers also finds valid numbers of 16 to
+    # 19 digits ('+49 89 123456789012'): those few go apart, as text.
+    keys = array("q", [int(r[1][1:]) for r in results if r[1] is not None and len(r[1]) <= 16])
+    long_keys = tuple((r[0], r[1][1:]) for r in results if r[1] is not None and len(r[1]) > 16)
     return Packed(array("q", [r[0] for r in results]),
                   array("q", itertools.accumulate(sent_lens, initial=0)),
                   array("q", itertools.accumulate(rej_lens, initial=0)),
@@ -61,7 +64,7 @@ def pack(results: list) -> Packed:
                   "".join([t for t, why in zip(texts, reasons) if why is not None]),
                   reasons, rules, dict(Counter([r for r in reasons if r is not None])),
                   dict(Counter([r for r in rules if r])), keys,
-                  array("q", [r[0] for r in results if r[1] is not None]))
+                  array("q", [r[0] for r in results if r[1] is not None and len(r[1]) <= 16]), long_keys)
 
 
 class _Worker:

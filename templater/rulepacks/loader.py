@@ -24,17 +24,22 @@ except ImportError:  # pragma: no cover
 LINE = "__line__"
 PACK_KEYS = {"pack", "language", "description", "signals", "rules"}
 SIGNAL_KEYS = {"id", "signal", "label", "doc", "patterns", "variables", "mixes", "answers", "examples"}
-RULE_KEYS = {"id", "kind", "severity", "message", "summary", "doc", "applies_to", "patterns",
-             "suggestion", "variants", "check", "options", "examples"}
 EXAMPLE_KEYS = {"body", "category", "language", "meta", "source"}
 
 
+class _Line(int):
+    """A mapping's line, carrying the lines of its keys."""
+
+    keys: dict[str, int]
+
+
 class _LineLoader(_Base):
-    """A YAML loader that records the line of every mapping, for errors that name it."""
+    """A YAML loader that records the line of every mapping and of its keys, for errors that name it."""
 
     def construct_mapping(self, node, deep=False):  # type: ignore[override]
         mapping = super().construct_mapping(node, deep=deep)
-        mapping[LINE] = node.start_mark.line + 1
+        line = mapping[LINE] = _Line(node.start_mark.line + 1)
+        line.keys = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k.value, str)}
         return mapping
 
 
@@ -63,8 +68,17 @@ class _Pack:
         self.path = path
         self.name = path.stem
 
-    def fail(self, message: str, where: dict | None = None) -> RulePackError:
-        return RulePackError(message, str(self.path), (where or {}).get(LINE))
+    @staticmethod
+    def line(where: dict | None, key: str | None = None) -> int | None:
+        """The line of a mapping, or of one of its keys."""
+        line = (where or {}).get(LINE)
+        return getattr(line, "keys", {}).get(key) or line
+
+    def where(self, mapping: dict, key: str | None = None) -> str:
+        return f"{self.path}:{self.line(mapping, key)}"
+
+    def fail(self, message: str, where: dict | None = None, key: str | None = None) -> RulePackError:
+        return RulePackError(message, str(self.path), self.line(where, key))
 
     def keys(self, mapping: dict, allowed: set[str], what: str) -> None:
         unknown = sorted(k for k in mapping if k != LINE and k not in allowed)
@@ -185,59 +199,116 @@ def _load_signal(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None
     signal.packs.append(str(pack.path))
 
 
-def _load_rule(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None:
-    rid, what = _entry(pack, raw, "rule", RULE_KEYS)
-    patterns = pack.compile(raw.get("patterns"), what, raw)
-    fail, passes = pack.examples(raw, what, language)
-    rule = ruleset.rules.get(rid)
-    if rule is None:
-        kind = raw.get("kind")
-        if kind not in RULE_KINDS:
-            raise pack.fail(f"{what}: 'kind' must be one of {', '.join(RULE_KINDS)}", raw)
+# A rule's definition: what it is, how severe, where it applies and what it says. It lives in one
+# place (one pack entry, usually the English pack); any other entry for the same id - a language
+# pack, a project pack - adds only LANGUAGE_KEYS. Repeating a definition key with the same value is
+# tolerated; a different value is a load error naming both places.
+DEFINITION_KEYS = ("kind", "severity", "applies_to", "message", "summary", "doc", "variants", "check", "options")
+LANGUAGE_KEYS = ("patterns", "suggestion", "examples")
+RULE_KEYS = {"id", *DEFINITION_KEYS, *LANGUAGE_KEYS}
+
+
+@dataclass
+class _Draft:
+    """One rule as its pack entries are read: its definition and its per-language additions."""
+
+    first: tuple[_Pack, dict]
+    definition: dict[str, tuple[Any, Any, str]] = field(default_factory=dict)  # key -> (value, raw, "file:line")
+    patterns: dict[str, Any] = field(default_factory=dict)
+    suggestion: dict[str, str] = field(default_factory=dict)
+    fail: list[Example] = field(default_factory=list)
+    passes: list[Example] = field(default_factory=list)
+    packs: list[str] = field(default_factory=list)
+
+
+def _definition_value(pack: _Pack, raw: dict, key: str, what: str) -> Any:
+    """One definition key's value, validated where it is written so errors name that line."""
+    value = raw[key]
+    if key == "kind":
+        if value not in RULE_KINDS:
+            raise pack.fail(f"{what}: 'kind' must be one of {', '.join(RULE_KINDS)}", raw, key)
+        return value
+    if key == "severity":
         try:
-            severity = Severity.parse(str(raw.get("severity", "")))
+            return Severity.parse(str(value or ""))
         except ValueError as exc:
-            raise pack.fail(f"{what}: {exc}", raw) from None
-        applies = raw.get("applies_to")
-        if applies is not None:
-            if not isinstance(applies, list) or any(a not in CATEGORIES for a in applies):
-                raise pack.fail(f"{what}: 'applies_to' must list categories among {', '.join(CATEGORIES)}", raw)
-            applies = tuple(applies)
+            raise pack.fail(f"{what}: {exc}", raw, key) from None
+    if key == "applies_to":
+        if not isinstance(value, list) or any(a not in CATEGORIES for a in value):
+            raise pack.fail(f"{what}: 'applies_to' must list categories among {', '.join(CATEGORIES)}", raw, key)
+        return tuple(value)
+    if key in ("message", "summary", "doc"):
+        return pack.text(raw, key, what)
+    if key == "variants":
         variants = {}
-        for name, spec in (raw.get("variants") or {}).items():
+        for name, spec in (value or {}).items():
             if name == LINE:
                 continue
             if not isinstance(spec, dict):
-                raise pack.fail(f"{what}: variant '{name}' must map 'severity' and 'message'", raw)
+                raise pack.fail(f"{what}: variant '{name}' must map 'severity' and 'message'", raw, key)
             pack.keys(spec, {"severity", "message"}, f"{what} variant '{name}'")
             try:
                 variants[name] = Variant(Severity.parse(str(spec.get("severity", ""))),
                                          pack.text(spec, "message", f"{what} variant '{name}'"))
             except ValueError as exc:
                 raise pack.fail(f"{what} variant '{name}': {exc}", spec) from None
-        check = raw.get("check")
-        if kind == "builtin" and not isinstance(check, str):
-            raise pack.fail(f"{what}: a builtin rule names its 'check'", raw)
-        if kind in ("requirement", "existence") and patterns is None:
-            raise pack.fail(f"{what}: a {kind} rule needs 'patterns'", raw)
-        options = raw.get("options") or {}
-        rule = Rule(rid, kind, severity, pack.text(raw, "message", what), pack.text(raw, "summary", what),
-                    pack.text(raw, "doc", what), applies, variants=variants, check=check,
-                    options=_strip_lines(options))
-        ruleset.rules[rid] = rule
+        return variants
+    if key == "options":
+        return _strip_lines(value or {})
+    return value  # check: validated against the check registry when the linter is built
+
+
+def _load_rule(pack: _Pack, raw: Any, language: str, drafts: dict[str, _Draft]) -> None:
+    rid, what = _entry(pack, raw, "rule", RULE_KEYS)
+    draft = drafts.get(rid)
+    if draft is None:
+        draft = drafts[rid] = _Draft((pack, raw))
+    for key in DEFINITION_KEYS:
+        if key not in raw:
+            continue
+        value = _strip_lines(raw[key])
+        known = draft.definition.get(key)
+        if known is None:
+            draft.definition[key] = (_definition_value(pack, raw, key, what), value, pack.where(raw, key))
+        elif known[1] != value:
+            raise pack.fail(f"{what}: '{key}' differs from the rule's definition at {known[2]}; a rule is "
+                            f"defined once, and other packs add only {', '.join(LANGUAGE_KEYS)}", raw, key)
+    patterns = pack.compile(raw.get("patterns"), what, raw)
+    fail, passes = pack.examples(raw, what, language)
     if patterns is not None:  # a 'language: any' pack's patterns apply to every language without its own
-        if language in rule.patterns:
-            raise pack.fail(f"{what}: defined twice for language '{language}'", raw)
-        rule.patterns[language] = patterns
+        if language in draft.patterns:
+            raise pack.fail(f"{what}: defined twice for language '{language}'", raw, "patterns")
+        draft.patterns[language] = patterns
     if raw.get("suggestion"):
-        rule.suggestion[language] = pack.text(raw, "suggestion", what)
-    rule.fail += fail
-    rule.passes += passes
-    rule.packs.append(str(pack.path))
+        draft.suggestion[language] = pack.text(raw, "suggestion", what)
+    draft.fail += fail
+    draft.passes += passes
+    draft.packs.append(str(pack.path))
 
 
-def load_pack(path: Path, ruleset: RuleSet) -> None:
-    """Load one pack file into a rule set, or raise RulePackError naming the file and field."""
+def _finish_rule(rid: str, draft: _Draft) -> Rule:
+    """The rule a draft defines, once every pack is read; errors name the rule's first entry."""
+    pack, raw = draft.first
+    what = f"rule '{rid}'"
+    missing = [k for k in ("kind", "severity", "message", "summary", "doc") if k not in draft.definition]
+    if missing:
+        raise pack.fail(f"{what}: no pack defines its '{missing[0]}' (a rule's {', '.join(DEFINITION_KEYS[:6])} "
+                        "are written once, in one pack)", raw)
+    value = {k: v[0] for k, v in draft.definition.items()}
+    kind = value["kind"]
+    if kind == "builtin" and not isinstance(value.get("check"), str):
+        raise pack.fail(f"{what}: a builtin rule names its 'check'", raw)
+    if kind in ("requirement", "existence") and not draft.patterns:
+        raise pack.fail(f"{what}: a {kind} rule needs 'patterns'", raw)
+    return Rule(rid, kind, value["severity"], value["message"], value["summary"], value["doc"],
+                value.get("applies_to"), patterns=draft.patterns, suggestion=draft.suggestion,
+                variants=value.get("variants") or {}, check=value.get("check"), options=value.get("options") or {},
+                fail=draft.fail, passes=draft.passes, packs=draft.packs)
+
+
+def load_pack(path: Path, ruleset: RuleSet, drafts: dict[str, _Draft]) -> None:
+    """Read one pack file into a rule set (signals) and drafts (rules), or raise RulePackError
+    naming the file, line and field."""
     pack = _Pack(path)
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
@@ -253,12 +324,15 @@ def load_pack(path: Path, ruleset: RuleSet) -> None:
     language = data.get("language", "any")
     if language not in (*LANGUAGES, "any"):
         raise pack.fail(f"pack: 'language' must be one of {', '.join(LANGUAGES)} or any", data)
-    for key, loader in (("signals", _load_signal), ("rules", _load_rule)):
+    for key in ("signals", "rules"):
         entries = data.get(key) or []
         if not isinstance(entries, list):
             raise pack.fail(f"pack: '{key}' must be a list", data)
         for raw in entries:
-            loader(pack, raw, language, ruleset)
+            if key == "signals":
+                _load_signal(pack, raw, language, ruleset)
+            else:
+                _load_rule(pack, raw, language, drafts)
     ruleset.packs.append(str(path))
 
 
@@ -267,9 +341,10 @@ def load_ruleset(folders: Iterable[Path]) -> RuleSet:
     files = [path for folder in folders for path in sorted(Path(folder).glob("*.yaml"))]
 
     def load() -> RuleSet:
-        ruleset = RuleSet()
+        ruleset, drafts = RuleSet(), {}
         for path in files:
-            load_pack(path, ruleset)
+            load_pack(path, ruleset, drafts)
+        ruleset.rules = {rid: _finish_rule(rid, draft) for rid, draft in drafts.items()}
         return ruleset
 
     return cached(files, load)

@@ -1,0 +1,81 @@
+"""The real-SMS corpus (benchmarks/corpus/*.jsonl) split by source, for leave-source-out figures.
+
+One place for what both `benchmarks/accuracy.py` and `benchmarks/train_scorer.py` need:
+
+* `source_group(url)`: the source a message came from. GitHub `owner/repo` (lower-cased) for
+  github.com and raw.githubusercontent.com URLs, otherwise the host without `www.`. Every message
+  of one group is measured by rules and models built without that group.
+* the frozen test split: the groups first seen in batch `pass9` (no row of an earlier batch comes
+  from them) whose `int(sha256(group).hexdigest(), 16) % 3 == 0`. Every row of such a group is
+  frozen. It is measured, never read: nobody writing rules or training the scorer looks at its
+  messages, and the benchmark prints only its aggregate figures.
+* the development part: every other row, cut into `FOLDS` grouped folds for cross-validation.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import urlsplit
+
+CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
+FROZEN_BATCH = "pass9"
+FOLDS = 5
+
+
+def source_group(url: str) -> str:
+    """GitHub owner/repo (lower-cased) for github.com and raw.githubusercontent.com, else the host."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or url.strip()).lower()
+    if host in ("github.com", "raw.githubusercontent.com"):
+        segments = [s for s in parts.path.split("/") if s]
+        if len(segments) >= 2:
+            return f"{segments[0]}/{segments[1]}".lower()
+    return host.removeprefix("www.")
+
+
+def load_rows(source: Path = CORPUS_DIR) -> list[dict]:
+    """Every row of a corpus file, or of every *.jsonl of a directory in name order, with its `group`."""
+    files = sorted(source.glob("*.jsonl")) if source.is_dir() else [source]
+    rows = []
+    for path in files:
+        with path.open(encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                if line.strip():
+                    row = json.loads(line)
+                    row["group"] = source_group(row.get("source") or f"{path.name}:{number}")
+                    rows.append(row)
+    return rows
+
+
+def _hashed(group: str) -> int:
+    return int(hashlib.sha256(group.encode()).hexdigest(), 16)
+
+
+def frozen_groups(rows: Iterable[tuple[str, str | None]]) -> set[str]:
+    """The groups of the frozen test split, from every row's (group, batch): new in batch pass9,
+    and one in three of those by hash."""
+    rows = list(rows)
+    earlier = {group for group, batch in rows if batch != FROZEN_BATCH}
+    new = {group for group, batch in rows if batch == FROZEN_BATCH} - earlier
+    return {g for g in new if _hashed(g) % 3 == 0}
+
+
+def fold_of(groups: Iterable[str], k: int = FOLDS) -> dict[str, int]:
+    """Group -> fold (0..k-1), from every development row's group: the largest groups first, each
+    into the fold with fewest rows so far.
+
+    Deterministic (ties broken by group name, then by fold number) and balanced in rows, so that no
+    fold is one big source.
+    """
+    sizes: dict[str, int] = {}
+    for group in groups:
+        sizes[group] = sizes.get(group, 0) + 1
+    load = [0] * k
+    out = {}
+    for group in sorted(sizes, key=lambda g: (-sizes[g], g)):
+        fold = min(range(k), key=lambda i: (load[i], i))
+        out[group] = fold
+        load[fold] += sizes[group]
+    return out
