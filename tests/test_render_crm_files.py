@@ -381,3 +381,15 @@ def test_a_local_template_variable_named_like_a_country_stays_a_variable(tmp_pat
     result = run_cli("render", str(tpl), "--recipients", str(people), "--out", str(out), "--default-region", "US")
     assert result.exit_code == 0, result.output
     assert lines(out)[0]["phone"] == "+33612345678" and "to FR has shipped" in lines(out)[0]["text"]
+
+
+def test_json_lines_rows_take_their_region_and_kept_fields_under_any_spelling(tmp_path, write):
+    rows = [{"Phone Number": "(212) 555-0100", "First Name": "Ana", "Consent": "express_written", "crm_id": 7},
+            {"Phone Number": "06 12 34 56 78", "Country": "FR", "consent": "express_written", "crm_id": 8}]
+    people = write("people.jsonl", "".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out.jsonl"
+    result = render("--recipients", str(people), "--out", str(out), *DISCOUNT, "--default-region", "US",
+                    "--keep", "crm_id")
+    assert result.exit_code == 0, result.output
+    assert [(m["phone"], m["crm_id"]) for m in lines(out)] == [("+12125550100", 7), ("+33612345678", 8)]
+    assert lines(out)[0]["text"].startswith("Acme: Hi Ana,")

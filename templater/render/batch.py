@@ -17,8 +17,8 @@ from templater.render.columns import ColumnError, ColumnMap, fold, parse_pairs
 from templater.render.outputs import OUT_FORMATS, AtomicFile, LineFormat, NullFile, StdoutFile, rejects_path
 from templater.render.phones import check_region, load_suppression, suppression_from
 from templater.render.quiet_hours import AUTO, DEFAULT_PROFILE, parse_window
-from templater.render.recipients import (Job, Jobs, Lines, RowReader, decoded_lines, detect_format, raw_text,
-                                         read_header)
+from templater.render.recipients import (MAX_RECORD_BYTES, Job, Jobs, Lines, RowReader, decoded_lines,
+                                         detect_format, raw_text, read_header)
 from templater.render.rows import RowProcessor, Spec
 from templater.render.seen import SeenPhones
 from templater.render.sandbox import DEFAULT_MAX_OUTPUT
@@ -207,8 +207,7 @@ def run(spec: Spec, recipients: str, out: str, rejects: str, jobs: int | None, c
             warnings += _map_columns(spec, names, recipients, taken)
         else:
             lines, names = _first_object(lines)
-            if names is not None:
-                warnings += _map_columns(spec, names, recipients, None)
+            warnings += _map_columns(spec, names or [], recipients, None)
         jobs_in = Jobs(lines, spec.recipients_format, first_line, chunk_size)
         processor = RowProcessor(spec)  # builds (and so validates) everything before any file is made
         if spec.recipients_format == "csv":
@@ -283,7 +282,9 @@ def _map_columns(spec: Spec, names: list[str], path: str, line: int | None) -> l
                              path, line or 1)
     if line is not None:
         spec.header = mapped.keys
-    spec.region_key = mapped.region_key
+        spec.region_key = mapped.region_key
+    else:  # JSON rows may each have a region key or not: a row without one has None there
+        spec.region_key = mapped.region_key or "region"
     spec.keep = keep
     return mapped.warnings
 
@@ -296,6 +297,8 @@ def _first_object(lines: Iterator[bytes]) -> tuple[Iterator[bytes], list[str] | 
     names = None
     for data in lines:
         head.append(data)
+        if len(data) > MAX_RECORD_BYTES:  # rejected as too long when its turn comes
+            break
         if data.strip():
             try:
                 value = json.loads(data)
