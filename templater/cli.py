@@ -217,7 +217,8 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--recipients", metavar="FILE", help="Render for every row of this CSV or JSON Lines file "
               "('-' for standard input); see docs/rendering.md.")
 @click.option("--recipients-format", type=click.Choice(["csv", "jsonl"]), help="Default: by extension.")
-@click.option("--out", metavar="FILE", help="With --recipients: where the messages go.")
+@click.option("--out", metavar="FILE", help="With --recipients: where the messages go ('-': standard output; then "
+              "give --rejects).")
 @click.option("--rejects", metavar="FILE", help="With --recipients: where rejected rows go "
               "(default: OUT with .rejects before the extension).")
 @click.option("--default-region", metavar="CC[,CC]", help="Region(s) of numbers written without +country code "
