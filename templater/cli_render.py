@@ -27,7 +27,8 @@ def render_batch(template: str, values: dict[str, Any], example: bool, fmt: str 
     settings = {k: v for k, v in batch.items()
                 if v not in (None, ()) and k not in ("rejects", "jobs", "chunk_size")}
     report = sys.stdout if out != "-" else sys.stderr  # the summary never mixes with the messages
-    line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+    # Not when the messages themselves go to the same terminal: the line would cut through them.
+    line = ProgressLine(sys.stderr) if sys.stderr.isatty() and not (out == "-" and sys.stdout.isatty()) else None
 
     def warn(text: str) -> None:
         click.echo(f"templater: warning: {text}", err=True)
