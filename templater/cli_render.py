@@ -11,7 +11,7 @@ from templater import api
 
 
 def render_batch(template: str, values: dict[str, Any], example: bool, fmt: str | None, max_output: int,
-                 recipients: str | None, out: str | None, batch: dict[str, Any]) -> None:
+                 recipients: str | None, out: str | None, config_file: str | None, batch: dict[str, Any]) -> None:
     """Run the batch, show the progress line on a terminal, print the summary (or the dry run's preview)."""
     dry_run = bool(batch.pop("dry_run"))
     if recipients is None or (out is None and not dry_run):
@@ -36,6 +36,7 @@ def render_batch(template: str, values: dict[str, Any], example: bool, fmt: str 
     try:
         summary = api.render_batch(template, recipients, out, batch["rejects"], values=values,
                                    jobs=batch["jobs"], chunk_size=batch["chunk_size"], dry_run=dry_run,
+                                   config_file=config_file,
                                    warn=warn, on_progress=line.update if line else None,
                                    out_format=out_format, max_output=max_output, **settings)
     finally:

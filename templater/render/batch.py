@@ -23,6 +23,7 @@ from templater.render.rows import RowProcessor, Spec
 from templater.render.seen import SeenPhones
 from templater.render.sandbox import DEFAULT_MAX_OUTPUT
 from templater.render.workers import Packed, ordered_chunks
+from templater.linter import FileResult, Linter
 from templater.rulepacks.loader import RuleSet
 from templater.template import Template
 
@@ -344,7 +345,8 @@ def make_spec(template: Template, ruleset: RuleSet, *, recipients: str, values: 
               reply_window: timedelta | str = "24h", max_output: int = DEFAULT_MAX_OUTPUT,
               columns: dict[str, str] | Iterable[str] | None = None, phone_column: str | None = None,
               keep: Iterable[str] = (), allow_unknown_columns: bool = False,
-              delimiter: str | None = None) -> Spec:
+              delimiter: str | None = None, linter: Linter | None = None,
+              admitted: FileResult | None = None) -> Spec:
     """Validate the run's settings into a Spec; ConfigError or InputError naming what to fix."""
     if out_format not in OUT_FORMATS:
         raise ConfigError(f"output format '{out_format}': give one of {', '.join(OUT_FORMATS)}")
@@ -365,7 +367,8 @@ def make_spec(template: Template, ruleset: RuleSet, *, recipients: str, values: 
                 recipients_format=detect_format(recipients, recipients_format), header=None,
                 default_region=region, send_at=sending_time(send_at), window=window,
                 reply_window=reply_window, suppressed=suppressed, constants=constants,
-                max_output=max_output, delimiter=delimiter, columns=column_map, warnings=warnings)
+                max_output=max_output, delimiter=delimiter, columns=column_map, warnings=warnings,
+                linter=linter, admitted=admitted)
 
 
 _DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
