@@ -309,6 +309,9 @@ def test_dry_run_prints_counts_by_reason_and_five_samples_and_writes_nothing(tmp
     assert "dry run: nothing written; the first 5 messages:" in out
     assert out.count("  Acme: Hi ") == 5 and "+12125550100  Acme: Hi Ana, take 20%" in out
     assert "->" not in out
+    as_csv = render("--recipients", str(DATA / "excel-fr.csv"), "--dry-run", *DISCOUNT, "--default-region", "FR",
+                    "--out", str(tmp_path / "out.csv"), template="retail.discount.fr")
+    assert "  +33612345678  Acme: Bonjour Camille," in as_csv.stdout and list(tmp_path.iterdir()) == []
 
 
 # Suppression list ----------------------------------------------------------------------------------
@@ -394,3 +397,22 @@ def test_json_lines_rows_take_their_region_and_kept_fields_under_any_spelling(tm
     assert result.exit_code == 0, result.output
     assert [(m["phone"], m["crm_id"]) for m in lines(out)] == [("+12125550100", 7), ("+33612345678", 8)]
     assert lines(out)[0]["text"].startswith("Acme: Hi Ana,")
+
+
+def test_quiet_hours_auto_gives_a_us_number_without_a_state_the_strictest_us_window(tmp_path, write):
+    # A toll-free number: phonenumbers places it in no state, and in every zone of the +1 plan (Guam
+    # to St. John's); at 22:45 UTC it is 20:15 in St. John's and 08:45 in Guam: inside tcpa's
+    # window everywhere, outside 08:00-20:00 in St. John's. New York is at 18:45.
+    people = write("people.csv", "phone,consent\n+18005550100,express_written\n+12125550100,express_written\n")
+    out = tmp_path / "out.jsonl"
+    late = "2025-05-06T22:45:00Z"
+    auto = run_cli("render", "retail.discount.en", "--recipients", str(people), "--out", str(out), *DISCOUNT,
+                   "--quiet-hours", "auto", "--send-at", late)
+    assert auto.exit_code == 0, auto.output
+    assert [m["phone"] for m in lines(out)] == ["+12125550100"]
+    reject = lines(tmp_path / "out.rejects.jsonl")[0]
+    assert reject["phone"] == "+18005550100" and reject["reason"] == "quiet-hours"
+    assert reject["detail"] == "20:15 is outside 08:00-20:00 in America/St_Johns"
+    tcpa = run_cli("render", "retail.discount.en", "--recipients", str(people), "--out", str(out), *DISCOUNT,
+                   "--quiet-hours", "tcpa", "--send-at", late)
+    assert tcpa.exit_code == 0 and len(lines(out)) == 2              # the near miss: tcpa sends both
