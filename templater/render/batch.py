@@ -277,6 +277,10 @@ def _map_columns(spec: Spec, names: list[str], path: str, line: int | None) -> l
         if name in taken:
             raise InputError(f"--keep '{name}': the output already has a '{name}' field; rename the column",
                              path, line or 1)
+    if line is None:  # JSON Lines: a --column header the first row lacks may be a typo
+        folded = {fold(n) for n in names}
+        mapped.warnings += [f"--column {key}={header}: the first row has no key '{header}'"
+                            for key, header in columns.explicit.items() if fold(header) not in folded]
     if line is not None:
         spec.header = mapped.keys
         spec.region_key = mapped.region_key
