@@ -397,6 +397,9 @@ def test_json_lines_rows_take_their_region_and_kept_fields_under_any_spelling(tm
     assert result.exit_code == 0, result.output
     assert [(m["phone"], m["crm_id"]) for m in lines(out)] == [("+12125550100", 7), ("+33612345678", 8)]
     assert lines(out)[0]["text"].startswith("Acme: Hi Ana,")
+    typo = render("--recipients", str(people), "--out", str(out), *DISCOUNT, "--default-region", "US",
+                  "--column", "first_name=Frist Name")
+    assert "warning: --column first_name=Frist Name: the first row has no key 'Frist Name'" in typo.stderr
 
 
 def test_quiet_hours_auto_gives_a_us_number_without_a_state_the_strictest_us_window(tmp_path, write):
