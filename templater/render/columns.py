@@ -89,10 +89,6 @@ class ColumnMap:
             self._targets[fold(name)] = name
         self._rows: dict[tuple, Mapped | str] = {}
 
-    def target(self, name: str) -> str | None:
-        """The field or variable a column of this name feeds without --column (None: no match)."""
-        return self._targets.get(fold(name))
-
     def suggest(self, name: str) -> str:
         """' (did you mean X?)' for a name close to a variable or field, else ''."""
         choices = {fold(v): v for v in (*self.variables, *RESERVED)}
