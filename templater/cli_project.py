@@ -50,8 +50,7 @@ def new(name: str, lang: str | None, brand: str | None, output: str, force: bool
     """Create a template from the library: NAME is an id as `templater list` prints it
     (retail.order-shipped.en) or a use case with --lang (retail.order-shipped --lang fr).
     """
-    config = configuration.Resolver(config_file).for_path(Path(output))
-    api.checked_ruleset(config)  # a bad configuration fails before anything is written
+    config = api.Policies(config_file).for_path(Path(output)).config  # a bad one fails before anything is written
     case, by_lang, fixed_lang = generate.resolve(name)
     if fixed_lang and lang and lang != fixed_lang:
         raise click.UsageError(f"{name} is the '{fixed_lang}' template: drop --lang, or give the use case "

@@ -21,6 +21,7 @@ from templater.render.rows import RowProcessor, Spec
 from templater.render.seen import SeenPhones
 from templater.render.sandbox import DEFAULT_MAX_OUTPUT
 from templater.render.workers import Packed, ordered_chunks
+from templater.linter import FileResult, Linter
 from templater.rulepacks.loader import RuleSet
 from templater.template import Template
 
@@ -228,7 +229,8 @@ def make_spec(template: Template, ruleset: RuleSet, *, recipients: str, values: 
               out_format: str = "jsonl", default_region: str | None = None,
               suppress: str | os.PathLike | Iterable[str] | None = None,
               send_at: datetime | str | None = None, quiet_hours: str = DEFAULT_PROFILE,
-              reply_window: timedelta | str = "24h", max_output: int = DEFAULT_MAX_OUTPUT) -> Spec:
+              reply_window: timedelta | str = "24h", max_output: int = DEFAULT_MAX_OUTPUT,
+              linter: Linter | None = None, admitted: FileResult | None = None) -> Spec:
     """Validate the run's settings into a Spec; ConfigError or InputError naming what to fix."""
     if out_format not in OUT_FORMATS:
         raise ConfigError(f"output format '{out_format}': give one of {', '.join(OUT_FORMATS)}")
@@ -246,7 +248,7 @@ def make_spec(template: Template, ruleset: RuleSet, *, recipients: str, values: 
                 recipients_format=detect_format(recipients, recipients_format), header=None,
                 default_region=region, send_at=sending_time(send_at), window=window,
                 reply_window=reply_window, suppressed=suppressed, constants=dict(values or {}),
-                max_output=max_output)
+                max_output=max_output, linter=linter, admitted=admitted)
 
 
 def sending_time(value: datetime | str | None) -> datetime:

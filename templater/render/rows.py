@@ -13,7 +13,7 @@ from jinja2.exceptions import TemplateError as JinjaError
 from templater import graphemes
 from templater.context import LintContext
 from templater.encoding import GSM_ALL, GSM_BASIC, GSM_EXTENSION, Encoding, analyze
-from templater.linter import Linter
+from templater.linter import FileResult, Linter
 from templater.render import sandbox
 from templater.render.gating import Gate
 from templater.render.outputs import LineFormat
@@ -52,6 +52,8 @@ class Spec:
     constants: dict[str, Any] = field(default_factory=dict)  # values for variables a row leaves empty
     max_output: int = sandbox.DEFAULT_MAX_OUTPUT
     timeout: float = sandbox.DEFAULT_TIMEOUT
+    linter: Linter | None = None        # the template's policy (configured rules); None: every bundled rule
+    admitted: FileResult | None = None  # the template's own lint result, for its inline suppressions
 
 
 # (line, E.164 or None, output line, reason or None, rule or None)
@@ -110,7 +112,7 @@ class RowProcessor:
         self.renderer = Renderer(t, ctx, spec.max_output)
         self.simple = SimpleTemplate.build(ctx.ast, spec.max_output, self.renderer.required,  # type: ignore[arg-type]
                                            plain=ctx.plain_names is not None)
-        self.check = MessageCheck(Linter(spec.ruleset), t, self.simple)
+        self.check = MessageCheck(spec.linter or Linter(spec.ruleset), t, self.simple, spec.admitted)
         self.names = sorted(set(ctx.used) | set(t.variables))
         constants = {n: v for n, v in spec.constants.items() if v not in (None, "")}
         self.base = {**self.renderer.defaults, **constants}  # under each row's own non-empty values
