@@ -105,16 +105,17 @@ class Linter:
                           suppress.parse(template))
 
     def _infer_language(self, template: Template) -> None:
-        """A template that declares no language: the configuration's, unless the body clearly reads
-        as another language; then that one, whose rules apply, and a language-not-declared finding."""
+        """A template that declares no language: the configuration's, else the body's when it
+        clearly reads as a language other than English (its rules apply, and language-not-declared
+        says so), else English."""
+        if self.options.language:
+            template.meta["language"] = self.options.language
+            return
         from templater.classify import guess_language  # only templates without `language:` need it
 
-        default = self.options.language or "en"
         detected = guess_language(normalize(mask_jinja(template.body)))
-        if detected is not None and detected != default:
+        if detected is not None and detected != "en":
             template.meta["language"] = template.inferred_language = detected
-        elif self.options.language:
-            template.meta["language"] = self.options.language
 
     def lint_message(self, template: Template, text: str, known: FileResult | None = None) -> list[Finding]:
         """Lint a rendered message against the content rules, under its template's category.
