@@ -5,7 +5,12 @@ import re
 from typing import Any
 
 from templater.findings import Finding, Severity
+<<<<<<< HEAD
+from templater.linter import Linter
+from templater.matching import changes_text, view
+=======
 from templater.linter import FileResult, Linter
+>>>>>>> main
 from templater.render.shapes import Shapes
 from templater.render.simple import Shape, SimpleTemplate
 from templater.rulepacks.literals import LiteralIndex, Literals, Needs, alternatives, analyse, folds_unsafely
@@ -60,7 +65,11 @@ class MessageCheck:
         self.requirements: list[_Requirement] = []
         alarms: list[Any] = []
         self.always = False
+        # Signal patterns read a message's matching view (matching.py), which may differ from it
+        # (accents, abbreviations, placeholders): such a message is also tested through its view.
+        self.signals = False
         category, language = template.category, template.language
+        self.language = language
         for rule in linter.active:
             spec = spec_of(rule)
             if spec is None or not spec.on_messages or not self._can_error(rule):
@@ -71,8 +80,19 @@ class MessageCheck:
                 pattern = rule.pattern_for(language)
                 if pattern is not None:
                     self.requirements.append(_Requirement(pattern))
+<<<<<<< HEAD
+            elif rule.kind == "existence" or rule.check in _LIKE_EXISTENCE:
+                if pattern is not None:
+                    alarms.append(pattern)
+            elif rule.check == "mixed_content":
+                if category in ("transactional", "conversational"):
+                    self.signals = True
+                    alarms += [p for s, p in linter.ruleset.signals_for(language)
+                               if s.kind == "promotional" or (category == "conversational" and s.mixes)]
+=======
             elif spec.fires_when == "present":
                 alarms += spec.triggers(rule, linter.ruleset, category, language)
+>>>>>>> main
             else:
                 self.always = True  # a check that may fire on anything: always run the linter
         self._build(alarms)
@@ -168,6 +188,15 @@ class MessageCheck:
         for search in self.unfiltered:
             if search(norm):
                 return True
+        if self._alarmed(norm, shape):
+            return True
+        if self.signals and changes_text(norm, self.language):
+            seen = view(norm, self.language).text
+            return any(search(seen) for search in self.unfiltered) or self._alarmed(seen, None)
+        return False
+
+    def _alarmed(self, norm: str, shape: Shape | None) -> bool:
+        """Whether some alarm pattern could match the (normalized) text."""
         if folds_unsafely(norm):
             return True
         low = norm.lower()

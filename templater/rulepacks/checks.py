@@ -11,9 +11,11 @@ from templater.context import Hit, LintContext
 from templater.rulepacks import content_checks, program_checks, safety_checks  # noqa: F401 - registers their checks
 from templater.rulepacks.model import Rule, Signal
 from templater.rulepacks.registry import check
+from templater.signals import second_opinion
 from templater.suggest import did_you_mean
 from templater.template import (CATEGORIES, CONSENT_FOR, CUSTOM_KEY_PREFIX, LANGUAGES, METADATA_KEYS, VARIABLE_KEYS,
                                 Template)
+
 
 @check("parse")
 def parse(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
@@ -153,6 +155,11 @@ def mixed_content(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     if category not in ("transactional", "conversational"):
         return
     signals = ctx.ruleset.signals
+    if not ctx.is_message:  # the template's own lint gives this warning; rendering checks only errors
+        for ev in second_opinion(ctx.evidence, ctx.masked, ctx.language):
+            yield Hit(rule.id, {"text": ev.text, "words": ", ".join(ev.words), "category": category,
+                                "needed": CONSENT_FOR["promotional"], "has": CONSENT_FOR[category]},
+                      offset=ev.start, variant="scorer")
     for ev in ctx.evidence:
         signal = signals[ev.signal]
         if ev.kind == "promotional":
