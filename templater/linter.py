@@ -149,14 +149,18 @@ class Linter:
         try:
             source = read_source(file)
         except (OSError, ValueError) as exc:
-            return self._unreadable(display, str(exc), getattr(exc, "line", 1))  # line of a bad byte or NUL
+            return self.unreadable(display, str(exc), getattr(exc, "line", 1))  # line of a bad byte or NUL
+        return self.lint_text(source, display, default_id)
+
+    def lint_text(self, source: str, display: str, default_id: str) -> FileResult:
+        """Lint one template's text (a file's, standard input's, an editor's buffer)."""
         try:
             with processing(display):  # an unexpected error names the file, here or in a worker
                 return self.lint_source(source, display, default_id)
         except InternalError as exc:  # that file's finding: the other files' findings are kept
-            return self._unreadable(display, f"{exc.message}", 1)
+            return self.unreadable(display, f"{exc.message}", 1)
 
-    def _unreadable(self, display: str, problem: str, line: int) -> FileResult:
+    def unreadable(self, display: str, problem: str, line: int) -> FileResult:
         rule = self.ruleset.rules.get("unreadable-file")
         if rule is None or rule not in self.active:
             return FileResult(display, [])
