@@ -12,8 +12,10 @@ import yaml
 
 from templater import api
 from templater.cli_options import CONFIG_OPTION
+from templater import errors
 from templater.errors import EXIT_ERROR, EXIT_FINDINGS, InputError, InternalError, TemplaterError
 from templater.findings import Severity
+from templater.interrupts import Terminated, stops_raise
 from templater.formatters import FORMATS, formatter
 from templater.formatters.text import format_findings
 from templater.parallel import default_jobs
@@ -57,9 +59,13 @@ class _Group(click.Group):
             ctx.exit(EXIT_ERROR)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
-        except KeyboardInterrupt:
-            click.echo("templater: interrupted", err=True)
-            ctx.exit(130)
+        except (KeyboardInterrupt, Terminated) as exc:
+            # Ctrl-C, or SIGTERM/SIGHUP while a bulk render runs (a CI job cancelled): its partial
+            # files and scratch data are already gone.
+            name = exc.args[0] if isinstance(exc, Terminated) else "SIGINT"
+            done = ": nothing was written" if (ctx.obj or {}).get("writes") else ""
+            click.echo(f"templater: interrupted ({name}){done}", err=True)
+            ctx.exit(exc.exit_code if isinstance(exc, Terminated) else 130)
         except BrokenPipeError:
             # The reader went away (`templater lint ... | head`): nothing to report. Point stdout at
             # /dev/null so that Python's own flush at exit does not fail again (Python docs, SIGPIPE).
@@ -81,10 +87,11 @@ class _Group(click.Group):
 def cli(ctx: click.Context, debug: bool) -> None:
     """Lint and render business SMS templates so each message matches the consent behind it."""
     ctx.obj = {"debug": debug}
+    errors.DEBUG = debug  # the linter then lets an internal error through, for its traceback
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--select", multiple=True, help="Only these rule ids (comma-separated or repeated).")
 @click.option("--ignore", multiple=True, help="Skip these rule ids (comma-separated or repeated).")
@@ -96,19 +103,38 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @CONFIG_OPTION
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the files, then report what is left.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the safe fixes as a diff; write nothing.")
+@click.option("--stdin-filename", metavar="PATH", help="Lint standard input (PATHS '-' or none) as if it were "
+              "this file: its configuration, id and suppression. With --fix the fixed text goes to stdout "
+              "and the findings to stderr.")
 def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
-         jobs: int | None, config_file: str | None, fix: bool, show_diff: bool) -> None:
-    """Lint .sms templates (files, or folders searched recursively)."""
-    def run() -> api.Report:
-        return api.lint_project(paths, config_file, _csv(select), _csv(ignore), jobs or default_jobs())
+         jobs: int | None, config_file: str | None, fix: bool, show_diff: bool, stdin_filename: str | None) -> None:
+    """Lint .sms templates (files, or folders searched recursively; '-' for standard input)."""
+    stdin = stdin_filename is not None or "-" in paths
+    if stdin and paths not in ((), ("-",)):
+        raise click.UsageError("standard input ('-') is linted alone: give '-' and no other path")
+    if not paths and not stdin:
+        raise click.UsageError("give the files or folders to lint, or '-' with --stdin-filename PATH")
+    out = sys.stdout
+    if stdin:
+        data = sys.stdin.buffer.read()
+
+        def run(text: str | bytes = data) -> api.Report:
+            return api.lint_text(text, stdin_filename or "-", config_file, _csv(select), _csv(ignore))
+    else:
+        def run() -> api.Report:
+            return api.lint_project(paths, config_file, _csv(select), _csv(ignore), jobs or default_jobs())
     report = run()
     if fix or show_diff:
         from templater import cli_project
 
-        report = cli_project.fix(report, show_diff, run)
+        if stdin:
+            report = cli_project.fix_stdin(report, data, show_diff, run)
+            out = sys.stderr
+        else:
+            report = cli_project.fix(report, show_diff, run)
     # NO_COLOR (no-color.org): any non-empty value turns colour off.
-    colour = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    click.echo(formatter(fmt)(report.findings, len(report.files), colour))
+    colour = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR")
+    click.echo(formatter(fmt)(report.findings, len(report.files), colour, rules=report.rules), file=out)
     if report.failed(Severity.parse(fail_on) if fail_on else None):
         sys.exit(EXIT_FINDINGS)
 
@@ -144,10 +170,12 @@ def classify(inputs: tuple[str, ...], texts: tuple[str, ...], language: str | No
         if r.declared is not None and not r.agrees:
             click.echo(f"  declared {r.declared}, but the content reads as {r.category}")
         for ev in r.evidence:
-            click.echo(f"  {ev.kind} {ev.signal}: '{ev.text}' at {ev.start}-{ev.end}"
-                       + (f" ({ev.where})" if ev.where != "text" else ""))
-        if not r.evidence:
-            click.echo("  no promotional or transactional markers: reads as a reply")
+            place = "in_reply_to" if ev.where == "metadata" else f"at {ev.start}-{ev.end}"
+            click.echo(f"  {ev.kind} {ev.signal}: '{ev.text}' {place}"
+                       + (f" ({ev.where})" if ev.where not in ("text", "metadata") else ""))
+        if r.basis == "default":
+            click.echo("  no promotional, transactional or reply markers: transactional by default"
+                       " (consent express); a reply needs evidence (reply phrasing, or in_reply_to)")
 
 
 class _Stdin:
@@ -218,50 +246,76 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--recipients", metavar="FILE", help="Render for every row of this CSV or JSON Lines file "
               "('-' for standard input); see docs/rendering.md.")
 @click.option("--recipients-format", type=click.Choice(["csv", "jsonl"]), help="Default: by extension.")
-@click.option("--out", metavar="FILE", help="With --recipients: where the messages go.")
+@click.option("--out", metavar="FILE", help="With --recipients: where the messages go ('-': standard output; then "
+              "give --rejects).")
 @click.option("--rejects", metavar="FILE", help="With --recipients: where rejected rows go "
               "(default: OUT with .rejects before the extension).")
-@click.option("--default-region", metavar="CC", help="Region of numbers written without +country code (US, FR).")
+@click.option("--default-region", metavar="CC[,CC]", help="Region(s) of numbers written without +country code "
+              "(US, or US,FR: tried in each; valid in several is ambiguous). A region/country column wins.")
 @click.option("--suppress", metavar="FILE", help="Numbers that get nothing: one per line (STOP, ARRET, ...).")
 @click.option("--send-at", metavar="ISO8601", help="When the messages go out, for quiet hours and the reply "
               "window (default: now).")
-@click.option("--quiet-hours", metavar="PROFILE|HH:MM-HH:MM", help="Promotional window: tcpa (default, "
-              "08:00-21:00), us-fl, us-ok, us-md, fr, or a custom window.")
+@click.option("--quiet-hours", metavar="PROFILE|auto|HH:MM-HH:MM", help="Promotional window: tcpa (default, "
+              "08:00-21:00), us-fl, us-ok, us-md, fr, auto (each row's from its number's country and US "
+              "state), or a custom window.")
 @click.option("--reply-window", metavar="DURATION", help="Conversational: how long after the person's last "
               "message a reply may go (default 24h).")
-@click.option("--jobs", type=click.IntRange(1, 256), help="Worker processes (default: all cores).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Worker processes (default: all cores).")
+@click.option("--column", "columns", multiple=True, metavar="VAR=HEADER",
+              help="Read a variable (or phone, consent, opt_out...) from this column (repeatable).")
+@click.option("--phone-column", metavar="HEADER", help="The column holding the phone number.")
+@click.option("--keep", multiple=True, metavar="COLUMN", help="Copy this input column into each output "
+              "line and reject (repeatable), to join results back.")
+@click.option("--delimiter", metavar="CHAR", help="CSV separator (default: detected from the header: , ; tab |).")
+@click.option("--allow-unknown-columns", is_flag=True, default=None, help="Run although a column looks like "
+              "consent or opt-out data that templater does not read.")
+@click.option("--dry-run", is_flag=True, default=None, help="Count rows by reason and show five messages; "
+              "write nothing.")
 @click.option("--chunk-size", type=click.IntRange(1, 100_000), default=1000, hidden=True)
 @click.option("--max-memory", metavar="SIZE", envvar="TEMPLATER_MAX_MEMORY",
               help="Cap each rendering process's address space (RLIMIT_AS), such as 512M or 2G; also "
                    "TEMPLATER_MAX_MEMORY. See docs/security.md.")
+@CONFIG_OPTION
 @click.pass_context
 def render(ctx: click.Context, template: str, pairs: tuple[str, ...], vars_file: str | None, example: bool,
-           fmt: str | None, max_output: int, recipients: str | None, out: str | None, max_memory: str | None,
+           fmt: str | None, max_output: int, recipients: str | None, out: str | None, config_file: str | None,
+           max_memory: str | None,
            **batch: Any) -> None:
     """Render one message from a template file or a library id, then lint it.
 
-    With --recipients and --out, render one message per recipient row that consent, opt-outs and
-    local time allow, and account for every row in the output or the rejects file.
+    The template is linted first, under the same configuration as `templater lint` (the nearest
+    one, or --config): what lint fails at error level is not rendered. With --recipients and
+    --out, render one message per recipient row that consent, opt-outs and local time allow, and
+    account for every row in the output or the rejects file.
     """
     if max_memory:
         from templater.memory import limit_address_space
 
         limit_address_space(max_memory)  # before any worker is forked: they inherit it
     values = _parse_vars(pairs, vars_file)
-    if recipients is not None or out is not None:
-        _render_batch(template, values, example, fmt, max_output, recipients, out, batch)
-        return
-    given = [f"--{k.replace('_', '-')}" for k, v in batch.items() if v is not None and k != "chunk_size"]
+    try:
+        if recipients is not None or out is not None:
+            _render_batch(template, values, example, fmt, max_output, recipients, out, config_file, batch)
+        else:
+            _render_one(template, values, example, fmt, max_output, config_file, batch)
+    except api.RenderBlocked as blocked:
+        click.echo(format_findings(blocked.findings, 1), err=True)
+        if blocked.where == "template":
+            click.echo("not rendered: the template has error-level findings (as `templater lint` reports); "
+                       "nothing was written", err=True)
+        else:
+            click.echo("not rendered: the message has error-level findings", err=True)
+        sys.exit(EXIT_FINDINGS)
+
+
+def _render_one(template: str, values: dict[str, Any], example: bool, fmt: str | None, max_output: int,
+                config_file: str | None, batch: dict[str, Any]) -> None:
+    given = [f"--{k.replace('_', '-')}" for k, v in batch.items() if v not in (None, ()) and k != "chunk_size"]
     if given:
         raise click.UsageError(f"{given[0]} works with --recipients FILE --out FILE")
     if fmt in ("jsonl", "csv"):
         raise click.UsageError(f"--format {fmt} works with --recipients; one message is text or json")
-    try:
-        message, findings = api.render(template, values, example=example, max_output=max_output)
-    except api.RenderBlocked as blocked:
-        click.echo(format_findings(blocked.findings, 1), err=True)
-        click.echo("not rendered: the message has error-level findings", err=True)
-        sys.exit(EXIT_FINDINGS)
+    message, findings = api.render(template, values, example=example, max_output=max_output, config_file=config_file)
     if fmt == "json":
         data = message.to_dict()
         data["findings"] = [f.to_dict() for f in findings]
@@ -273,28 +327,13 @@ def render(ctx: click.Context, template: str, pairs: tuple[str, ...], vars_file:
 
 
 def _render_batch(template: str, values: dict[str, Any], example: bool, fmt: str | None, max_output: int,
-                  recipients: str | None, out: str | None, batch: dict[str, Any]) -> None:
-    """templater render --recipients: run the batch, show a progress bar on a terminal, print the summary."""
-    if recipients is None or out is None:
-        raise click.UsageError("bulk rendering needs both --recipients FILE and --out FILE")
-    if example:
-        raise click.UsageError("--example previews one message; it does not apply to --recipients")
-    if fmt in ("text", "json"):
-        raise click.UsageError(f"--format {fmt} is for one message; with --recipients use jsonl or csv")
-    out_format = fmt or ("csv" if out.lower().endswith(".csv") else "jsonl")
-    settings = {k: v for k, v in batch.items() if v is not None and k not in ("rejects", "jobs", "chunk_size")}
-    show = sys.stderr.isatty()
-    with click.progressbar(length=1, label="rendering", file=sys.stderr, hidden=not show) as bar:
-        def progress(done: int, total: int | None) -> None:
-            if total:
-                bar.length = total
-                bar.update(done - bar.pos)
+                  recipients: str | None, out: str | None, config_file: str | None, batch: dict[str, Any]) -> None:
+    """templater render --recipients: see templater/cli_render.py."""
+    from templater.cli_render import render_batch
 
-        summary = api.render_batch(template, recipients, out, batch["rejects"], values=values,
-                                   jobs=batch["jobs"], chunk_size=batch["chunk_size"], progress=progress,
-                                   out_format=out_format, max_output=max_output, **settings)
-    for line in summary.lines():
-        click.echo(line)
+    click.get_current_context().obj["writes"] = True  # an interrupted run says that nothing was written
+    with stops_raise():
+        render_batch(template, values, example, fmt, max_output, recipients, out, config_file, batch)
 
 
 @cli.command("list")

@@ -34,33 +34,62 @@ def fix(report: api.Report, show_diff: bool, relint: Callable[[], api.Report]) -
     return relint() if any(f.changed for f in fixed) else report
 
 
+def fix_stdin(report: api.Report, data: bytes, show_diff: bool, relint: Callable[[str], api.Report]) -> api.Report:
+    """`lint --fix -`: the fixed text on stdout (as ruff does), whatever the findings; with
+    show_diff, the diff instead, and exit. Returns the report of what the fixes leave."""
+    from templater.template import UnreadableTemplate, decode_source
+
+    try:
+        before = decode_source(data)
+    except UnreadableTemplate:
+        before = None  # unreadable-file says why; nothing to fix
+    fixed = api.fix_text(report.files[0], before) if before is not None else None
+    if fixed is not None:
+        for note in fixed.skipped:
+            click.echo(f"{fixed.display}: not fixed: {note}", err=True)
+    if show_diff:
+        text = diff(fixed) if fixed is not None and fixed.changed else ""
+        click.echo(text, nl=False)
+        sys.exit(EXIT_FINDINGS if text else EXIT_CLEAN)
+    if fixed is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return report
+    click.echo(fixed.after, nl=False)
+    return relint(fixed.after) if fixed.changed else report
+
+
 def _interactive() -> bool:
     return sys.stdin.isatty()
 
 
 @click.command()
 @click.argument("name")
-@click.option("--lang", type=click.Choice(LANGUAGES), help="The language, when NAME is a use case.")
+@click.option("--language", "lang", type=click.Choice(LANGUAGES), help="The language, when NAME is a use case.")
+@click.option("--lang", "old_lang", type=click.Choice(LANGUAGES), hidden=True)  # the old spelling
 @click.option("--brand", help="The sender name every message opens with (default: brand in the configuration).")
-@click.option("-o", "--output", default=".", show_default=True, type=click.Path(file_okay=False),
-              help="The folder to write <use-case>.<lang>.sms into.")
+@click.option("--out", "output", type=click.Path(file_okay=False),
+              help="The folder to write <use-case>.<language>.sms into.  [default: .]")
+@click.option("-o", "--output", "old_output", type=click.Path(file_okay=False), hidden=True)  # the old spelling
 @click.option("--force", is_flag=True, help="Overwrite a file of the same name.")
 @CONFIG_OPTION
-def new(name: str, lang: str | None, brand: str | None, output: str, force: bool, config_file: str | None) -> None:
+def new(name: str, lang: str | None, old_lang: str | None, brand: str | None, output: str | None,
+        old_output: str | None, force: bool, config_file: str | None) -> None:
     """Create a template from the library: NAME is an id as `templater list` prints it
-    (retail.order-shipped.en) or a use case with --lang (retail.order-shipped --lang fr).
+    (retail.order-shipped.en) or a use case with --language (retail.order-shipped --language fr).
     """
-    config = configuration.Resolver(config_file).for_path(Path(output))
-    api.checked_ruleset(config)  # a bad configuration fails before anything is written
+    lang = lang or old_lang
+    output = output or old_output or "."
+    config = api.Policies(config_file).for_path(Path(output)).config  # a bad one fails before anything is written
     case, by_lang, fixed_lang = generate.resolve(name)
     if fixed_lang and lang and lang != fixed_lang:
-        raise click.UsageError(f"{name} is the '{fixed_lang}' template: drop --lang, or give the use case "
-                               f"{case} with --lang {lang}")
+        raise click.UsageError(f"{name} is the '{fixed_lang}' template: drop --language, or give the use case "
+                               f"{case} with --language {lang}")
     lang = fixed_lang or lang or (config.language if config.language in by_lang else None)
     brand = brand or config.brand
-    missing = [opt for opt, value in (("--lang", lang), ("--brand", brand)) if not value]
+    missing = [opt for opt, value in (("--language", lang), ("--brand", brand)) if not value]
     if missing and not _interactive():
-        keys = " and ".join({"--lang": "language", "--brand": "brand"}[m] for m in missing)
+        keys = " and ".join({"--language": "language", "--brand": "brand"}[m] for m in missing)
         raise click.UsageError(f"missing {' and '.join(missing)}: give {'them' if len(missing) > 1 else 'it'}, "
                                f"set {keys} in .templater.yaml, or run in a terminal to be asked")
     if not lang:

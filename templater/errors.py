@@ -8,6 +8,8 @@ EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
+DEBUG = False  # `templater --debug`: an unexpected error is raised with its traceback, not reported
+
 
 class TemplaterError(Exception):
     """Base of every error a user can cause; the CLI prints it on one line and exits 2."""

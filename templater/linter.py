@@ -6,17 +6,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from templater import suppress
+from templater import errors, suppress
 from templater.context import Hit, LintContext
-from templater.errors import InputError, InternalError, RulePackError, processing
+from templater.errors import InternalError, RulePackError, processing
 from templater.findings import Finding, Severity
-from templater.parallel import ordered_map
-from templater.rulepacks.checks import CHECKS
+from templater.rulepacks import checks  # noqa: F401 - registers the builtin checks
 from templater.rulepacks.kinds import checks_messages, run
+from templater.rulepacks.registry import REGISTRY
 from templater.rulepacks.loader import RuleSet
 from templater.rulepacks.model import Rule
 from templater.template import Problem, Template, parse, read_source
-from templater.text import fold, mask_jinja
+from templater.text import fold, mask_jinja, normalize
 
 # Rules the linter runs itself, across files or before a template exists.
 RUN_LEVEL = {"duplicate-id", "unreadable-file", suppress.UNUSED}
@@ -52,28 +52,6 @@ class FileResult:
     directives: list[suppress.Directive] = field(default_factory=list)
 
 
-def discover(paths: Iterable[str]) -> list[tuple[Path, str, str]]:
-    """(file, display path, default id) for every file argument and every *.sms below a folder."""
-    found = []
-    for arg in paths:
-        root = Path(arg)
-        if root.is_dir():
-            unlisted: list[OSError] = []
-            files = [Path(folder, name) for folder, _dirs, names in os.walk(root, onerror=unlisted.append)
-                     for name in names if name.endswith(".sms")]
-            for file in sorted(files):
-                if file.is_file():
-                    rel = file.relative_to(root).with_suffix("")
-                    found.append((file, str(file), ".".join(rel.parts)))
-            # A folder that cannot be listed (permissions) is linted as an unreadable file: a finding.
-            found += [(Path(e.filename), e.filename, "") for e in unlisted if e.filename]
-        elif root.is_file():
-            found.append((root, arg, root.with_suffix("").name))
-        else:
-            raise InputError("no such file or folder (give .sms files or folders that hold them)", arg)
-    return found
-
-
 # The fields in which a message check names the text it matched.
 _MATCHED = ("text", "match", "host", "run")
 
@@ -105,7 +83,7 @@ class Linter:
         self.ruleset = ruleset
         self.options = options or LintOptions()
         for rule in ruleset.rules.values():
-            if rule.kind == "builtin" and rule.check not in CHECKS and rule.id not in RUN_LEVEL:
+            if rule.kind == "builtin" and rule.check not in REGISTRY and rule.id not in RUN_LEVEL:
                 raise RulePackError(f"rule '{rule.id}': unknown check '{rule.check}'", rule.packs[0])
         self.active = [self._configured(r) for r in ruleset.rules.values() if self.options.enabled(r.id)]
         self.active_ids = {r.id for r in self.active}
@@ -140,8 +118,8 @@ class Linter:
                     findings.append(self._finding(rule, Hit(rule.id, problem.params, line=problem.line,
                                                             column=problem.column), None, path))
             return FileResult(path, sorted(findings))
-        if self.options.language and template.meta.get("language") in (None, ""):
-            template.meta["language"] = self.options.language
+        if template.meta.get("language") in (None, ""):
+            self._infer_language(template)
         ctx = LintContext(template, self.ruleset, problems, self.options.max_output)
         for rule in self.active:
             if rule.id in RUN_LEVEL:
@@ -151,14 +129,35 @@ class Linter:
         return FileResult(path, sorted(set(findings)), template.id, template.key_line("id"),
                           suppress.parse(template))
 
-    def lint_message(self, template: Template, text: str) -> list[Finding]:
-        """Lint a rendered message against the content rules, under its template's category."""
+    def _infer_language(self, template: Template) -> None:
+        """A template that declares no language: the configuration's, else the body's when it
+        clearly reads as a language other than English (its rules apply, and language-not-declared
+        says so), else English."""
+        if self.options.language:
+            template.meta["language"] = self.options.language
+            return
+        from templater.classify import guess_language  # only templates without `language:` need it
+
+        detected = guess_language(normalize(mask_jinja(template.body)))
+        if detected is not None and detected != "en":
+            template.meta["language"] = template.inferred_language = detected
+
+    def lint_message(self, template: Template, text: str, known: FileResult | None = None) -> list[Finding]:
+        """Lint a rendered message against the content rules, under its template's category.
+
+        known: the template's own lint result. A message finding that the template's text already
+        produced (same rule, same message) takes that finding's place, so the template's inline
+        suppression comments cover it as they do in lint; any other (a value brought it) sits on the
+        body's first line and no suppression comment covers it: values are always checked.
+        """
         ctx = LintContext.for_message(template, text, self.ruleset)
+        directives = known.directives if known is not None else suppress.parse(template)
         # The template's whole-file suppressions hold for every message rendered from it, but only
         # over the template's own text: a match that a value brought is always reported.
-        silenced = {r for d in suppress.parse(template) if d.action == "disable" for r in d.rules}
+        silenced = {r for d in directives if d.action == "disable" for r in d.rules}
         own: str | None = None
-        findings = []
+        places = {(f.rule, f.message): (f.line, f.column) for f in reversed(known.findings)} if known else {}
+        findings, placed = [], []  # placed: the template's own findings again, where its inline comments hold
         for rule in self.active:
             if checks_messages(rule):
                 for hit in run(rule, ctx):
@@ -167,9 +166,15 @@ class Linter:
                             own = fold(mask_jinja(template.body)).lower()
                         if not _from_values(hit, own):
                             continue
-                    findings.append(self._finding(rule, Hit(hit.rule, hit.params, line=template.body_line,
-                                                            variant=hit.variant), None, template.path))
-        return sorted(set(findings))
+                    place = places.get((rule.id, rule.message_of(hit.variant).format(**hit.params)))
+                    line, column = place or (template.body_line, 1)
+                    (placed if place else findings).append(self._finding(
+                        rule, Hit(hit.rule, hit.params, line=line, column=column, variant=hit.variant), None,
+                        template.path))
+        inline = [d for d in directives if d.action != "disable"]  # file-level ones: handled above
+        if placed and inline:
+            placed = suppress.apply(placed, inline, self.active_ids, set(self.ruleset.rules))[0]
+        return sorted(set(findings + placed))
 
     def _lint_entry(self, entry: tuple[Path, str, str]) -> FileResult:
         return self.lint_file(*entry)
@@ -179,39 +184,45 @@ class Linter:
         try:
             source = read_source(file)
         except (OSError, ValueError) as exc:
-            if isinstance(exc, OSError) and file.is_dir():  # a folder discover() could not list
-                return self._unreadable(display, _unlisted(file), 1)
-            return self._unreadable(display, str(exc), getattr(exc, "line", 1))  # line of a bad byte or NUL
+            if isinstance(exc, OSError) and file.is_dir():  # a folder discovery could not list
+                return self.unreadable(display, _unlisted(file), 1)
+            return self.unreadable(display, str(exc), getattr(exc, "line", 1))  # line of a bad byte or NUL
+        return self.lint_text(source, display, default_id)
+
+    def lint_text(self, source: str, display: str, default_id: str) -> FileResult:
+        """Lint one template's text (a file's, standard input's, an editor's buffer)."""
         try:
             with processing(display):  # an unexpected error names the file, here or in a worker
                 return self.lint_source(source, display, default_id)
         except InternalError as exc:  # that file's finding: the other files' findings are kept
-            return self._unreadable(display, f"{exc.message}", 1)
+            if errors.DEBUG:
+                raise
+            return self.unreadable(display, f"{exc.message}", 1)
 
-    def _unreadable(self, display: str, problem: str, line: int) -> FileResult:
+    def unreadable(self, display: str, problem: str, line: int) -> FileResult:
         rule = self.ruleset.rules.get("unreadable-file")
         if rule is None or rule not in self.active:
             return FileResult(display, [])
         return FileResult(display, [self._finding(rule, Hit(rule.id, {"problem": problem}, line=line),
                                                   None, display)])
 
-    def duplicate_ids(self, results: list[FileResult]) -> list[Finding]:
-        """Findings for every template whose id an earlier template in the run already has."""
+    def duplicate_ids(self, results: list[FileResult], elsewhere: dict[str, str] | None = None) -> list[Finding]:
+        """Findings for every template whose id an earlier template in the run already has, or a
+        template of the project the run does not read (elsewhere: id -> "path:line")."""
         rule = self.ruleset.rules.get("duplicate-id")
         if rule is None or rule not in self.active:
             return []
-        first: dict[str, FileResult] = {}
+        first: dict[str, str] = dict(elsewhere or {})
         out = []
         for result in results:
             if result.template_id is None:
                 continue
             if result.template_id in first:
-                other = first[result.template_id]
-                hit = Hit(rule.id, {"id": result.template_id, "other": f"{other.path}:{other.id_line}"},
+                hit = Hit(rule.id, {"id": result.template_id, "other": first[result.template_id]},
                           line=result.id_line)
                 out.append(self._finding(rule, hit, None, result.path))
             else:
-                first[result.template_id] = result
+                first[result.template_id] = f"{result.path}:{result.id_line}"
         return out
 
     def finish(self, result: FileResult, extra: Iterable[Finding] = ()) -> list[Finding]:
@@ -225,13 +236,3 @@ class Linter:
                        for u in unused]
             kept += suppress.apply(reports, result.directives, self.active_ids, set(self.ruleset.rules))[0]
         return sorted(kept)
-
-    def lint_paths(self, paths: Iterable[str], jobs: int = 1) -> tuple[list[Finding], int]:
-        """All findings for the given files and folders, sorted, and the number of files linted."""
-        files = discover(paths)
-        results = list(ordered_map(self._lint_entry, files, jobs))
-        duplicates: dict[str, list[Finding]] = {}
-        for finding in self.duplicate_ids(results):
-            duplicates.setdefault(finding.path, []).append(finding)
-        findings = [f for r in results for f in self.finish(r, duplicates.get(r.path, ()))]
-        return sorted(findings), len(files)

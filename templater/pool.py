@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import pickle
-import signal
 import threading
 from collections import deque
 from operator import attrgetter
@@ -16,6 +15,7 @@ from queue import SimpleQueue
 from typing import Any, Callable, Iterator
 
 from templater.errors import TemplaterError
+from templater.interrupts import ignore_stops
 
 IN_FLIGHT_PER_JOB = 5  # chunks a worker holds: enough to keep it busy, few enough to keep memory flat
 
@@ -88,8 +88,9 @@ _PIPE_BYTES = 1 << 20
 
 def _serve(tasks: Any, results: Any, inherited: list) -> None:
     """A worker's loop: a chunk in, its result (or the exception it raised) out, until None."""
-    # Ctrl-C reaches the whole process group: the parent cleans up, the workers just stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C (or a SIGTERM/SIGHUP sent to the whole group) reaches every process: the parent cleans
+    # up and kills its workers, which just stop.
+    ignore_stops()
     for conn in inherited:
         conn.close()
     while True:
@@ -128,7 +129,7 @@ def _send(queue: SimpleQueue) -> None:
             pass  # the worker died: the main thread finds out when it reads its result
         except Exception as exc:  # not expected (chunks are bytes and numbers): fail the run, not hang it
             worker.failure = exc
-            worker.process.terminate()
+            worker.process.kill()
 
 
 def _next(pending: deque, died: Callable[[str], Exception]) -> tuple[Any, Any]:
@@ -193,9 +194,9 @@ def ordered_chunks(work: Callable[[Any], Any], chunks: Iterator[Any], jobs: int,
         finished = True
     finally:
         _WORK = _WIRE = None
-        if not finished:  # an error or Ctrl-C: stop the workers now (a blocked send then fails)
+        if not finished:  # an error, Ctrl-C or SIGTERM: stop the workers now (a blocked send then fails)
             for worker in workers:
-                worker.process.terminate()
+                worker.process.kill()  # they ignore SIGTERM (ignore_stops)
         for worker in workers:
             queue.put((worker, None))
         queue.put(None)

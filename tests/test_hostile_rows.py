@@ -97,7 +97,7 @@ SUPPRESSED = ("{# templater: disable=mixed-content #}Acme: your order shipped, e
 def test_a_file_level_disable_does_not_silence_values_at_send_time(tmp_path: Path, write) -> None:
     template = write("t.sms", template_source(SUPPRESSED, variables={"note": {"example": "Thanks"}}))
     people = write("people.csv", "phone,note,consent,consent_scope\n"
-                                 "+12125550123,Use code SAVE20 for 20% off! http://bit.ly/x,express,t\n"
+                                 "+12125550123,Use code SAVE20 for 20% off!,express,t\n"
                                  "+12125550124,Thanks,express,t\n+12125550125,Enjoy 10% off your next one,express,t\n")
     out = tmp_path / "o.jsonl"
     result = run_cli("render", str(template), "--recipients", str(people), "--out", str(out), "--send-at", SEND_AT)
@@ -165,7 +165,8 @@ def test_a_template_cannot_borrow_a_library_use_case(tmp_path: Path, write) -> N
     people = write("people.csv", "phone,name,consent,consent_scope\n+12125550123,Ana,express,retail.order-shipped\n")
     result = run_cli("render", str(template), "--recipients", str(people), "--out", str(tmp_path / "o.jsonl"),
                      "--send-at", SEND_AT)
-    assert result.exit_code == 2 and "borrowed-use-case" in result.stderr and f"{template}:6" in result.stderr
+    # refused before any row, as lint refuses it (exit 1: the template has error-level findings)
+    assert result.exit_code == 1 and "borrowed-use-case" in result.stderr and f"{template}:6" in result.stderr
     assert not (tmp_path / "o.jsonl").exists()
 
 

@@ -55,7 +55,7 @@ def test_modulo_tests_take_numbers_only_under_512_mb(name: str, tmp_path: Path) 
 def test_numbers_still_work_with_the_modulo_tests(write) -> None:
     path = write("t.sms", template_source(
         "{% if visits is divisibleby 10 %}10th visit!{% endif %}{{ [1, 2, 3]|select('odd')|join(',') }} "
-        "Your order shipped."))
+        "Your order shipped.", variables={"visits": {"example": 20}}))
     result = run_cli("render", str(path), "--var", "visits=x")
     assert result.exit_code == 2  # a text value is refused
     result = run_cli("render", str(path), "--vars", str(write("v.yaml", "visits: 20\n")))
@@ -88,14 +88,16 @@ def test_truncate_bad_arguments_are_a_finding_and_the_folder_goes_on(body: str, 
 
 def test_an_unexpected_error_in_one_file_is_its_finding(monkeypatch, write, tmp_path: Path) -> None:
     """The safety net: a bug on one file (here a check made to raise) never loses the others' findings."""
-    from templater.rulepacks import checks
+    from dataclasses import replace
+
+    from templater.rulepacks.registry import REGISTRY
 
     def broken(rule, ctx):
         if "boom" in ctx.template.body:
             raise KeyError("boom")
         return iter(())
 
-    monkeypatch.setitem(checks.CHECKS, "missing_category", broken)
+    monkeypatch.setitem(REGISTRY, "missing_category", replace(REGISTRY["missing_category"], run=broken))
     write("a.sms", template_source("boom, your order shipped."))
     write("b.sms", template_source("Your order shipped. Reply STOP to opt out", category="nonsense"))
     code, findings = lint_json(str(tmp_path))
@@ -117,7 +119,7 @@ def test_a_lone_surrogate_is_a_finding_and_a_one_line_render_error(write) -> Non
 # Item 20: no Python repr, no object address, no NaN in a message.
 @pytest.mark.parametrize("body, values, words", [
     ("Acme: {{ range }} shipped.", "", "description of an object"),
-    ("Acme: {{ cycler }} shipped.", "", "missing required variables: cycler"),
+    ("Acme: {{ cycler }} shipped.", "", "undeclared-variable variable 'cycler'"),  # refused as lint refuses it
     ("Acme: {{ name }} shipped.", "name: [a, b]\n", "a list"),
     ("Acme: {{ name }} shipped.", "name: {a: 1}\n", "a mapping"),
     ("Acme: {{ name }} shipped.", "name: .nan\n", "finite"),
@@ -125,14 +127,16 @@ def test_a_lone_surrogate_is_a_finding_and_a_one_line_render_error(write) -> Non
     ("Acme: {{ name.upper }} shipped.", "name: x\n", "description of an object"),
 ])
 def test_values_that_would_print_as_python_are_refused(body: str, values: str, words: str, write) -> None:
-    path = write("t.sms", template_source(body))
+    declared = {"name": {"example": "Ana"}} if "name" in body else {}  # so that lint lets it render
+    path = write("t.sms", template_source(body, variables=declared) if declared else template_source(body))
     result = run_cli("render", str(path), "--vars", str(write("v.yaml", values or "{}\n")))
-    assert result.exit_code == 2 and words in result.stderr, result.output
+    assert result.exit_code == (1 if "undeclared" in words else 2) and words in result.stderr, result.output
     assert "0x" not in result.output and "<" not in result.stdout
 
 
 def test_printable_values_still_print(write) -> None:
-    path = write("t.sms", template_source("Acme: {{ a }} {{ b }} {{ c }} {{ d }} {{ e|join('/') }} shipped."))
+    path = write("t.sms", template_source("Acme: {{ a }} {{ b }} {{ c }} {{ d }} {{ e|join('/') }} shipped.",
+                                          variables={n: {"example": "x"} for n in "abcd"} | {"e": {"example": ["x"]}}))
     values = write("v.yaml", "a: text\nb: 3\nc: 2.5\nd: 2024-05-01\ne: [x, y]\n")
     result = run_cli("render", str(path), "--vars", str(values))
     assert result.exit_code == 0 and result.stdout.startswith("Acme: text 3 2.5 2024-05-01 x/y shipped."), result.output
@@ -185,8 +189,9 @@ def test_every_way_of_keeping_a_value_is_counted(body: str, write) -> None:
 
 def test_ordinary_sets_stay_well_within_the_budget(write) -> None:
     body = "{% set greeting = 'Hi ' ~ name %}{% with n = 3 %}{{ greeting }}, {{ n }} items shipped.{% endwith %}"
-    result = run_cli("render", str(write("t.sms", template_source(body))), "--var", "name=Ana")
-    assert result.exit_code == 0 and result.stdout.startswith("Hi Ana, 3 items shipped.")
+    source = template_source(body, variables={"name": {"example": "Ana"}})
+    result = run_cli("render", str(write("t.sms", source)), "--var", "name=Ana")
+    assert result.exit_code == 0 and result.stdout.startswith("Hi Ana, 3 items shipped."), result.output
 
 
 # Item 20: what render prints on a terminal shows control characters, never acts on them.
@@ -196,7 +201,8 @@ CONTROLS = {"esc": "\x1b[2J", "osc-8": "\x1b]8;;https://evil.example\x1b\\", "be
 
 @pytest.mark.parametrize("name", sorted(CONTROLS))
 def test_render_escapes_control_characters(name: str, write) -> None:
-    path = write("t.sms", template_source("Acme: Hi {{ name }}, your order shipped."))
+    path = write("t.sms", template_source("Acme: Hi {{ name }}, your order shipped.",
+                                          variables={"name": {"example": "Ana"}}))
     values = write("v.json", json.dumps({"name": f"A{CONTROLS[name]}B"}))
     result = run_cli("render", str(path), "--vars", str(values))
     assert result.exit_code == 0, result.output
@@ -208,8 +214,8 @@ def test_render_escapes_control_characters(name: str, write) -> None:
 
 
 def test_errors_and_findings_escape_control_characters(write) -> None:
-    path = write("t\x1b[31m.sms", template_source("Acme: Hi {{ name }}, your order shipped."))
+    path = write("t\x1b[31m.sms", template_source("Acme: your order shipped.", category=None))
     result = run_cli("render", str(path))
-    assert result.exit_code == 2 and "\x1b" not in result.stderr and "t\\x1b[31m.sms" in result.stderr
+    assert result.exit_code == 1 and "\x1b" not in result.stderr and "t\\x1b[31m.sms" in result.stderr
     linted = run_cli("lint", str(path))
     assert "\x1b" not in linted.stdout and "\\x1b[31m" in linted.stdout

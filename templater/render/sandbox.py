@@ -184,6 +184,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return operator.floordiv(left, right)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        if __obj is limits.retain:  # a {% set %} / {% with %} value, wrapped by the code generator
+            return limits.retain(*args)
         limits.step()
         limits.check_int_args((*args, *kwargs.values()), "a call")
         for arg in (*args, *kwargs.values()):

@@ -1,16 +1,23 @@
-"""The builtin checks that rule packs name with `check:`; each yields hits for one rule."""
+"""The builtin checks that rule packs name with `check:`; each yields hits for one rule.
+
+Importing this module registers every builtin check (those of content_checks and program_checks
+too) in the registry, each with its facts next to its code.
+"""
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Any, Iterator
 
 from templater.context import Hit, LintContext
-from templater.rulepacks import content_checks, program_checks
+from templater.rulepacks import content_checks, program_checks, safety_checks  # noqa: F401 - registers their checks
 from templater.rulepacks.model import Rule, Signal
-from templater.template import CATEGORIES, CONSENT_FOR, LANGUAGES, Template
+from templater.rulepacks.registry import check
+from templater.signals import second_opinion
+from templater.suggest import did_you_mean
+from templater.template import (CATEGORIES, CONSENT_FOR, CUSTOM_KEY_PREFIX, LANGUAGES, METADATA_KEYS, VARIABLE_KEYS,
+                                Template)
 
-Check = Callable[[Rule, LintContext], Iterator[Hit]]
 
-
+@check("parse")
 def parse(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Problems found while reading the file (front matter, YAML), reported under their rule."""
     for p in ctx.problems:
@@ -18,6 +25,7 @@ def parse(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
             yield Hit(rule.id, p.params, line=p.line, column=p.column)
 
 
+@check("jinja_syntax")
 def jinja_syntax(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     err = ctx.syntax_error
     if err is not None:
@@ -25,23 +33,35 @@ def jinja_syntax(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
         yield Hit(rule.id, {"problem": getattr(err, "message", None) or str(err)}, line=line)
 
 
+@check("missing_category")
 def missing_category(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     if ctx.template.meta.get("category") in (None, ""):
         yield Hit(rule.id, {}, line=1)
 
 
+@check("unknown_category")
 def unknown_category(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     value = ctx.template.meta.get("category")
     if value not in (None, "") and value not in CATEGORIES:
         yield Hit(rule.id, {"value": value, "allowed": ", ".join(CATEGORIES)}, line=ctx.template.key_line("category"))
 
 
+@check("unknown_language")
 def unknown_language(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     value = ctx.template.meta.get("language")
     if value is not None and ctx.template.language not in LANGUAGES:
         yield Hit(rule.id, {"value": value, "allowed": ", ".join(LANGUAGES)}, line=ctx.template.key_line("language"))
 
 
+@check("language_not_declared")
+def language_not_declared(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    """The linter found the body clearly in another language than the default, and applied it."""
+    detected = ctx.template.inferred_language
+    if detected:
+        yield Hit(rule.id, {"language": detected}, line=1)
+
+
+@check("consent_mismatch")
 def consent_mismatch(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     declared = ctx.template.meta.get("consent")
     category = ctx.template.category
@@ -53,6 +73,7 @@ def consent_mismatch(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
                   line=ctx.template.key_line("consent"))
 
 
+@check("borrowed_use_case")
 def borrowed_use_case(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     if ctx.template.meta.get("use_case") is None:
         return
@@ -63,6 +84,7 @@ def borrowed_use_case(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
         yield Hit(rule.id, {"problem": why}, line=ctx.template.key_line("use_case"))
 
 
+@check("invalid_metadata")
 def invalid_metadata(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     meta = ctx.template.meta
     for key in ("id", "description", "category", "language", "consent"):
@@ -80,6 +102,24 @@ def invalid_metadata(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
                           line=ctx.template.variable_lines.get(str(name), ctx.template.key_line("variables")))
 
 
+@check("unknown_metadata")
+def unknown_metadata(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    """Front-matter keys, and keys of a variable, that templater does not read (a misspelling)."""
+    template = ctx.template
+    for key in template.meta:
+        if isinstance(key, str) and key not in METADATA_KEYS and not key.startswith(CUSTOM_KEY_PREFIX):
+            yield Hit(rule.id, {"key": key, "hint": did_you_mean(key, METADATA_KEYS), "allowed": ", ".join(METADATA_KEYS)},
+                      line=template.key_line(key))
+    variables = template.meta.get("variables")
+    for name, spec in (variables.items() if isinstance(variables, dict) else ()):
+        for key in (spec if isinstance(spec, dict) else ()):
+            if isinstance(key, str) and key not in VARIABLE_KEYS and not key.startswith(CUSTOM_KEY_PREFIX):
+                yield Hit(rule.id, {"key": f"variables.{name}.{key}", "hint": did_you_mean(key, VARIABLE_KEYS),
+                                    "allowed": ", ".join(VARIABLE_KEYS)},
+                          line=template.variable_lines.get(str(name), template.key_line("variables")))
+
+
+@check("undeclared_variable", needs_body=True)
 def undeclared_variable(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     declared = ctx.template.variables
     for name, offset in ctx.used.items():
@@ -87,6 +127,7 @@ def undeclared_variable(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
             yield Hit(rule.id, {"name": name}, offset=offset)
 
 
+@check("unused_variable", needs_body=True)
 def unused_variable(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     if ctx.ast is None:
         return
@@ -95,10 +136,19 @@ def unused_variable(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
             yield Hit(rule.id, {"name": name}, line=ctx.template.variable_lines.get(name, 1))
 
 
+@check("example_render", needs_body=True)
 def example_render(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     _text, error = ctx.render_result
     if error:
         yield Hit(rule.id, {"problem": error}, line=ctx.template.body_line)
+
+
+def _mixing_markers(_rule: Rule, ruleset: Any, category: str | None, language: str) -> list:
+    """The markers that can make mixed-content fire in a template of this category."""
+    if category not in ("transactional", "conversational"):
+        return []
+    return [p for s, p in ruleset.signals_for(language)
+            if s.kind == "promotional" or (category == "conversational" and s.mixes)]
 
 
 def _answers(signal: Signal, template: Template) -> bool:
@@ -109,11 +159,18 @@ def _answers(signal: Signal, template: Template) -> bool:
     return isinstance(question, str) and any(p.search(question) for p in signal.answers.values())
 
 
+@check("mixed_content", needs_body=True, on_messages=True, fires_when="present",
+       triggers=_mixing_markers)
 def mixed_content(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     category = ctx.template.category
     if category not in ("transactional", "conversational"):
         return
     signals = ctx.ruleset.signals
+    if not ctx.is_message:  # the template's own lint gives this warning; rendering checks only errors
+        for ev in second_opinion(ctx.evidence, ctx.masked, ctx.language):
+            yield Hit(rule.id, {"text": ev.text, "words": ", ".join(ev.words), "category": category,
+                                "needed": CONSENT_FOR["promotional"], "has": CONSENT_FOR[category]},
+                      offset=ev.start, variant="scorer")
     for ev in ctx.evidence:
         signal = signals[ev.signal]
         if ev.kind == "promotional":
@@ -127,21 +184,3 @@ def mixed_content(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
         yield Hit(rule.id, {"text": text, "signal": ev.signal, "label": signal.label, "category": category,
                             "needed": needed, "has": CONSENT_FOR[category], "where": where},
                   offset=ev.start, variant=variant)
-
-
-CHECKS: dict[str, Check] = {
-    "parse": parse,
-    "jinja_syntax": jinja_syntax,
-    "missing_category": missing_category,
-    "unknown_category": unknown_category,
-    "unknown_language": unknown_language,
-    "consent_mismatch": consent_mismatch,
-    "borrowed_use_case": borrowed_use_case,
-    "invalid_metadata": invalid_metadata,
-    "undeclared_variable": undeclared_variable,
-    "unused_variable": unused_variable,
-    "example_render": example_render,
-    "mixed_content": mixed_content,
-    **content_checks.CHECKS,
-    **program_checks.CHECKS,
-}
