@@ -23,6 +23,14 @@ MAX_YAML_DEPTH = 32
 CATEGORIES = ("promotional", "transactional", "conversational")
 LANGUAGES = ("en", "fr")
 CONSENT_FOR = {"promotional": "express_written", "transactional": "express", "conversational": "implied"}
+# Every front-matter key templater reads (README.md's metadata table lists each one), the keys of
+# one variable, and the prefix of keys a team adds for itself. Any other key is an unknown-metadata
+# finding with "did you mean": a misspelt key is otherwise silently ignored.
+METADATA_KEYS = ("id", "category", "language", "description", "consent", "variables", "recurring",
+                 "in_reply_to", "age_gated", "brand", "program", "brand_domains", "frequency", "industry",
+                 "use_case")
+VARIABLE_KEYS = ("description", "example", "required", "default")
+CUSTOM_KEY_PREFIX = "x-"
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class Template:
     variable_lines: dict[str, int]
     default_id: str
     _line_starts: list[int] = field(default_factory=list, repr=False)
+    inferred_language: str | None = None  # set by the linter when the body reads as another language
 
     def __post_init__(self) -> None:
         starts = [0]
