@@ -180,19 +180,28 @@ def render(template: str | Template, values: dict[str, Any] | None = None, examp
     return message, findings
 
 
-def render_batch(template: str | Template, recipients: str, out: str, rejects: str | None = None, *,
+def render_batch(template: str | Template, recipients: str, out: str | None, rejects: str | None = None, *,
                  values: dict[str, Any] | None = None, jobs: int | None = None, chunk_size: int = 1000,
-                 progress: Any = None, **settings: Any) -> BatchSummary:
+                 progress: Any = None, dry_run: bool = False, warn: Any = None, on_progress: Any = None,
+                 **settings: Any) -> BatchSummary:
     """Render a template for every recipient row that consent, opt-outs and local time allow.
 
     Rows go to `out` (JSON Lines or CSV) or to `rejects` (default: beside out, '.rejects' before the
     extension) with the reason; both files appear only when the run completes. `values` fill
     variables a row leaves empty. Settings: recipients_format, out_format, default_region, suppress
-    (a file or numbers), send_at, quiet_hours, reply_window, max_output; see docs/rendering.md.
+    (a file or numbers), send_at, quiet_hours, reply_window, max_output, columns, phone_column, keep,
+    allow_unknown_columns, delimiter; see docs/rendering.md. `out` '-' is standard output (then give
+    rejects). dry_run: write nothing; the summary counts and holds the first messages (samples).
+    warn(text) gets each warning before the first row; on_progress(summary, bytes_read, size) after
+    each chunk.
     """
     from templater.library import find
     from templater.render import batch
 
     tpl = find(template) if isinstance(template, str) else template
     spec = batch.make_spec(tpl, ruleset(), recipients=recipients, values=values, **settings)
-    return batch.run(spec, recipients, out, rejects or batch.rejects_path(out), jobs, chunk_size, progress)
+    if out is None and not dry_run:
+        raise TypeError("render_batch needs out unless dry_run")
+    out = out or ""
+    return batch.run(spec, recipients, out, rejects or batch.rejects_path(out or "out.jsonl"), jobs, chunk_size,
+                     progress, dry_run=dry_run, warn=warn, on_progress=on_progress)

@@ -217,18 +217,31 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--recipients", metavar="FILE", help="Render for every row of this CSV or JSON Lines file "
               "('-' for standard input); see docs/rendering.md.")
 @click.option("--recipients-format", type=click.Choice(["csv", "jsonl"]), help="Default: by extension.")
-@click.option("--out", metavar="FILE", help="With --recipients: where the messages go.")
+@click.option("--out", metavar="FILE", help="With --recipients: where the messages go ('-': standard output; then "
+              "give --rejects).")
 @click.option("--rejects", metavar="FILE", help="With --recipients: where rejected rows go "
               "(default: OUT with .rejects before the extension).")
-@click.option("--default-region", metavar="CC", help="Region of numbers written without +country code (US, FR).")
+@click.option("--default-region", metavar="CC[,CC]", help="Region(s) of numbers written without +country code "
+              "(US, or US,FR: tried in each; valid in several is ambiguous). A region/country column wins.")
 @click.option("--suppress", metavar="FILE", help="Numbers that get nothing: one per line (STOP, ARRET, ...).")
 @click.option("--send-at", metavar="ISO8601", help="When the messages go out, for quiet hours and the reply "
               "window (default: now).")
-@click.option("--quiet-hours", metavar="PROFILE|HH:MM-HH:MM", help="Promotional window: tcpa (default, "
-              "08:00-21:00), us-fl, us-ok, us-md, fr, or a custom window.")
+@click.option("--quiet-hours", metavar="PROFILE|auto|HH:MM-HH:MM", help="Promotional window: tcpa (default, "
+              "08:00-21:00), us-fl, us-ok, us-md, fr, auto (each row's from its number's country and US "
+              "state), or a custom window.")
 @click.option("--reply-window", metavar="DURATION", help="Conversational: how long after the person's last "
               "message a reply may go (default 24h).")
-@click.option("--jobs", type=click.IntRange(1, 256), help="Worker processes (default: all cores).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Worker processes (default: all cores).")
+@click.option("--column", "columns", multiple=True, metavar="VAR=HEADER",
+              help="Read a variable (or phone, consent, opt_out...) from this column (repeatable).")
+@click.option("--phone-column", metavar="HEADER", help="The column holding the phone number.")
+@click.option("--keep", multiple=True, metavar="COLUMN", help="Copy this input column into each output "
+              "line and reject (repeatable), to join results back.")
+@click.option("--delimiter", metavar="CHAR", help="CSV separator (default: detected from the header: , ; tab |).")
+@click.option("--allow-unknown-columns", is_flag=True, default=None, help="Run although a column looks like "
+              "consent or opt-out data that templater does not read.")
+@click.option("--dry-run", is_flag=True, default=None, help="Count rows by reason and show five messages; "
+              "write nothing.")
 @click.option("--chunk-size", type=click.IntRange(1, 100_000), default=1000, hidden=True)
 @click.pass_context
 def render(ctx: click.Context, template: str, pairs: tuple[str, ...], vars_file: str | None, example: bool,
@@ -240,9 +253,11 @@ def render(ctx: click.Context, template: str, pairs: tuple[str, ...], vars_file:
     """
     values = _parse_vars(pairs, vars_file)
     if recipients is not None or out is not None:
-        _render_batch(template, values, example, fmt, max_output, recipients, out, batch)
+        from templater.cli_render import render_batch
+
+        render_batch(template, values, example, fmt, max_output, recipients, out, batch)
         return
-    given = [f"--{k.replace('_', '-')}" for k, v in batch.items() if v is not None and k != "chunk_size"]
+    given = [f"--{k.replace('_', '-')}" for k, v in batch.items() if v not in (None, ()) and k != "chunk_size"]
     if given:
         raise click.UsageError(f"{given[0]} works with --recipients FILE --out FILE")
     if fmt in ("jsonl", "csv"):
@@ -261,31 +276,6 @@ def render(ctx: click.Context, template: str, pairs: tuple[str, ...], vars_file:
         click.echo(message.text)
         for f in findings:
             click.echo(f"{f.severity} {f.rule} {f.message}", err=True)
-
-
-def _render_batch(template: str, values: dict[str, Any], example: bool, fmt: str | None, max_output: int,
-                  recipients: str | None, out: str | None, batch: dict[str, Any]) -> None:
-    """templater render --recipients: run the batch, show a progress bar on a terminal, print the summary."""
-    if recipients is None or out is None:
-        raise click.UsageError("bulk rendering needs both --recipients FILE and --out FILE")
-    if example:
-        raise click.UsageError("--example previews one message; it does not apply to --recipients")
-    if fmt in ("text", "json"):
-        raise click.UsageError(f"--format {fmt} is for one message; with --recipients use jsonl or csv")
-    out_format = fmt or ("csv" if out.lower().endswith(".csv") else "jsonl")
-    settings = {k: v for k, v in batch.items() if v is not None and k not in ("rejects", "jobs", "chunk_size")}
-    show = sys.stderr.isatty()
-    with click.progressbar(length=1, label="rendering", file=sys.stderr, hidden=not show) as bar:
-        def progress(done: int, total: int | None) -> None:
-            if total:
-                bar.length = total
-                bar.update(done - bar.pos)
-
-        summary = api.render_batch(template, recipients, out, batch["rejects"], values=values,
-                                   jobs=batch["jobs"], chunk_size=batch["chunk_size"], progress=progress,
-                                   out_format=out_format, max_output=max_output, **settings)
-    for line in summary.lines():
-        click.echo(line)
 
 
 @cli.command("list")

@@ -40,27 +40,32 @@ def _interactive() -> bool:
 
 @click.command()
 @click.argument("name")
-@click.option("--lang", type=click.Choice(LANGUAGES), help="The language, when NAME is a use case.")
+@click.option("--language", "lang", type=click.Choice(LANGUAGES), help="The language, when NAME is a use case.")
+@click.option("--lang", "old_lang", type=click.Choice(LANGUAGES), hidden=True)  # the old spelling
 @click.option("--brand", help="The sender name every message opens with (default: brand in the configuration).")
-@click.option("-o", "--output", default=".", show_default=True, type=click.Path(file_okay=False),
-              help="The folder to write <use-case>.<lang>.sms into.")
+@click.option("--out", "output", type=click.Path(file_okay=False),
+              help="The folder to write <use-case>.<language>.sms into.  [default: .]")
+@click.option("-o", "--output", "old_output", type=click.Path(file_okay=False), hidden=True)  # the old spelling
 @click.option("--force", is_flag=True, help="Overwrite a file of the same name.")
 @CONFIG_OPTION
-def new(name: str, lang: str | None, brand: str | None, output: str, force: bool, config_file: str | None) -> None:
+def new(name: str, lang: str | None, old_lang: str | None, brand: str | None, output: str | None,
+        old_output: str | None, force: bool, config_file: str | None) -> None:
     """Create a template from the library: NAME is an id as `templater list` prints it
-    (retail.order-shipped.en) or a use case with --lang (retail.order-shipped --lang fr).
+    (retail.order-shipped.en) or a use case with --language (retail.order-shipped --language fr).
     """
+    lang = lang or old_lang
+    output = output or old_output or "."
     config = configuration.Resolver(config_file).for_path(Path(output))
     api.checked_ruleset(config)  # a bad configuration fails before anything is written
     case, by_lang, fixed_lang = generate.resolve(name)
     if fixed_lang and lang and lang != fixed_lang:
-        raise click.UsageError(f"{name} is the '{fixed_lang}' template: drop --lang, or give the use case "
-                               f"{case} with --lang {lang}")
+        raise click.UsageError(f"{name} is the '{fixed_lang}' template: drop --language, or give the use case "
+                               f"{case} with --language {lang}")
     lang = fixed_lang or lang or (config.language if config.language in by_lang else None)
     brand = brand or config.brand
-    missing = [opt for opt, value in (("--lang", lang), ("--brand", brand)) if not value]
+    missing = [opt for opt, value in (("--language", lang), ("--brand", brand)) if not value]
     if missing and not _interactive():
-        keys = " and ".join({"--lang": "language", "--brand": "brand"}[m] for m in missing)
+        keys = " and ".join({"--language": "language", "--brand": "brand"}[m] for m in missing)
         raise click.UsageError(f"missing {' and '.join(missing)}: give {'them' if len(missing) > 1 else 'it'}, "
                                f"set {keys} in .templater.yaml, or run in a terminal to be asked")
     if not lang:

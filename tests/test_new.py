@@ -68,7 +68,7 @@ def test_brand_language_and_output_folder_come_from_the_configuration(tmp_path):
 def test_without_a_terminal_missing_options_fail_and_are_listed(tmp_path):
     result = run_cli("new", "retail.order-shipped", "-o", str(tmp_path))
     assert result.exit_code == 2
-    assert "missing --lang and --brand" in result.output and "set language and brand" in result.output
+    assert "missing --language and --brand" in result.output and "set language and brand" in result.output
     assert list(tmp_path.iterdir()) == []
 
 
@@ -95,7 +95,7 @@ def test_bad_names_brands_and_languages_are_usage_errors(tmp_path):
     braces = run_cli("new", "retail.welcome.en", "--brand", "Acme {{ x }}", "-o", str(tmp_path))
     assert braces.exit_code == 2 and "--brand" in braces.output and "braces" in braces.output
     clash = run_cli("new", "retail.welcome.en", "--lang", "fr", "--brand", "Acme", "-o", str(tmp_path))
-    assert clash.exit_code == 2 and "retail.welcome with --lang fr" in clash.output
+    assert clash.exit_code == 2 and "retail.welcome with --language fr" in clash.output
     assert list(tmp_path.iterdir()) == []
 
 
@@ -104,3 +104,12 @@ def test_list_json_ids_are_accepted_by_new(tmp_path):
     first = listed[0]["id"]
     assert run_cli("new", first, "--brand", "Acme", "-o", str(tmp_path)).exit_code == 0
     assert len(list(tmp_path.glob("*.sms"))) == 1
+
+
+def test_new_takes_language_and_out_like_the_other_commands_and_hides_the_old_spellings(tmp_path):
+    result = run_cli("new", "retail.order-shipped", "--language", "fr", "--brand", "Acme", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "order-shipped.fr.sms").read_text("utf-8").count("Acme") >= 1
+    help_text = run_cli("new", "--help").output
+    assert "--language" in help_text and "--out" in help_text
+    assert "--lang " not in help_text and "--output" not in help_text and "-o," not in help_text

@@ -9,14 +9,16 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import BinaryIO, Callable, Iterable
+from typing import BinaryIO, Callable, Iterable, Iterator, Union
 
 from templater.errors import ConfigError, InputError
 from templater.render.gating import parse_duration
-from templater.render.outputs import OUT_FORMATS, AtomicFile, LineFormat, rejects_path
+from templater.render.columns import ColumnError, ColumnMap, fold, parse_pairs
+from templater.render.outputs import OUT_FORMATS, AtomicFile, LineFormat, NullFile, StdoutFile, rejects_path
 from templater.render.phones import check_region, load_suppression, suppression_from
-from templater.render.quiet_hours import DEFAULT_PROFILE, parse_window
-from templater.render.recipients import Job, Jobs, Lines, RowReader, detect_format, raw_text, read_header
+from templater.render.quiet_hours import AUTO, DEFAULT_PROFILE, parse_window
+from templater.render.recipients import (MAX_RECORD_BYTES, Job, Jobs, Lines, RowReader, decoded_lines,
+                                         detect_format, raw_text, read_header)
 from templater.render.rows import RowProcessor, Spec
 from templater.render.seen import SeenPhones
 from templater.render.sandbox import DEFAULT_MAX_OUTPUT
@@ -35,6 +37,8 @@ class Summary:
     rendered: int = 0
     reasons: Counter = field(default_factory=Counter)
     rules: Counter = field(default_factory=Counter)      # lint-error rejects by rule id
+    warnings: list = field(default_factory=list)         # about the run's columns and --var names
+    samples: list = field(default_factory=list)          # --dry-run: the first messages, as dicts
 
     @property
     def rejected(self) -> int:
@@ -43,18 +47,22 @@ class Summary:
     def to_dict(self) -> dict:
         return {"input": self.input, "rendered": self.rendered, "rejected": self.rejected,
                 "reasons": dict(sorted(self.reasons.items())), "lint_rules": dict(sorted(self.rules.items())),
-                "out": self.out, "rejects": self.rejects}
+                "out": self.out, "rejects": self.rejects, "warnings": list(self.warnings)}
 
     def lines(self) -> list[str]:
         """The summary as the CLI prints it."""
-        out = [f"input     {self.input:>10,}", f"rendered  {self.rendered:>10,}  -> {self.out}",
-               f"rejected  {self.rejected:>10,}  -> {self.rejects}"]
+        where = (lambda path: f"  -> {path}" if path else "")  # noqa: E731 - nothing written in a dry run
+        out = [f"input     {self.input:>10,}", f"rendered  {self.rendered:>10,}{where(self.out)}",
+               f"rejected  {self.rejected:>10,}{where(self.rejects)}"]
         for reason, count in sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0])):
             out.append(f"  {reason:<20}{count:>9,}")
             if reason == "lint-error":
                 out += [f"    {rule:<18}{n:>9,}" for rule, n in sorted(self.rules.items())]
         return out
 
+
+Output = Union[AtomicFile, StdoutFile, NullFile]
+SAMPLES = 5  # --dry-run: messages shown
 
 # Rows whose numbers go to the duplicate table together: a bigger sorted insert costs less per row,
 # and the few MB held are the same for a small file as for a large one.
@@ -64,19 +72,26 @@ GROUP_ROWS = 8000
 class _Sink:
     """The main process's end: dedupe by number in input order, write, count."""
 
-    def __init__(self, spec: Spec, summary: Summary, out: AtomicFile, rejects: AtomicFile) -> None:
+    def __init__(self, spec: Spec, summary: Summary, out: Output, rejects: Output) -> None:
         self.summary, self.out, self.rejects = summary, out, rejects
         self.seen = SeenPhones()
         self.long_seen: dict[str, int] = {}  # numbers of over 15 digits -> the line of their first row
         self.pending: list[tuple[Job, Packed]] = []
         self.pending_rows = 0
-        self.format = LineFormat(spec.fmt, spec.template.id, spec.template.category or "")
-        self.reader = RowReader(spec.recipients_format, spec.header)
+        self.format = LineFormat(spec.fmt, spec.template.id, spec.template.category or "", spec.keep)
+        self.reader = RowReader(spec.recipients_format, spec.header, spec.delimiter or ",", spec.columns)
         out.write(self.format.header(False))
         rejects.write(self.format.header(True))
 
     def take(self, job: Job, results: Packed) -> None:
-        """Queue one job's results; they are written, in order, when enough rows are queued."""
+        """Queue one job's results; they are written, in order, when enough rows are queued. They
+        are counted now (a row found to repeat a number is recounted when written), so that the
+        progress line's counts keep up."""
+        s = self.summary
+        s.input += len(results.lines)
+        s.rendered += results.rendered
+        s.reasons.update(results.reason_counts)
+        s.rules.update(results.rule_counts)
         self.pending.append((job, results))
         self.pending_rows += len(results.lines)
         if self.pending_rows >= GROUP_ROWS:
@@ -115,10 +130,6 @@ class _Sink:
     def _write(self, job: Job, packed: Packed, fixes: list[tuple[int, int, int]] | None) -> None:
         # Whole chunks at a time: the parent's share of each row stays small when workers do the rest.
         s = self.summary
-        s.input += len(packed.lines)
-        s.rendered += packed.rendered
-        s.reasons.update(packed.reason_counts)
-        s.rules.update(packed.rule_counts)
         if not fixes:
             self.out.write(packed.sent)
             self.rejects.write(packed.rejected)
@@ -171,33 +182,61 @@ def _open(path: str) -> tuple[BinaryIO, int | None]:
 
 
 def run(spec: Spec, recipients: str, out: str, rejects: str, jobs: int | None, chunk_size: int,
-        progress: Callable[[int, int | None], None] | None = None) -> Summary:
-    """Render every row of the recipients file into out or rejects; both appear only when complete."""
-    _distinct(recipients, out, rejects)
+        progress: Callable[[int, int | None], None] | None = None, *, dry_run: bool = False,
+        warn: Callable[[str], None] | None = None,
+        on_progress: Callable[[Summary, int, int | None], None] | None = None) -> Summary:
+    """Render every row of the recipients file into out or rejects; both appear only when complete.
+
+    out '-' is standard output. dry_run: everything but writing (the summary holds a few samples).
+    warn is called with each warning as soon as it is known (before the first row); on_progress
+    with the summary so far and the bytes read, after each chunk.
+    """
+    if not dry_run:
+        _distinct(recipients, out, rejects)
     stream, size = _open(recipients)
-    out_file = rej_file = sink = None
+    out_file: Output | None = None
+    rej_file: Output | None = None
+    sink = None
     try:
+        lines = decoded_lines(stream, recipients)
         first_line = 1
+        warnings = list(spec.warnings)
         if spec.recipients_format == "csv":
-            spec.header, _ = read_header(stream, recipients)
-            first_line = 2
-        jobs_in = Jobs(stream, spec.recipients_format, first_line, chunk_size)
+            names, spec.delimiter, taken = read_header(lines, recipients, spec.delimiter)
+            first_line = taken + 1
+            warnings += _map_columns(spec, names, recipients, taken)
+        else:
+            lines, names = _first_object(lines)
+            warnings += _map_columns(spec, names or [], recipients, None)
+        jobs_in = Jobs(lines, spec.recipients_format, first_line, chunk_size)
         processor = RowProcessor(spec)  # builds (and so validates) everything before any file is made
+        if spec.recipients_format == "csv":
+            _preflight(spec, processor, recipients, first_line - 1)
+        for warning in warnings:
+            if warn is not None:
+                warn(warning)
         # Everything built so far (rules, template, caches' owners) lives for the whole run: frozen,
         # the garbage collector stops walking it every few thousand rows, and forked workers do not
         # copy its memory pages by touching it. Undone when the run ends.
         gc.freeze()
-        out_file = AtomicFile(out)
-        rej_file = AtomicFile(rejects)
-        summary = Summary(out, rejects)
+        if dry_run:
+            out_file, rej_file = NullFile(SAMPLES), NullFile()
+        else:
+            out_file = StdoutFile(sys.stdout) if out == "-" else AtomicFile(out)
+            rej_file = AtomicFile(rejects)
+        summary = Summary("" if dry_run else out, "" if dry_run else rejects, warnings=warnings)
         sink = _Sink(spec, summary, out_file, rej_file)
         for job, results in ordered_chunks(processor, iter(jobs_in), jobs):
             sink.take(job, results)
             if progress is not None:
                 progress(jobs_in.consumed, size)
+            if on_progress is not None:
+                on_progress(summary, jobs_in.consumed, size)
         sink.flush()
         rej_file.commit()
         out_file.commit()  # last: a finished output file means a finished run
+        if isinstance(out_file, NullFile):
+            summary.samples = [_sample(line, spec.fmt, spec.keep) for line in out_file.lines]
         return summary
     except BaseException:
         for f in (out_file, rej_file):
@@ -212,7 +251,81 @@ def run(spec: Spec, recipients: str, out: str, rejects: str, jobs: int | None, c
             stream.close()
 
 
+def _sample(line: str, fmt: str, keep: list) -> dict:
+    """A --dry-run sample message as a dict (phone, text, ...) from its output line."""
+    if fmt == "csv":
+        import csv
+
+        from templater.render.outputs import MESSAGE_COLUMNS
+
+        return dict(zip((*MESSAGE_COLUMNS, *(k for k, _ in keep)), next(csv.reader([line]))))
+    import json
+
+    return json.loads(line)
+
+
+def _map_columns(spec: Spec, names: list[str], path: str, line: int | None) -> list[str]:
+    """Map a header (or the first JSON row's keys) once for the run: the Spec gets the row keys,
+    the region column and the --keep columns; the warnings are returned. InputError when unsafe."""
+    columns: ColumnMap = spec.columns
+    try:
+        mapped = columns.map(names, complete=line is not None)
+        keep = columns.kept(mapped, names) if line is not None else [(k, mapped.keys[names.index(k)] if k in names else k)
+                                                                       for k in columns.keep]
+    except ColumnError as exc:
+        raise InputError(str(exc), path, line or 1) from None
+    taken = {"phone", "text", "template_id", "category", "encoding", "segments", "characters", "line",
+             "reason", "rule", "detail", "row", "raw"}
+    for name, _ in keep:
+        if name in taken:
+            raise InputError(f"--keep '{name}': the output already has a '{name}' field; rename the column",
+                             path, line or 1)
+    if line is not None:
+        spec.header = mapped.keys
+        spec.region_key = mapped.region_key
+    else:  # JSON rows may each have a region key or not: a row without one has None there
+        spec.region_key = mapped.region_key or "region"
+    spec.keep = keep
+    return mapped.warnings
+
+
+def _first_object(lines: Iterator[bytes]) -> tuple[Iterator[bytes], list[str] | None]:
+    """The keys of the first JSON Lines row (None when it is not an object), and the lines again."""
+    import json
+
+    head: list[bytes] = []
+    names = None
+    for data in lines:
+        head.append(data)
+        if len(data) > MAX_RECORD_BYTES:  # rejected as too long when its turn comes
+            break
+        if data.strip():
+            try:
+                value = json.loads(data)
+            except (ValueError, RecursionError):
+                value = None
+            names = list(value) if isinstance(value, dict) else None
+            break
+        if len(head) >= 1000:
+            break
+    return itertools.chain(head, lines), names
+
+
+def _preflight(spec: Spec, processor: RowProcessor, path: str, line: int) -> None:
+    """Before the first row: every required variable has a column, a --var or a default."""
+    given = set(spec.header or ()) | {n for n, v in processor.base.items() if v not in (None, "")}
+    missing = [n for n in processor.renderer.required if n not in given]
+    if missing:
+        names = ", ".join(missing)
+        first = missing[0]
+        raise InputError(f"the template needs {names}, but no column gives {'it' if len(missing) == 1 else 'them'} "
+                         f"and no --var does: add a column, map one with --column {first}=HEADER, or pass "
+                         f"--var {first}=VALUE", path, line)
+
+
 def _distinct(recipients: str, out: str, rejects: str) -> None:
+    if out == "-" and rejects in ("-", rejects_path("-")):
+        raise InputError("with --out - (standard output) give the rejects file with --rejects FILE", "-")
     paths = {"--recipients": recipients, "--out": out, "--rejects": rejects}
     real = {}
     for option, path in paths.items():
@@ -225,10 +338,13 @@ def _distinct(recipients: str, out: str, rejects: str) -> None:
 
 def make_spec(template: Template, ruleset: RuleSet, *, recipients: str, values: dict | None = None,
               recipients_format: str | None = None,
-              out_format: str = "jsonl", default_region: str | None = None,
+              out_format: str = "jsonl", default_region: str | Iterable[str] | None = None,
               suppress: str | os.PathLike | Iterable[str] | None = None,
               send_at: datetime | str | None = None, quiet_hours: str = DEFAULT_PROFILE,
-              reply_window: timedelta | str = "24h", max_output: int = DEFAULT_MAX_OUTPUT) -> Spec:
+              reply_window: timedelta | str = "24h", max_output: int = DEFAULT_MAX_OUTPUT,
+              columns: dict[str, str] | Iterable[str] | None = None, phone_column: str | None = None,
+              keep: Iterable[str] = (), allow_unknown_columns: bool = False,
+              delimiter: str | None = None) -> Spec:
     """Validate the run's settings into a Spec; ConfigError or InputError naming what to fix."""
     if out_format not in OUT_FORMATS:
         raise ConfigError(f"output format '{out_format}': give one of {', '.join(OUT_FORMATS)}")
@@ -239,14 +355,63 @@ def make_spec(template: Template, ruleset: RuleSet, *, recipients: str, values: 
         suppressed = load_suppression(os.fspath(suppress), region)
     else:
         suppressed = suppression_from(suppress, region)
-    window = parse_window(quiet_hours)
+    window = AUTO if quiet_hours.strip() == AUTO else parse_window(quiet_hours)
     if not isinstance(reply_window, timedelta):
         reply_window = parse_duration(reply_window)
+    delimiter = _delimiter(delimiter)
+    column_map, constants, warnings = _columns(template, ruleset, columns, phone_column, keep,
+                                               allow_unknown_columns, dict(values or {}))
     return Spec(template=template, ruleset=ruleset, fmt=out_format,
                 recipients_format=detect_format(recipients, recipients_format), header=None,
                 default_region=region, send_at=sending_time(send_at), window=window,
-                reply_window=reply_window, suppressed=suppressed, constants=dict(values or {}),
-                max_output=max_output)
+                reply_window=reply_window, suppressed=suppressed, constants=constants,
+                max_output=max_output, delimiter=delimiter, columns=column_map, warnings=warnings)
+
+
+_DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
+
+
+def _delimiter(value: str | None) -> str | None:
+    """--delimiter: one character (or comma, semicolon, tab, pipe); None to detect it."""
+    if value is None or value == "":
+        return None
+    found = _DELIMITER_NAMES.get(value.lower(), value)
+    if len(found) != 1 or found in "\"\r\n":
+        raise ConfigError(f"--delimiter '{value}': give one character such as ';' (or comma, semicolon, tab, pipe)")
+    return found
+
+
+def _columns(template: Template, ruleset: RuleSet, columns: dict[str, str] | Iterable[str] | None,
+             phone_column: str | None, keep: Iterable[str], allow_unknown: bool,
+             values: dict) -> tuple[ColumnMap, dict, list[str]]:
+    """The run's ColumnMap, the --var values under the template's names, and warnings about them."""
+    from templater.context import LintContext
+    from templater.render.columns import RESERVED
+
+    ctx = LintContext(template, ruleset)
+    variables = frozenset(set(ctx.used) | set(template.variables))
+    try:
+        explicit = dict(columns) if isinstance(columns, dict) else parse_pairs(columns or (), "--column")
+    except ColumnError as exc:
+        raise ConfigError(str(exc)) from None
+    if phone_column:
+        explicit["phone"] = phone_column
+    column_map = ColumnMap(variables, explicit, tuple(keep), allow_unknown)
+    for name in explicit:
+        if name not in variables and name not in RESERVED:
+            raise ConfigError(f"--column {name}=...: the template has no variable {name}"
+                              f"{column_map.suggest(name)}; give a variable or one of {', '.join(RESERVED)}")
+    by_fold = {fold(v): v for v in variables}
+    constants, warnings = {}, []
+    for name, value in values.items():
+        known = name if name in variables else by_fold.get(fold(name))
+        if known is None:
+            warnings.append(f"--var {name}: the template has no variable {name}{column_map.suggest(name)}; "
+                            "it is ignored")
+            constants[name] = value
+        else:
+            constants[known] = value
+    return column_map, constants, warnings
 
 
 def sending_time(value: datetime | str | None) -> datetime:

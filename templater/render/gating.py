@@ -11,7 +11,7 @@ from templater.template import Template
 
 CONSENT_LEVELS = ("none", "implied", "express", "express_written")
 # Values of `opt_out` that mean the person has NOT opted out; anything else non-empty means they have.
-_NOT_OPTED_OUT = frozenset({"", "0", "false", "no", "n", "f", "none", "null"})
+_NOT_OPTED_OUT = frozenset({"", "0", "false", "no", "n", "f", "none", "null", "non", "faux"})
 _SCOPE_SPLIT = re.compile(r"[\s,;|]+")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 

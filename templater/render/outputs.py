@@ -50,12 +50,31 @@ class _CsvLine:
         return self.buffer.getvalue()
 
 
-class LineFormat:
-    """Formats messages and rejects as lines of one format; the template's facts are encoded once."""
+# A cell a spreadsheet would run as a formula starts with one of these (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-    def __init__(self, fmt: str, template_id: str, category: str) -> None:
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet reads as text: a string starting like a formula gets a leading
+    apostrophe (OWASP's advice); other values are returned as they are."""
+    if type(value) is str and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class LineFormat:
+    """Formats messages and rejects as lines of one format; the template's facts are encoded once.
+
+    keep: (output name, row key) of the input columns copied into each line (--keep).
+    CSV cells that come from data are neutralised (safe_cell); the E.164 phone (+ and digits,
+    written by templater) is left as it is. JSON Lines is exact.
+    """
+
+    def __init__(self, fmt: str, template_id: str, category: str,
+                 keep: list[tuple[str, str]] | None = None) -> None:
         self.csv = fmt == "csv"
         self.template_id, self.category = template_id, category
+        self.keep = list(keep or [])
         self._line = _CsvLine() if self.csv else None
         # Everything after the text is the same for every message of the run but for the counts.
         self._tail = (f', "template_id": {json.dumps(template_id, ensure_ascii=False)}, '
@@ -65,15 +84,21 @@ class LineFormat:
         """The first line of a CSV file (nothing for JSON Lines)."""
         if not self.csv:
             return ""
-        return self._line((REJECT_COLUMNS if rejects else MESSAGE_COLUMNS))  # type: ignore[misc]
+        columns = REJECT_COLUMNS if rejects else MESSAGE_COLUMNS
+        return self._line((*columns, *(safe_cell(name) for name, _ in self.keep)))  # type: ignore[misc]
 
-    def message(self, phone: str, text: str, encoding: str, segments: int, characters: int, line: int) -> str:
-        """One output line for a rendered message."""
+    def message(self, phone: str, text: str, encoding: str, segments: int, characters: int, line: int,
+                row: dict | None = None) -> str:
+        """One output line for a rendered message (with the --keep columns of its row)."""
         if self.csv:
-            return self._line((phone, text, self.template_id, self.category, encoding, segments,  # type: ignore[misc]
-                               characters, line))
+            return self._line((phone, safe_cell(text), safe_cell(self.template_id), self.category,  # type: ignore[misc]
+                               encoding, segments, characters, line, *self._kept_cells(row)))
         # Hand-assembled around the text encoded as json.dumps(text, ensure_ascii=False) encodes a
         # str: the same JSON, at a fraction of the cost.
+        if self.keep:
+            return (f'{{"phone": "{phone}", "text": {encode_basestring(text)}{self._tail}'
+                    f'"{encoding}", "segments": {segments}, "characters": {characters}, "line": {line}'
+                    f'{self._kept_json(row)}}}\n')
         return (f'{{"phone": "{phone}", "text": {encode_basestring(text)}{self._tail}'
                 f'"{encoding}", "segments": {segments}, "characters": {characters}, "line": {line}}}\n')
 
@@ -81,10 +106,22 @@ class LineFormat:
                row: dict | None, raw: str) -> str:
         """One rejects-file line: where, why, and the original row."""
         if self.csv:
-            return self._line((line, reason, rule or "", detail, phone or "", raw))  # type: ignore[misc]
+            return self._line((line, reason, rule or "", safe_cell(detail), phone or "", safe_cell(raw),  # type: ignore[misc]
+                               *self._kept_cells(row)))
         record: dict[str, Any] = {"line": line, "reason": reason, "rule": rule, "detail": detail,
                                   "phone": phone, "row": row, "raw": raw}
+        for name, key in self.keep:
+            record[name] = row.get(key) if row else None
         return _REJECT_JSON(record) + "\n"
+
+    def _kept_cells(self, row: dict | None) -> list:
+        if not self.keep:
+            return []
+        return [safe_cell("" if row is None or row.get(key) is None else row.get(key)) for _, key in self.keep]
+
+    def _kept_json(self, row: dict | None) -> str:
+        return "".join(f", {encode_basestring(name)}: {_REJECT_JSON(row.get(key) if row else None)}"
+                       for name, key in self.keep)
 
 
 class AtomicFile:
@@ -105,9 +142,11 @@ class AtomicFile:
         self.file.write(text)
 
     def commit(self) -> None:
-        """Flush, sync and rename over the final path."""
+        """Flush, sync, give the file the mode the user's umask gives new files, and rename it over
+        the final path (mkstemp makes it 0600 while it is written)."""
         self.file.flush()
         os.fsync(self.file.fileno())
+        os.fchmod(self.file.fileno(), 0o666 & ~_umask())
         self.file.close()
         os.replace(self.tmp, self.path)
 
@@ -119,3 +158,55 @@ class AtomicFile:
             os.unlink(self.tmp)
         except FileNotFoundError:
             pass
+
+
+class StdoutFile:
+    """--out -: messages go to standard output as they are written; nothing to rename or drop."""
+
+    path = "-"
+
+    def __init__(self, stream: Any) -> None:
+        self.file = stream
+
+    def write(self, text: str) -> None:
+        self.file.write(text)
+
+    def commit(self) -> None:
+        self.file.flush()
+
+    def abort(self) -> None:
+        pass
+
+
+class NullFile:
+    """--dry-run: keeps the first few lines written, writes nothing."""
+
+    path = ""
+
+    def __init__(self, keep_lines: int = 0) -> None:
+        self.keep_lines = keep_lines
+        self.lines: list[str] = []
+
+    def write(self, text: str) -> None:
+        if len(self.lines) < self.keep_lines and text:
+            self.lines += text.splitlines()[:self.keep_lines - len(self.lines)]
+
+    def commit(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+def _umask() -> int:
+    """This process's umask (read from /proc where it can, without changing it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask

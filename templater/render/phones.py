@@ -28,14 +28,44 @@ _PARSE_ERRORS = {
 _INVALID = "not a valid number for its country (phonenumbers)"
 
 
-def check_region(region: str | None) -> str | None:
-    """The upper-cased region code, or ConfigError when phonenumbers does not know it."""
+def check_region(region: str | Iterable[str] | None) -> tuple[str, ...]:
+    """The upper-cased region codes of --default-region ('US', 'US,FR' or a list), in order;
+    ConfigError when phonenumbers does not know one."""
     if region is None:
-        return None
-    code = region.strip().upper()
-    if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise ConfigError(f"--default-region '{region}': give a two-letter region code such as US or FR")
-    return code
+        return ()
+    items = region.split(",") if isinstance(region, str) else list(region)
+    codes = []
+    for item in items:
+        code = str(item).strip().upper()
+        if code not in phonenumbers.SUPPORTED_REGIONS:
+            raise ConfigError(f"--default-region '{item}': give two-letter region codes such as US or US,FR")
+        if code not in codes:
+            codes.append(code)
+    return tuple(codes)
+
+
+# A row's region column: a two-letter code, a country calling code (+33, 33) or a common name.
+_COUNTRY_NAMES = {
+    "france": "FR", "unitedstates": "US", "unitedstatesofamerica": "US", "usa": "US", "etatsunis": "US",
+    "canada": "CA", "belgium": "BE", "belgique": "BE", "switzerland": "CH", "suisse": "CH",
+    "unitedkingdom": "GB", "uk": "GB", "royaumeuni": "GB", "germany": "DE", "allemagne": "DE",
+    "spain": "ES", "espagne": "ES", "italy": "IT", "italie": "IT", "luxembourg": "LU", "monaco": "MC",
+}
+
+
+def region_of(value: object) -> str | None:
+    """The region code a row's region/country value names, or None when it names none."""
+    text = "" if value is None else str(value).strip()
+    code = text.upper()
+    if code in phonenumbers.SUPPORTED_REGIONS:
+        return code
+    digits = code.lstrip("+")
+    if digits.isdigit() and len(digits) <= 3:
+        found = phonenumbers.region_code_for_country_code(int(digits))
+        return None if found == "ZZ" else found
+    from templater.render.columns import fold
+
+    return _COUNTRY_NAMES.get(fold(text))
 
 
 def _split(digits: str) -> tuple[int, str] | None:
@@ -49,16 +79,19 @@ def _split(digits: str) -> tuple[int, str] | None:
 class Phones:
     """Turns raw phone fields into E.164 and time zones, asking phonenumbers once per deciding prefix."""
 
-    def __init__(self, default_region: str | None = None) -> None:
-        self.region = default_region
+    def __init__(self, default_region: str | tuple[str, ...] | None = None) -> None:
+        regions = (default_region,) if isinstance(default_region, str) else tuple(default_region or ())
+        self.regions = regions or (None,)
         # Prefix key (see _key) -> validity, and -> time zones; ints and shared tuples keep them small.
         self._valid: dict[int, bool] = {}
         self._zones: dict[int, tuple[str, ...]] = {}
         self._tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._last: tuple[str, tuple[int, int, int]] = ("", (0, 0, 0))  # the number normalize() saw last
 
-    def normalize(self, raw: str) -> tuple[str | None, str]:
-        """(E.164, '') for a valid number, else (None, why it is not valid)."""
+    def normalize(self, raw: str, region: str | None = None) -> tuple[str | None, str]:
+        """(E.164, '') for a valid number, else (None, why it is not valid). A national number is
+        read in `region` when given, else in each default region: valid in one, it is that one's;
+        valid in several, it is ambiguous ('ambiguous: ...')."""
         raw = raw.strip()
         m = _E164.fullmatch(raw)
         if m is not None:
@@ -75,13 +108,22 @@ class Phones:
                 # zones() of this number, usually asked next, needs no second look at its shape.
                 self._last = raw, known
                 return raw, ""
-        try:
-            number = phonenumbers.parse(raw, self.region)
-        except NumberParseException as exc:
-            return None, _PARSE_ERRORS.get(exc.error_type, str(exc))
-        if not phonenumbers.is_valid_number(number):
-            return None, _INVALID
-        return phonenumbers.format_number(number, PhoneNumberFormat.E164), ""
+        if region is not None or len(self.regions) == 1:
+            return _parse(raw, region or self.regions[0])
+        found: dict[str, str] = {}
+        why = ""
+        for code in self.regions:
+            e164, problem = _parse(raw, code)
+            if e164 is None:
+                why = why or problem
+            elif e164 not in found.values():
+                found[code] = e164
+        if len(found) > 1:
+            return None, "ambiguous: valid as " + " and as ".join(f"{c} {n}" for c, n in found.items()) + (
+                "; write it with +country code or give the row a region column")
+        if found:
+            return next(iter(found.values())), ""
+        return None, why
 
     def zones(self, e164: str) -> tuple[str, ...]:
         """The IANA zones a valid number may be in; empty when phonenumbers does not know."""
@@ -95,6 +137,16 @@ class Phones:
             if key is not None:
                 _remember(self._zones, key, found)
         return found
+
+
+def _parse(raw: str, region: str | None) -> tuple[str | None, str]:
+    try:
+        number = phonenumbers.parse(raw, region)
+    except NumberParseException as exc:
+        return None, _PARSE_ERRORS.get(exc.error_type, str(exc))
+    if not phonenumbers.is_valid_number(number):
+        return None, _INVALID
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164), ""
 
 
 def _keys(digits: str) -> tuple[int, int, int]:
@@ -137,23 +189,35 @@ def _remember(cache: dict, key: object, value: object) -> None:
     cache[key] = value
 
 
-def _suppressed_number(text: str, region: str | None, path: str | None, lineno: int | None) -> str:
-    try:
-        number = phonenumbers.parse(text, region)
-    except NumberParseException as exc:
+def _suppressed_number(text: str, regions: tuple[str, ...], path: str | None, lineno: int | None) -> list[str]:
+    """The E.164 forms of one entry: with several default regions, its reading in each region where
+    it is a valid number (all of them: suppressing one too many is the safe side), else the first
+    reading."""
+    readings: list[tuple[str, bool]] = []
+    problem = None
+    for region in regions or (None,):
+        try:
+            number = phonenumbers.parse(text, region)
+        except NumberParseException as exc:
+            problem = problem or exc
+            continue
+        readings.append((phonenumbers.format_number(number, PhoneNumberFormat.E164),
+                         len(regions) < 2 or phonenumbers.is_valid_number(number)))
+    if not readings:
         # Never skip an entry: a number we cannot read might be someone who asked for no more messages.
-        why = _PARSE_ERRORS.get(exc.error_type, str(exc))
+        why = _PARSE_ERRORS.get(problem.error_type, str(problem)) if problem else "empty"
         raise InputError(f"suppression entry '{text}' is not a phone number ({why}); fix or remove it",
-                         path, lineno) from None
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+                         path, lineno)
+    return [e for e, valid in readings if valid] or [readings[0][0]]
 
 
-def suppression_from(numbers: Iterable[str], default_region: str | None) -> frozenset[str]:
+def suppression_from(numbers: Iterable[str], default_region: str | tuple[str, ...] | None) -> frozenset[str]:
     """E.164 forms of numbers given in a program (any format phonenumbers reads)."""
-    return frozenset(_suppressed_number(str(n).strip(), default_region, None, None) for n in numbers)
+    regions = check_region(default_region)
+    return frozenset(e for n in numbers for e in _suppressed_number(str(n).strip(), regions, None, None))
 
 
-def load_suppression(path: str, default_region: str | None) -> frozenset[str]:
+def load_suppression(path: str, default_region: str | tuple[str, ...] | None) -> frozenset[str]:
     """E.164 numbers of a suppression list: one number per line, '#' comments and blank lines allowed."""
     try:
         data = Path(path).read_bytes()
@@ -161,12 +225,17 @@ def load_suppression(path: str, default_region: str | None) -> frozenset[str]:
         raise InputError("no such suppression list", path) from None
     except OSError as exc:
         raise InputError(f"cannot read the suppression list: {exc.strerror}", path) from None
-    numbers = set()
+    regions = check_region(default_region)
+    numbers: set[str] = set()
+    first = True  # the first line with something on it may be a 'phone' header
     for lineno, line in enumerate(data.splitlines(), 1):
         try:
             text = line.decode("utf-8-sig" if lineno == 1 else "utf-8").split("#", 1)[0].strip()
         except UnicodeDecodeError:
             raise InputError("bytes that are not UTF-8: save the list as UTF-8", path, lineno) from None
-        if text and not (lineno == 1 and text.lower() == "phone"):
-            numbers.add(_suppressed_number(text, default_region, path, lineno))
+        if not text:
+            continue
+        if not (first and text.lower() == "phone"):
+            numbers.update(_suppressed_number(text, regions, path, lineno))
+        first = False
     return frozenset(numbers)

@@ -129,3 +129,79 @@ class QuietHours:
         if len(self._cache) < 4096:  # zone sets are few; bound the cache against odd input
             self._cache[zones] = verdict
         return verdict
+
+
+# --quiet-hours auto: each row's window from its number's country and, in the US, its state.
+AUTO = "auto"
+COUNTRY_PROFILES = {"US": "tcpa", "FR": "fr"}
+STATE_PROFILES = {"FL": "us-fl", "OK": "us-ok", "MD": "us-md"}
+# A US number whose state phonenumbers does not give (toll-free, non-geographic): the strictest
+# US window, since the recipient may live in a state with a stricter law.
+US_STATE_UNKNOWN = Window("us, state unknown", time(8), time(20))
+_STATE_NAMES = {"florida": "FL", "oklahoma": "OK", "maryland": "MD"}
+
+
+def profile_for(country: str | None, state: str | None) -> Window | None:
+    """The quiet-hours window for a recipient in this country (and US state); None when templater
+    has no profile for the country. The one place that decides it (markets will choose it too)."""
+    if country == "US":
+        if state is None:
+            return US_STATE_UNKNOWN
+        return PROFILES[STATE_PROFILES.get(state, "tcpa")]
+    name = COUNTRY_PROFILES.get(country or "")
+    return PROFILES[name] if name else None
+
+
+def us_state(description: str) -> str | None:
+    """The state of phonenumbers' English geocoding of a US number ('Miami, FL', 'Florida'), or None."""
+    text = description.strip()
+    if len(text) > 4 and text[-4:-2] == ", " and text[-2:].isalpha() and text[-2:].isupper():
+        return text[-2:]
+    if not text or text.lower() in ("united states", "usa"):
+        return None
+    return _STATE_NAMES.get(text.lower(), "other")
+
+
+class RowProfiles:
+    """--quiet-hours auto: the window of each row, from its number (cached by country code and, for
+    +1, area code), with one QuietHours per window."""
+
+    def __init__(self, send_at: datetime) -> None:
+        self.send_at = send_at
+        self._checks: dict[str, QuietHours] = {}
+        self._places: dict[str, tuple[str | None, str | None]] = {}
+        _calendar("FR")  # loaded now, before any fork
+
+    def for_row(self, row: dict, phone: str) -> QuietHours | str:
+        """The row's quiet-hours check, or why it has none (the row is then rejected)."""
+        country, state = self._place(phone)
+        window = profile_for(country, state)
+        if window is None:
+            return (f"no quiet-hours profile for {country or 'unknown-country'} numbers with --quiet-hours auto "
+                    f"(profiles exist for {', '.join(sorted(COUNTRY_PROFILES))}): send them in a run of their own "
+                    "with --quiet-hours PROFILE|HH:MM-HH:MM")
+        check = self._checks.get(window.name)
+        if check is None:
+            check = self._checks[window.name] = QuietHours(window, self.send_at)
+        return check
+
+    def _place(self, phone: str) -> tuple[str | None, str | None]:
+        import phonenumbers
+
+        key = phone[:5] if phone.startswith("+1") else phone[:4]
+        found = self._places.get(key)
+        if found is not None:
+            return found
+        number = phonenumbers.parse(phone, None)
+        country = phonenumbers.region_code_for_number(number)
+        state = None
+        if country == "US":
+            from phonenumbers import geocoder
+
+            state = us_state(geocoder.description_for_number(number, "en"))
+        found = (country, state)
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code, ())
+        if number.country_code == 1 or len(regions) == 1:  # the key decides the country (and state)
+            if len(self._places) < 4096:
+                self._places[key] = found
+        return found

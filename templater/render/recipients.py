@@ -2,19 +2,18 @@
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import json
 from collections import deque
 from itertools import count, repeat
 from operator import itemgetter
-from typing import BinaryIO, Iterable, Iterator, NamedTuple, Union
+from typing import Any, BinaryIO, Iterable, Iterator, NamedTuple, Union
 
 from templater.errors import InputError
 
 FORMATS = ("csv", "jsonl")
 _EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl"}
-# Consent and delivery fields: read by the gates, and matched case-insensitively in a CSV header.
-RESERVED = ("phone", "consent", "consent_at", "consent_scope", "timezone", "inbound_at", "opt_out")
 MAX_RECORD_BYTES = 64 * 1024   # one row; longer is malformed (and never held whole in memory twice)
 MAX_RECORD_LINES = 50          # a quoted CSV field may span lines, but not the rest of the file
 
@@ -43,31 +42,73 @@ def raw_text(raw: bytes) -> str:
     return raw.decode("utf-8", "backslashreplace").rstrip("\r\n")
 
 
-def read_header(stream: BinaryIO, path: str) -> tuple[list[str], int]:
-    """The CSV header's column names (reserved ones lower-cased) and its size in bytes."""
-    first = stream.readline()
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def decoded_lines(stream: BinaryIO, path: str) -> Iterator[bytes]:
+    """The stream's lines as UTF-8 bytes: as they are, unless a UTF-16 byte order mark (Excel's
+    "Unicode text" export) says to transcode them."""
+    peek = getattr(stream, "peek", None)
+    head = peek(2)[:2] if peek is not None else b""
+    if head not in (b"\xff\xfe", b"\xfe\xff"):
+        return iter(stream)
+    return _utf16(stream, path)
+
+
+def _utf16(stream: BinaryIO, path: str) -> Iterator[bytes]:
+    text = io.TextIOWrapper(stream, encoding="utf-16", newline="")  # type: ignore[arg-type]
+    line = 0
+    try:
+        for line, data in enumerate(text, 1):
+            yield data.encode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        raise InputError("bytes that are not UTF-16 although the file starts with a UTF-16 byte order "
+                         "mark: save it again as UTF-16 or as CSV UTF-8", path, line + 1) from None
+
+
+def _count_outside_quotes(text: str, delimiter: str) -> int:
+    return sum(part.count(delimiter) for part in text.split('"')[::2])
+
+
+def sniff_delimiter(text: str) -> str:
+    """The separator a header line uses: the most frequent of , ; tab | outside quotes (',' when none)."""
+    counts = [(_count_outside_quotes(text, d), -i, d) for i, d in enumerate(DELIMITERS)]
+    best = max(counts)
+    return best[2] if best[0] else ","
+
+
+def read_header(lines: Iterator[bytes], path: str, delimiter: str | None = None) -> tuple[list[str], str, int]:
+    """The CSV header's column names as written, its separator (detected unless given), and the
+    number of lines it took (2 after Excel's 'sep=;' line)."""
+    first = next(lines, b"")
+    taken = 1
     if not first.strip():
         raise InputError("the file is empty or starts with a blank line: the first line must name the "
                          "columns (phone, consent, ...)", path, 1)
     try:
         text = first.decode("utf-8-sig").rstrip("\r\n")
     except UnicodeDecodeError:
-        raise InputError("the header has bytes that are not UTF-8: save the file as UTF-8", path, 1) from None
+        raise InputError("the header has bytes that are not UTF-8: save the file as CSV UTF-8 (or UTF-16 "
+                         "'Unicode text')", path, 1) from None
+    if text.lower().startswith("sep=") and len(text) == 5:  # Excel's hint line names the separator
+        delimiter = delimiter or text[4]
+        first, taken = next(lines, b""), 2
+        try:
+            text = first.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise InputError("the header has bytes that are not UTF-8: save the file as CSV UTF-8", path, 2) from None
+    delimiter = delimiter or sniff_delimiter(text)
     try:
-        names = next(csv.reader([text], strict=True))
-    except csv.Error as exc:
-        raise InputError(f"the header is not valid CSV ({exc})", path, 1) from None
-    lowered = {r: r for r in RESERVED}
-    names = [lowered.get(n.strip().lower(), n.strip()) for n in names]
+        names = next(csv.reader([text], delimiter=delimiter, strict=True))
+    except (csv.Error, StopIteration) as exc:
+        raise InputError(f"the header is not valid CSV ({exc})", path, taken) from None
+    names = [n.strip() for n in names]
     seen = set()
     for name in names:
         if name and name in seen:
-            raise InputError(f"the column '{name}' appears twice in the header", path, 1)
+            raise InputError(f"the column '{name}' appears twice in the header", path, taken)
         seen.add(name)
-    if "phone" not in seen:
-        raise InputError("no 'phone' column in the header: the first line must name the columns, "
-                         "one of them 'phone'", path, 1)
-    return names, len(first)
+    return names, delimiter, taken
 
 
 class Framer:
@@ -159,7 +200,7 @@ class Jobs:
     may span lines, so the rest of the stream is framed here, as Framer does for a whole file.
     """
 
-    def __init__(self, stream: BinaryIO, fmt: str, first_line: int, size: int) -> None:
+    def __init__(self, stream: Iterable[bytes], fmt: str, first_line: int, size: int) -> None:
         self.stream, self.fmt, self.first_line, self.size = stream, fmt, first_line, size
         self._read = 0
         self._framer: Framer | None = None
@@ -203,8 +244,11 @@ def chunks(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
 class RowReader:
     """Turns records into field mappings, or into the reason they cannot be read."""
 
-    def __init__(self, fmt: str, header: list[str] | None = None) -> None:
+    def __init__(self, fmt: str, header: list[str] | None = None, delimiter: str = ",",
+                 columns: Any = None) -> None:
         self.csv = fmt == "csv"
+        self.delimiter = delimiter
+        self.columns = columns  # JSON Lines: a columns.ColumnMap mapping each row's keys
         self.header = header or []
         self.width = len(self.header)
         self._keys = tuple(self.header)
@@ -240,7 +284,7 @@ class RowReader:
         if any(map(_PROBLEM, records)) or 1 in map(_LINE, records):
             return None
         try:
-            rows = list(csv.reader(map(bytes.decode, map(_RAW, records)), strict=True))
+            rows = list(csv.reader(map(bytes.decode, map(_RAW, records)), delimiter=self.delimiter, strict=True))
         except (csv.Error, UnicodeDecodeError):
             return None
         if len(rows) != len(records):
@@ -268,7 +312,7 @@ class RowReader:
             except UnicodeDecodeError:
                 out.append(self.read(record))
         try:
-            rows = list(csv.reader([text for _, text in batch], strict=True))
+            rows = list(csv.reader([text for _, text in batch], delimiter=self.delimiter, strict=True))
         except csv.Error:
             rows = []
         # One row per text, unless a quote left open at a text's end joined it to the next (or the
@@ -286,7 +330,7 @@ class RowReader:
 
     def _csv(self, text: str) -> dict | tuple[str, str]:
         try:
-            fields = next(csv.reader((text.rstrip("\r\n"),), strict=True))
+            fields = next(csv.reader((text.rstrip("\r\n"),), delimiter=self.delimiter, strict=True))
         except csv.Error as exc:
             return "malformed-row", f"bad CSV quoting: {exc}"
         return self._fields(fields)
@@ -296,8 +340,7 @@ class RowReader:
             return "malformed-row", f"{len(fields)} fields where the header has {self.width}"
         return dict(zip(self.header, fields))
 
-    @staticmethod
-    def _json(text: str) -> dict | tuple[str, str]:
+    def _json(self, text: str) -> dict | tuple[str, str]:
         try:
             value = json.loads(text, parse_constant=_no_constant)
         except ValueError as exc:
@@ -309,7 +352,7 @@ class RowReader:
         if "\\u" in text and _lone_surrogate(value):
             return "malformed-row", ("a \\u escape is half of a UTF-16 pair (\\ud800 to \\udfff) with no other "
                                      "half: not a character; fix the escape or write the character itself")
-        return value
+        return value if self.columns is None else self.columns.row(value)
 
 
 def _no_constant(name: str) -> None:

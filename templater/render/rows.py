@@ -18,7 +18,8 @@ from templater.render import sandbox
 from templater.render.gating import Gate
 from templater.render.outputs import LineFormat
 from templater.render.phones import Phones
-from templater.render.quiet_hours import QuietHours, Window
+from templater.render.phones import region_of
+from templater.render.quiet_hours import AUTO, QuietHours, RowProfiles, Window
 from templater.render.recheck import MessageCheck
 from templater.render.recipients import Job, Lines, Record, RowReader, raw_text
 from templater.render.message import Renderer
@@ -44,14 +45,19 @@ class Spec:
     fmt: str                      # output format: jsonl | csv
     recipients_format: str        # csv | jsonl
     header: list[str] | None
-    default_region: str | None
+    default_region: tuple[str, ...] | str | None
     send_at: datetime
-    window: Window
+    window: Window | str          # a window, or quiet_hours.AUTO: each row's from its number
     reply_window: timedelta
     suppressed: frozenset[str] = field(default_factory=frozenset)
     constants: dict[str, Any] = field(default_factory=dict)  # values for variables a row leaves empty
     max_output: int = sandbox.DEFAULT_MAX_OUTPUT
     timeout: float = sandbox.DEFAULT_TIMEOUT
+    delimiter: str | None = None               # CSV separator (None: detected once, from the header)
+    columns: Any = None                        # JSON Lines: a columns.ColumnMap for each row's keys
+    region_key: str | None = None              # the row key holding a region/country, if any
+    keep: list[tuple[str, str]] = field(default_factory=list)   # --keep: (output name, row key)
+    warnings: list[str] = field(default_factory=list)           # found while validating the settings
 
 
 # (line, E.164 or None, output line, reason or None, rule or None)
@@ -115,10 +121,14 @@ class RowProcessor:
         constants = {n: v for n, v in spec.constants.items() if v not in (None, "")}
         self.base = {**self.renderer.defaults, **constants}  # under each row's own non-empty values
         self.gate = Gate(t, spec.send_at, spec.reply_window)
-        self.quiet = QuietHours(spec.window, spec.send_at) if t.category == "promotional" else None
+        promotional = t.category == "promotional"
+        auto = spec.window == AUTO
+        self.quiet = QuietHours(spec.window, spec.send_at) if promotional and not auto else None  # type: ignore[arg-type]
+        self.profiles = RowProfiles(spec.send_at) if promotional and auto else None
         self.phones = Phones(spec.default_region)
-        self.reader = RowReader(spec.recipients_format, spec.header)
-        self.format = LineFormat(spec.fmt, t.id, t.category or "")
+        self.reader = RowReader(spec.recipients_format, spec.header, spec.delimiter or ",", spec.columns)
+        self.format = LineFormat(spec.fmt, t.id, t.category or "", spec.keep)
+        self._region_key = spec.region_key
         # What each row calls, bound once (attribute chains cost more than some of the calls).
         self._normalize, self._suppressed, self._gate = self.phones.normalize, spec.suppressed, self.gate.check
         self._render_row = self.simple.render_row if self.simple is not None else None
@@ -143,13 +153,22 @@ class RowProcessor:
         raw_phone = row.get("phone")
         if raw_phone is None or str(raw_phone).strip() == "":
             return self.reject(record, "missing-phone", "the row has no phone number", row)
-        phone, why = self._normalize(str(raw_phone))
+        if self._region_key is None:
+            phone, why = self._normalize(str(raw_phone))
+        else:  # the row's region column wins over --default-region
+            given = row.get(self._region_key)
+            region = region_of(given) if given not in (None, "") else None
+            if region is None and given not in (None, ""):
+                return self.reject(record, "bad-field", f"region '{given}' is not a country: give a two-letter "
+                                   "code such as US or FR", row)
+            phone, why = self._normalize(str(raw_phone), region)
         if phone is None:
-            return self.reject(record, "invalid-phone", f"'{raw_phone}': {why}", row)
+            reason = "ambiguous-phone" if why.startswith("ambiguous") else "invalid-phone"
+            return self.reject(record, reason, f"'{raw_phone}': {why}", row)
         if phone in self._suppressed:
             return self.reject(record, "suppressed", "the number is on the suppression list", row, phone)
         verdict = self._gate(row)
-        if verdict is None and self.quiet is not None:
+        if verdict is None and (self.quiet is not None or self.profiles is not None):
             verdict = self._quiet_hours(row, phone)
         if verdict is not None:
             return self.reject(record, verdict[0], verdict[1], row, phone)
@@ -179,14 +198,20 @@ class RowProcessor:
             return self.reject(record, "lint-error", first.message, row, phone, first.rule)
         enc = encoding_of(text)
         return (record.line, phone, self._message(phone, text, enc.encoding, enc.segments, enc.characters,
-                                                  record.line), None, None)
+                                                  record.line, row), None, None)
 
     def _quiet_hours(self, row: dict, phone: str) -> tuple[str, str] | None:
+        quiet = self.quiet
+        if quiet is None:
+            found = self.profiles.for_row(row, phone)  # type: ignore[union-attr]
+            if isinstance(found, str):
+                return "no-quiet-hours-profile", found
+            quiet = found
         tz = str(row.get("timezone") or "").strip()
         zones = (tz,) if tz else self.phones.zones(phone)
         if not zones:
             return "unknown-timezone", "no timezone field and phonenumbers knows no zone for the number"
-        why = self.quiet.check(zones)  # type: ignore[union-attr]
+        why = quiet.check(zones)
         if why is None:
             return None
         if why.startswith("unknown time zone"):

@@ -1,0 +1,85 @@
+"""`templater render --recipients`: options to settings, warnings, the progress line, the summary."""
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, TextIO
+
+import click
+
+from templater import api
+
+
+def render_batch(template: str, values: dict[str, Any], example: bool, fmt: str | None, max_output: int,
+                 recipients: str | None, out: str | None, batch: dict[str, Any]) -> None:
+    """Run the batch, show the progress line on a terminal, print the summary (or the dry run's preview)."""
+    dry_run = bool(batch.pop("dry_run"))
+    if recipients is None or (out is None and not dry_run):
+        raise click.UsageError("bulk rendering needs both --recipients FILE and --out FILE (or --dry-run)")
+    if example:
+        raise click.UsageError("--example previews one message; it does not apply to --recipients")
+    if fmt in ("text", "json"):
+        raise click.UsageError(f"--format {fmt} is for one message; with --recipients use jsonl or csv")
+    if out == "-" and batch["rejects"] in (None, "-"):
+        raise click.UsageError("--out - writes the messages to standard output: give the rejects file with "
+                               "--rejects FILE")
+    out_format = fmt or ("csv" if (out or "").lower().endswith(".csv") else "jsonl")
+    settings = {k: v for k, v in batch.items()
+                if v not in (None, ()) and k not in ("rejects", "jobs", "chunk_size")}
+    report = sys.stdout if out != "-" else sys.stderr  # the summary never mixes with the messages
+    line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+
+    def warn(text: str) -> None:
+        click.echo(f"templater: warning: {text}", err=True)
+
+    try:
+        summary = api.render_batch(template, recipients, out, batch["rejects"], values=values,
+                                   jobs=batch["jobs"], chunk_size=batch["chunk_size"], dry_run=dry_run,
+                                   warn=warn, on_progress=line.update if line else None,
+                                   out_format=out_format, max_output=max_output, **settings)
+    finally:
+        if line is not None:
+            line.clear()
+    for text in summary.lines():
+        click.echo(text, file=report)
+    if dry_run:
+        click.echo("dry run: nothing written" + (f"; the first {len(summary.samples)} messages:"
+                                                  if summary.samples else ""), file=report)
+        for sample in summary.samples:
+            text = str(sample.get('text')).replace("\n", "\n    ")
+            click.echo(f"  {sample.get('phone')}  {text}", file=report)
+
+
+class ProgressLine:
+    """One line on a terminal, rewritten in place: rows done, rows per second, rendered and rejected
+    so far (and how far through the file, when its size is known); cleared at the end so that the
+    summary takes its place."""
+
+    EVERY = 0.2  # seconds between redraws
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.start: tuple[float, int] | None = None  # when the first chunk was done, and its rows
+        self.drawn = 0.0
+
+    def text(self, summary: Any, done: int, total: int | None, now: float) -> str:
+        share = f"{min(done / total, 1):4.0%}  " if total else ""
+        since, rows = self.start or (now, summary.input)
+        rate = f"{(summary.input - rows) / (now - since):,.0f} rows/s  " if now > since else ""
+        return (f"rendering {share}{summary.input:,} rows  {rate}"
+                f"{summary.rendered:,} rendered  {summary.rejected:,} rejected")
+
+    def update(self, summary: Any, done: int, total: int | None) -> None:
+        now = time.monotonic()
+        if self.start is None:  # the rate counts from the first chunk, not from loading the rules
+            self.start = (now, summary.input)
+        if now - self.drawn < self.EVERY:
+            return
+        self.drawn = now
+        self.stream.write("\r" + self.text(summary, done, total, now) + "\x1b[K")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
