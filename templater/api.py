@@ -47,6 +47,7 @@ class LintedFile:
     default_id: str
     config: configuration.Config
     findings: list[Finding] = field(default_factory=list)
+    market_defaulted: str | None = None   # the bare language tag whose default market was used
 
 
 @dataclass
@@ -58,6 +59,21 @@ class Report:
     @property
     def findings(self) -> list[Finding]:
         return sorted(f for lf in self.files for f in lf.findings)
+
+    def market_note(self) -> str | None:
+        """One line for the run when templates were linted under a bare language's default market."""
+        from templater.markets import from_tag
+
+        counts: dict[str, int] = {}
+        for lf in self.files:
+            if lf.market_defaulted:
+                counts[lf.market_defaulted] = counts.get(lf.market_defaulted, 0) + 1
+        if not counts:
+            return None
+        parts = [f"{n} '{lang}' as {from_tag(lang)[0]}" for lang, n in sorted(counts.items())]
+        return (f"note: templates without a market were linted for the default market of their language "
+                f"({', '.join(parts)}); declare 'market:' (us, fr, ca, gb) in the front matter or the "
+                "configuration, or a language tag with a region (fr-CA)")
 
     def failed(self, fail_on: Severity | None = None) -> bool:
         """Whether a finding reaches fail_on, or else its own file's configured fail_on."""
@@ -98,7 +114,7 @@ def lint_project(paths: Iterable[str], config_file: str | Path | None = None, se
                 configuration.check_rule_ids(configuration.Config(select=names), set(rules.rules), option)
             linters[key] = Linter(rules, LintOptions(
                 select=select or config.select, ignore=(*config.ignore, *ignore, *extra),
-                severity=config.severity, language=config.language, max_segments=config.max_segments,
+                severity=config.severity, language=config.language, market=config.market, max_segments=config.max_segments,
                 shared_options={"brand_domains": list(config.brand_domains) or None},
                 rule_options=config.rule_options))
         keyed.append((key, config, entry))
@@ -109,8 +125,8 @@ def lint_project(paths: Iterable[str], config_file: str | Path | None = None, se
         for finding in linter.duplicate_ids(results):
             if finding.path in mine:
                 duplicates.setdefault(finding.path, []).append(finding)
-    return Report([LintedFile(e[0], e[1], e[2], c, linters[k].finish(r, duplicates.get(r.path, ())))
-                   for (k, c, e), r in zip(keyed, results)])
+    return Report([LintedFile(e[0], e[1], e[2], c, linters[k].finish(r, duplicates.get(r.path, ())),
+                              r.market_defaulted) for (k, c, e), r in zip(keyed, results)])
 
 
 def fix_project(report: Report, write: bool) -> list[fixes.FileFix]:

@@ -108,6 +108,9 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
     # NO_COLOR (no-color.org): any non-empty value turns colour off.
     colour = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     click.echo(formatter(fmt)(report.findings, len(report.files), colour))
+    note = report.market_note()
+    if note:
+        click.echo(f"templater: {note}", err=True)
     if report.failed(Severity.parse(fail_on) if fail_on else None):
         sys.exit(EXIT_FINDINGS)
 

@@ -9,6 +9,7 @@ from templater import suppress
 from templater.context import Hit, LintContext
 from templater.errors import InputError, InternalError, RulePackError, processing
 from templater.findings import Finding, Severity
+from templater.markets import of_template
 from templater.parallel import ordered_map
 from templater.rulepacks.checks import CHECKS
 from templater.rulepacks.kinds import checks_messages, run
@@ -29,6 +30,7 @@ class LintOptions:
     severity: dict[str, Severity] = field(default_factory=dict)
     max_output: int = 1600
     language: str | None = None           # for templates that declare none (configuration)
+    market: tuple[str, ...] = ()          # for templates whose market is neither declared nor in their tag
     max_segments: int | None = None       # given to every rule with a `max_segments` option
     shared_options: dict[str, Any] = field(default_factory=dict)      # likewise, by option name
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> its options
@@ -48,6 +50,7 @@ class FileResult:
     template_id: str | None = None
     id_line: int = 1
     directives: list[suppress.Directive] = field(default_factory=list)
+    market_defaulted: str | None = None   # the bare language whose default market was used ('en')
 
 
 def discover(paths: Iterable[str]) -> list[tuple[Path, str, str]]:
@@ -112,13 +115,14 @@ class Linter:
         if self.options.language and template.meta.get("language") in (None, ""):
             template.meta["language"] = self.options.language
         ctx = LintContext(template, self.ruleset, problems, self.options.max_output)
+        markets, defaulted = of_template(template.meta, self.options.market)
         for rule in self.active:
-            if rule.id in RUN_LEVEL:
+            if rule.id in RUN_LEVEL or not rule.runs_in(markets):
                 continue
             for hit in run(rule, ctx):
                 findings.append(self._finding(rule, hit, template, path))
         return FileResult(path, sorted(set(findings)), template.id, template.key_line("id"),
-                          suppress.parse(template))
+                          suppress.parse(template), template.language if defaulted else None)
 
     def lint_message(self, template: Template, text: str) -> list[Finding]:
         """Lint a rendered message against the content rules, under its template's category."""
@@ -126,8 +130,9 @@ class Linter:
         # The template's whole-file suppressions hold for every message rendered from it.
         silenced = {r for d in suppress.parse(template) if d.action == "disable" for r in d.rules}
         findings = []
+        markets = of_template(template.meta, self.options.market)[0]
         for rule in self.active:
-            if checks_messages(rule) and rule.id not in silenced:
+            if checks_messages(rule) and rule.id not in silenced and rule.runs_in(markets):
                 for hit in run(rule, ctx):
                     findings.append(self._finding(rule, Hit(hit.rule, hit.params, line=template.body_line,
                                                             variant=hit.variant), None, template.path))
