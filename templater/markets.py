@@ -121,3 +121,23 @@ def of_template(meta: dict, configured: tuple[str, ...] = ()) -> tuple[tuple[str
     if configured:
         return configured, False
     return ((market,), True) if market else ((), False)
+
+
+def describe_window(spec: dict[str, Any]) -> str:
+    """'08:00-20:00, mon-sat, not public holidays' for a quiet-hours table entry."""
+    days = spec["days"]
+    parts = [spec["window"]]
+    if len(days) < 7:
+        parts.append(f"{days[0]}-{days[-1]}")
+    if spec.get("holidays"):
+        parts.append("not public holidays")
+    return ", ".join(parts)
+
+
+def quiet_hours_help() -> str:
+    """The --quiet-hours help, from the quiet-hours table and the markets' windows."""
+    profiles = ", ".join(f"{name} ({describe_window(spec)})" for name, spec in quiet_hours_table().items())
+    by_market = ", ".join(f"{m.id} {m.quiet_hours or 'none'}" for m in markets().values())
+    return (f"Promotional window. Default 'market': each row's from its number's market ({by_market}); "
+            f"'auto': the same, with US state laws; or, for every row, a profile: {profiles}; or a custom "
+            "HH:MM-HH:MM window. Sources: docs/markets.md.")
