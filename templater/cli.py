@@ -43,6 +43,7 @@ class _Group(click.Group):
     """
 
     LAZY = {"segments": ("templater.cli_info", "segments"), "rules": ("templater.cli_info", "rules"),
+            "markets": ("templater.cli_info", "markets_command"),
             "new": ("templater.cli_project", "new"), "config": ("templater.cli_project", "config_command")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:

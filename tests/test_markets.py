@@ -161,3 +161,36 @@ def test_quiet_hours_help_is_written_from_the_markets_table():
     text = " ".join(result.stdout.split())
     assert "each row's from its number's market (us tcpa, fr fr, ca none, gb none)" in text
     assert "fr (08:00-20:00, mon-sat, not public holidays)" in text
+
+
+# docs/markets.md explains the model and lists every requirement with its source.
+
+def test_docs_markets_md_is_generated_from_the_markets_table():
+    result = run_cli("markets", "--markdown")
+    assert result.exit_code == 0
+    assert (Path(__file__).parent.parent / "docs" / "markets.md").read_text("utf-8") == result.stdout
+
+
+def test_every_bundled_market_rule_cites_a_source_in_each_of_its_markets():
+    from templater import api, markets
+
+    ruleset = api.ruleset()
+    known = markets.markets()
+    for rule in ruleset.rules.values():
+        for market in rule.markets or ():
+            assert known[market].sources_for(rule.id), f"{rule.id} runs in {market} without a source"
+    for market in known.values():
+        for requirement in market.requirements:
+            assert requirement.source.strip()
+            for rule_id in requirement.rules:
+                assert rule_id in ruleset.rules and ruleset.rules[rule_id].runs_in((market.id,)), rule_id
+        topics = {r.topic for r in market.requirements}
+        assert {"consent", "opt-out", "sender", "help", "frequency", "rates", "quiet hours"} <= topics
+
+
+def test_markets_command_lists_each_requirement_with_its_source():
+    result = run_cli("markets")
+    assert result.exit_code == 0
+    assert "ca  Canada" in result.stdout and "contact [missing-contact]" in result.stdout
+    assert "source: CASL s. 6(2)(b)" in result.stdout
+    assert "help: none" in result.stdout and "source: PECR says nothing of a HELP keyword" in result.stdout
