@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Any, Iterable
 from templater import config as configuration
 from templater.context import LintContext
 from templater.findings import Finding, Severity
-from templater.errors import InputError, processing
-from templater.linter import FileResult, Linter, LintOptions, discover
+from templater.errors import InputError, TemplateError, processing
+from templater.linter import FileResult, LintOptions
 from templater.parallel import ordered_map
-from templater.resources import rules_dir
-from templater.rulepacks.loader import RuleSet, load_ruleset
-from templater.template import Template
-from templater.text import normalize
+from templater.policy import Policies, Policy, checked_ruleset, errors_in, ruleset  # noqa: F401 - re-exported
+from templater.rulepacks.model import Rule
+from templater.template import Template, parse, read_source
 
 if TYPE_CHECKING:  # imported where used, so that `templater lint` never loads them
     from templater import fixes
@@ -22,20 +21,13 @@ if TYPE_CHECKING:  # imported where used, so that `templater lint` never loads t
     from templater.render.batch import Summary as BatchSummary
     from templater.render.message import Rendered
 
-_RULESETS: dict[tuple[str, ...], RuleSet] = {}
-
-
-def ruleset(extra_folders: Iterable[Path] = ()) -> RuleSet:
-    """The bundled rule packs plus any extra folders, loaded once per process."""
-    folders = (str(rules_dir()), *(str(f) for f in extra_folders))
-    if folders not in _RULESETS:
-        _RULESETS[folders] = load_ruleset(Path(f) for f in folders)
-    return _RULESETS[folders]
-
-
-def lint(paths: Iterable[str], options: LintOptions | None = None, jobs: int = 1) -> tuple[list[Finding], int]:
-    """Lint files and folders in `jobs` processes; returns the sorted findings and the file count."""
-    return Linter(ruleset(), options).lint_paths(paths, jobs)
+def lint(paths: Iterable[str], options: LintOptions | None = None, jobs: int = 1,
+         config_file: str | Path | None = None) -> tuple[list[Finding], int]:
+    """Lint files and folders as `templater lint` does, each under its nearest configuration (or
+    config_file), with options as the base of every file's options; returns the sorted findings
+    after suppression and the file count."""
+    report = lint_project(paths, config_file, jobs=jobs, options=options)
+    return report.findings, len(report.files)
 
 
 @dataclass
@@ -55,6 +47,7 @@ class Report:
     """The outcome of linting files under their configurations."""
 
     files: list[LintedFile]
+    rules: dict[str, Rule] = field(default_factory=dict)  # every rule of the run's policies, by id
 
     @property
     def findings(self) -> list[Finding]:
@@ -80,53 +73,28 @@ class Report:
         return any(f.severity >= (fail_on or lf.config.fail_on) for lf in self.files for f in lf.findings)
 
 
-def checked_ruleset(config: configuration.Config) -> RuleSet:
-    """The rules a configuration asks for, after checking the rule ids and wording it names."""
-    rules = ruleset(config.rule_folders)
-    configuration.check_rule_ids(config, set(rules.rules))
-    configuration.check_rule_options(config, {r.id: r.options for r in rules.rules.values()})
-    opt_out = rules.rules.get(configuration.OPT_OUT_RULE)
-    for lang, wording in config.opt_out.items():
-        pattern = opt_out.patterns.get(lang) if opt_out else None
-        if pattern is not None and not pattern.search(normalize(wording)):
-            raise config.error(f"opt_out.{lang}", f"'{wording}' is not opt-out wording that rule "
-                               f"{opt_out.id} recognises: write for example {opt_out.suggestion.get(lang, '')}")
-    return rules
-
-
 def lint_project(paths: Iterable[str], config_file: str | Path | None = None, select: tuple[str, ...] = (),
-                 ignore: tuple[str, ...] = (), jobs: int = 1) -> Report:
-    """Lint files and folders, each under its nearest configuration (or config_file for all).
+                 ignore: tuple[str, ...] = (), jobs: int = 1, options: LintOptions | None = None) -> Report:
+    """Lint files and folders, each under its policy (nearest configuration, or config_file for all).
 
     select replaces the configuration's select; ignore adds to its ignore.
     """
-    resolver = configuration.Resolver(config_file)
-    entries = discover(paths)
-    linters: dict[tuple, Linter] = {}
-    keyed = []
-    for entry in entries:
-        config = resolver.for_path(entry[0])
-        extra = config.ignored_for(entry[0])
-        key = (config.path, extra)
-        if key not in linters:
-            rules = checked_ruleset(config)
-            for option, names in (("--select", select), ("--ignore", ignore)):
-                configuration.check_rule_ids(configuration.Config(select=names), set(rules.rules), option)
-            linters[key] = Linter(rules, LintOptions(
-                select=select or config.select, ignore=(*config.ignore, *ignore, *extra),
-                severity=config.severity, language=config.language, market=config.market, max_segments=config.max_segments,
-                shared_options={"brand_domains": list(config.brand_domains) or None},
-                rule_options=config.rule_options))
-        keyed.append((key, config, entry))
-    results: list[FileResult] = list(ordered_map(lambda k: linters[k[0]].lint_file(*k[2]), keyed, jobs))
+    paths = list(paths)
+    policies = Policies(config_file, select, ignore, options)
+    entries = policies.discover(paths)
+    keyed = [(policies.for_path(entry[0]), entry) for entry in entries]
+    results: list[FileResult] = list(ordered_map(lambda k: k[0].linter.lint_file(*k[1]), keyed, jobs))
     duplicates: dict[str, list[Finding]] = {}
-    for key, linter in linters.items():
-        mine = {r.path for (k, _c, _e), r in zip(keyed, results) if k == key}
-        for finding in linter.duplicate_ids(results):
+    distinct = {id(p): p for p, _e in keyed}.values()
+    elsewhere = policies.elsewhere(paths, entries)
+    for policy in distinct:
+        mine = {r.path for (p, _e), r in zip(keyed, results) if p is policy}
+        for finding in policy.linter.duplicate_ids(results, elsewhere):
             if finding.path in mine:
                 duplicates.setdefault(finding.path, []).append(finding)
-    return Report([LintedFile(e[0], e[1], e[2], c, linters[k].finish(r, duplicates.get(r.path, ())),
-                              r.market_defaulted) for (k, c, e), r in zip(keyed, results)])
+    rules = {rid: rule for p in distinct for rid, rule in p.ruleset.rules.items()}
+    return Report([LintedFile(e[0], e[1], e[2], p.config, p.linter.finish(r, duplicates.get(r.path, ())),
+                              r.market_defaulted) for (p, e), r in zip(keyed, results)], rules)
 
 
 def fix_project(report: Report, write: bool) -> list[fixes.FileFix]:
@@ -157,40 +125,90 @@ def classify(text: str, language: str | None = None) -> Classification:
     return classify_text(text, ruleset(), language=language)
 
 
-def classify_file(template: Template, language: str | None = None) -> Classification:
-    """Classify a parsed template and compare with its declared category."""
+def classify_file(template: Template, language: str | None = None, config_file: str | Path | None = None) -> Classification:
+    """Classify a parsed template, under its file's policy, and compare with its declared category."""
     from templater.classify import classify_template
 
+    policy = Policies(config_file).for_path(Path(template.path))
+    if template.meta.get("language") in (None, "") and policy.config.language:
+        template.meta["language"] = policy.config.language
     with processing(template.path):  # an unexpected error names the template
-        return classify_template(LintContext(template, ruleset()), language)
+        return classify_template(LintContext(template, policy.ruleset), language)
 
 
 class RenderBlocked(Exception):
-    """A rendered message carries an error-level finding; it must not be sent."""
+    """The template, or a message rendered from it, has an error-level finding: nothing is sent.
 
-    def __init__(self, findings: list[Finding]) -> None:
+    where is "template" (what `templater lint` refuses) or "message" (the rendered text).
+    """
+
+    def __init__(self, findings: list[Finding], where: str = "message") -> None:
         super().__init__(findings[0].message)
         self.findings = findings
+        self.where = where
+
+
+@dataclass
+class Admitted:
+    """A template its policy lets render: the template, the policy, and its lint result."""
+
+    template: Template
+    policy: Policy
+    result: FileResult
+    findings: list[Finding]
+
+
+def admit(template: str | Template, config_file: str | Path | None = None) -> Admitted:
+    """Lint a template file, library id or parsed template under its policy, as `templater lint`
+    does; raises RenderBlocked("template") when lint would fail it at error level, so render,
+    bulk render and lint refuse the same templates."""
+    from templater.library import find
+
+    policies = Policies(config_file)
+    if isinstance(template, Template):
+        tpl, problems, display = template, [], template.path
+        policy = policies.for_path(Path(template.path))
+    elif Path(template).is_file():
+        path = Path(template)
+        policy = policies.for_path(path)
+        try:
+            source = read_source(path)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read the template: {exc}", template, getattr(exc, "line", None)) from None
+        tpl, problems = parse(source, template, policy.default_id(path, path.with_suffix("").name))
+        display = template
+    else:  # a library id, under the configuration of the current folder
+        tpl, problems, display = find(template), [], template
+        policy = policies.for_path(Path.cwd())
+    with processing(display):
+        result, findings = policy.admit(tpl, problems, display)
+    errors = errors_in(findings)
+    if errors:
+        raise RenderBlocked(errors, "template")
+    if tpl is None:  # not a template, and the rule that says so is switched off
+        raise TemplateError(f"{problems[0].rule}: {problems[0].params.get('problem', 'invalid template')}",
+                            display, problems[0].line)
+    return Admitted(tpl, policy, result, findings)
 
 
 def render(template: str | Template, values: dict[str, Any] | None = None, example: bool = False,
-           max_output: int = 1600) -> tuple[Rendered, list[Finding]]:
-    """Render one message and lint it; raises RenderError, or RenderBlocked on an error finding."""
-    from templater.library import find
+           max_output: int = 1600, config_file: str | Path | None = None) -> tuple[Rendered, list[Finding]]:
+    """Render one message and lint it under the template's policy; raises RenderError, or
+    RenderBlocked when the template or the message has an error-level finding."""
     from templater.render.message import Renderer
 
-    tpl = find(template) if isinstance(template, str) else template
-    rules = ruleset()
+    admitted = admit(template, config_file)
+    tpl, policy = admitted.template, admitted.policy
     with processing(tpl.path):  # an unexpected error names the template
-        ctx = LintContext(tpl, rules, max_output=max_output)
+        ctx = LintContext(tpl, policy.ruleset, max_output=max_output)
         renderer = Renderer(tpl, ctx, max_output)
         vals = dict(values or {})
         if example:
             for name, value in tpl.examples().items():
                 vals.setdefault(name, value)
         message = renderer.render(vals)
-        findings = Linter(rules).lint_message(tpl, message.text)
-    errors = [f for f in findings if f.severity >= Severity.ERROR]
+        findings = policy.linter.lint_message(tpl, message.text, admitted.result)
+    errors = errors_in(findings)
     if errors:
         raise RenderBlocked(errors)
     return message, findings
@@ -198,26 +216,28 @@ def render(template: str | Template, values: dict[str, Any] | None = None, examp
 
 def render_batch(template: str | Template, recipients: str, out: str | None, rejects: str | None = None, *,
                  values: dict[str, Any] | None = None, jobs: int | None = None, chunk_size: int = 1000,
-                 progress: Any = None, dry_run: bool = False, warn: Any = None, on_progress: Any = None,
-                 **settings: Any) -> BatchSummary:
+                 progress: Any = None, config_file: str | Path | None = None, dry_run: bool = False,
+                 warn: Any = None, on_progress: Any = None, **settings: Any) -> BatchSummary:
     """Render a template for every recipient row that consent, opt-outs and local time allow.
 
-    Rows go to `out` (JSON Lines or CSV) or to `rejects` (default: beside out, '.rejects' before the
-    extension) with the reason; both files appear only when the run completes. `values` fill
-    variables a row leaves empty. Settings: recipients_format, out_format, default_region, suppress
-    (a file or numbers), send_at, quiet_hours, reply_window, max_output, columns, phone_column, keep,
-    allow_unknown_columns, delimiter; see docs/rendering.md. `out` '-' is standard output (then give
-    rejects). dry_run: write nothing; the summary counts and holds the first messages (samples).
-    warn(text) gets each warning before the first row; on_progress(summary, bytes_read, size) after
-    each chunk.
+    The template is first linted under its policy (nearest configuration, or config_file): an
+    error-level finding raises RenderBlocked before any row is read. Rows go to `out` (JSON Lines
+    or CSV) or to `rejects` (default: beside out, '.rejects' before the extension) with the
+    reason; both files appear only when the run completes. `values` fill variables a row leaves
+    empty. Settings: recipients_format, out_format, default_region, suppress (a file or numbers),
+    send_at, quiet_hours, reply_window, max_output, columns, phone_column, keep,
+    allow_unknown_columns, delimiter; see docs/rendering.md. `out` '-' is standard output (then
+    give rejects). dry_run: write nothing; the summary counts and holds the first messages
+    (samples). warn(text) gets each warning before the first row; on_progress(summary,
+    bytes_read, size) after each chunk.
     """
-    from templater.library import find
     from templater.render import batch
 
-    tpl = find(template) if isinstance(template, str) else template
-    spec = batch.make_spec(tpl, ruleset(), recipients=recipients, values=values, **settings)
     if out is None and not dry_run:
         raise TypeError("render_batch needs out unless dry_run")
+    admitted = admit(template, config_file)
+    spec = batch.make_spec(admitted.template, admitted.policy.ruleset, recipients=recipients, values=values,
+                           linter=admitted.policy.linter, admitted=admitted.result, **settings)
     out = out or ""
     return batch.run(spec, recipients, out, rejects or batch.rejects_path(out or "out.jsonl"), jobs, chunk_size,
                      progress, dry_run=dry_run, warn=warn, on_progress=on_progress)

@@ -14,6 +14,7 @@ from templater import api
 from templater.cli_options import CONFIG_OPTION
 from templater.errors import EXIT_ERROR, EXIT_FINDINGS, InputError, InternalError, TemplaterError
 from templater.findings import Severity
+from templater.interrupts import Terminated, stops_raise
 from templater.formatters import FORMATS, formatter
 from templater.formatters.text import format_findings
 from templater.parallel import default_jobs
@@ -67,9 +68,13 @@ class _Group(click.Group):
             ctx.exit(EXIT_ERROR)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
             raise
-        except KeyboardInterrupt:
-            click.echo("templater: interrupted", err=True)
-            ctx.exit(130)
+        except (KeyboardInterrupt, Terminated) as exc:
+            # Ctrl-C, or SIGTERM/SIGHUP while a bulk render runs (a CI job cancelled): its partial
+            # files and scratch data are already gone.
+            name = exc.args[0] if isinstance(exc, Terminated) else "SIGINT"
+            done = ": nothing was written" if (ctx.obj or {}).get("writes") else ""
+            click.echo(f"templater: interrupted ({name}){done}", err=True)
+            ctx.exit(exc.exit_code if isinstance(exc, Terminated) else 130)
         except BrokenPipeError:
             # The reader went away (`templater lint ... | head`): nothing to report. Point stdout at
             # /dev/null so that Python's own flush at exit does not fail again (Python docs, SIGPIPE).
@@ -118,7 +123,7 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
         report = cli_project.fix(report, show_diff, run)
     # NO_COLOR (no-color.org): any non-empty value turns colour off.
     colour = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    click.echo(formatter(fmt)(report.findings, len(report.files), colour))
+    click.echo(formatter(fmt)(report.findings, len(report.files), colour, rules=report.rules))
     note = report.market_note()
     if note:
         click.echo(f"templater: {note}", err=True)
@@ -255,31 +260,42 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--dry-run", is_flag=True, default=None, help="Count rows by reason and show five messages; "
               "write nothing.")
 @click.option("--chunk-size", type=click.IntRange(1, 100_000), default=1000, hidden=True)
+@CONFIG_OPTION
 @click.pass_context
 def render(ctx: click.Context, template: str, pairs: tuple[str, ...], vars_file: str | None, example: bool,
-           fmt: str | None, max_output: int, recipients: str | None, out: str | None, **batch: Any) -> None:
+           fmt: str | None, max_output: int, recipients: str | None, out: str | None, config_file: str | None,
+           **batch: Any) -> None:
     """Render one message from a template file or a library id, then lint it.
 
-    With --recipients and --out, render one message per recipient row that consent, opt-outs and
-    local time allow, and account for every row in the output or the rejects file.
+    The template is linted first, under the same configuration as `templater lint` (the nearest
+    one, or --config): what lint fails at error level is not rendered. With --recipients and
+    --out, render one message per recipient row that consent, opt-outs and local time allow, and
+    account for every row in the output or the rejects file.
     """
     values = _parse_vars(pairs, vars_file)
-    if recipients is not None or out is not None:
-        from templater.cli_render import render_batch
+    try:
+        if recipients is not None or out is not None:
+            _render_batch(template, values, example, fmt, max_output, recipients, out, config_file, batch)
+        else:
+            _render_one(template, values, example, fmt, max_output, config_file, batch)
+    except api.RenderBlocked as blocked:
+        click.echo(format_findings(blocked.findings, 1), err=True)
+        if blocked.where == "template":
+            click.echo("not rendered: the template has error-level findings (as `templater lint` reports); "
+                       "nothing was written", err=True)
+        else:
+            click.echo("not rendered: the message has error-level findings", err=True)
+        sys.exit(EXIT_FINDINGS)
 
-        render_batch(template, values, example, fmt, max_output, recipients, out, batch)
-        return
+
+def _render_one(template: str, values: dict[str, Any], example: bool, fmt: str | None, max_output: int,
+                config_file: str | None, batch: dict[str, Any]) -> None:
     given = [f"--{k.replace('_', '-')}" for k, v in batch.items() if v not in (None, ()) and k != "chunk_size"]
     if given:
         raise click.UsageError(f"{given[0]} works with --recipients FILE --out FILE")
     if fmt in ("jsonl", "csv"):
         raise click.UsageError(f"--format {fmt} works with --recipients; one message is text or json")
-    try:
-        message, findings = api.render(template, values, example=example, max_output=max_output)
-    except api.RenderBlocked as blocked:
-        click.echo(format_findings(blocked.findings, 1), err=True)
-        click.echo("not rendered: the message has error-level findings", err=True)
-        sys.exit(EXIT_FINDINGS)
+    message, findings = api.render(template, values, example=example, max_output=max_output, config_file=config_file)
     if fmt == "json":
         data = message.to_dict()
         data["findings"] = [f.to_dict() for f in findings]
@@ -288,6 +304,16 @@ def render(ctx: click.Context, template: str, pairs: tuple[str, ...], vars_file:
         click.echo(message.text)
         for f in findings:
             click.echo(f"{f.severity} {f.rule} {f.message}", err=True)
+
+
+def _render_batch(template: str, values: dict[str, Any], example: bool, fmt: str | None, max_output: int,
+                  recipients: str | None, out: str | None, config_file: str | None, batch: dict[str, Any]) -> None:
+    """templater render --recipients: see templater/cli_render.py."""
+    from templater.cli_render import render_batch
+
+    click.get_current_context().obj["writes"] = True  # an interrupted run says that nothing was written
+    with stops_raise():
+        render_batch(template, values, example, fmt, max_output, recipients, out, config_file, batch)
 
 
 @cli.command("list")

@@ -57,8 +57,7 @@ def new(name: str, lang: str | None, old_lang: str | None, brand: str | None, ou
     """
     lang = lang or old_lang
     output = output or old_output or "."
-    config = configuration.Resolver(config_file).for_path(Path(output))
-    api.checked_ruleset(config)  # a bad configuration fails before anything is written
+    config = api.Policies(config_file).for_path(Path(output)).config  # a bad one fails before anything is written
     case, by_lang, fixed_lang = generate.resolve(name)
     if fixed_lang and lang and lang != fixed_lang:
         raise click.UsageError(f"{name} is the '{fixed_lang}' template: drop --language, or give the use case "

@@ -11,7 +11,7 @@ from templater import api
 
 
 def render_batch(template: str, values: dict[str, Any], example: bool, fmt: str | None, max_output: int,
-                 recipients: str | None, out: str | None, batch: dict[str, Any]) -> None:
+                 recipients: str | None, out: str | None, config_file: str | None, batch: dict[str, Any]) -> None:
     """Run the batch, show the progress line on a terminal, print the summary (or the dry run's preview)."""
     dry_run = bool(batch.pop("dry_run"))
     if recipients is None or (out is None and not dry_run):
@@ -27,7 +27,8 @@ def render_batch(template: str, values: dict[str, Any], example: bool, fmt: str 
     settings = {k: v for k, v in batch.items()
                 if v not in (None, ()) and k not in ("rejects", "jobs", "chunk_size")}
     report = sys.stdout if out != "-" else sys.stderr  # the summary never mixes with the messages
-    line = ProgressLine(sys.stderr) if sys.stderr.isatty() else None
+    # Not when the messages themselves go to the same terminal: the line would cut through them.
+    line = ProgressLine(sys.stderr) if sys.stderr.isatty() and not (out == "-" and sys.stdout.isatty()) else None
 
     def warn(text: str) -> None:
         click.echo(f"templater: warning: {text}", err=True)
@@ -35,6 +36,7 @@ def render_batch(template: str, values: dict[str, Any], example: bool, fmt: str 
     try:
         summary = api.render_batch(template, recipients, out, batch["rejects"], values=values,
                                    jobs=batch["jobs"], chunk_size=batch["chunk_size"], dry_run=dry_run,
+                                   config_file=config_file,
                                    warn=warn, on_progress=line.update if line else None,
                                    out_format=out_format, max_output=max_output, **settings)
     finally:

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import yaml
 
+from templater.discovery import DEFAULT_EXCLUDE, Excludes
 from templater.errors import ConfigError
 from templater.findings import Severity
 from templater.template import LANGUAGES
@@ -32,7 +33,11 @@ DEFAULTS: dict[str, Any] = {
     "max_segments": None,
     "brand_domains": (),
     "rule_options": {},
+    "exclude": DEFAULT_EXCLUDE,
+    "extend_exclude": (),
 }
+# Other spellings accepted for a key: ruff's users write extend-exclude.
+ALIASES = {"extend-exclude": "extend_exclude"}
 
 
 def _close_matches(word: str, candidates: Any, n: int = 1) -> list[str]:
@@ -60,6 +65,8 @@ class Config:
     max_segments: int | None = None
     brand_domains: tuple[str, ...] = ()
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
     lines: dict[str, int] = field(default_factory=dict)   # key (or "key.sub") -> line in the file
 
     def source_of(self, key: str) -> str:
@@ -73,6 +80,16 @@ class Config:
         """A ConfigError naming this file, the key's line and the key."""
         line = self.lines.get(key, self.lines.get(key.split(".")[0]))
         return ConfigError(f"key '{key}': {message}", str(self.path) if self.path else None, line or None)
+
+    @property
+    def excludes(self) -> Excludes:
+        """What discovery skips under this configuration (its patterns are relative to its folder)."""
+        found = self.__dict__.get("_excludes")
+        if found is None:
+            found = self.__dict__["_excludes"] = Excludes(
+                self.root if self.path else Path.cwd(), self.exclude, self.extend_exclude,
+                configured=self.path is not None and ("exclude" in self.lines or "extend_exclude" in self.lines))
+        return found
 
     def ignored_for(self, file: Path) -> tuple[str, ...]:
         """Rule ids that per_path_ignores switches off for one file."""
@@ -120,6 +137,10 @@ def _strings(value: Any, problem: str, spaces: bool = True) -> tuple[str, ...]:
 
 def _folders(value: Any) -> tuple[str, ...]:
     return _strings(value, "must be a list of folders holding rule-pack .yaml files")
+
+
+def _globs(value: Any) -> tuple[str, ...]:
+    return _strings(value, "must be a list of gitignore-style patterns, such as [drafts/, '*.wip.sms']")
 
 
 def _path_ignores(value: Any) -> dict[str, tuple[str, ...]]:
@@ -176,6 +197,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "rule_folders": _folders, "per_path_ignores": _path_ignores, "language": _language, "market": _market,
     "brand": _text, "opt_out": _opt_out, "max_segments": _positive, "brand_domains": _domains,
     "rule_options": _rule_options,
+    "exclude": _globs, "extend_exclude": _globs,
 }
 
 
@@ -229,6 +251,9 @@ def load(path: Path) -> Config:
         raise ConfigError("the configuration must be a mapping of keys to values", str(path), 1)
     config = Config(path=path, root=path.resolve().parent, lines=lines)
     for key, value in data.items():
+        if key in ALIASES:
+            lines[ALIASES[key]] = lines.get(key, 0)
+            key = ALIASES[key]
         if key not in PARSERS:
             close = _close_matches(str(key).replace("-", "_"), PARSERS, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""

@@ -7,12 +7,12 @@ from typing import Any, Iterable
 
 from templater import suppress
 from templater.context import Hit, LintContext
-from templater.errors import InputError, InternalError, RulePackError, processing
+from templater.errors import InternalError, RulePackError, processing
 from templater.findings import Finding, Severity
 from templater.markets import of_template
-from templater.parallel import ordered_map
-from templater.rulepacks.checks import CHECKS
+from templater.rulepacks import checks  # noqa: F401 - registers the builtin checks
 from templater.rulepacks.kinds import checks_messages, run
+from templater.rulepacks.registry import REGISTRY
 from templater.rulepacks.loader import RuleSet
 from templater.rulepacks.model import Rule
 from templater.template import Problem, Template, parse, read_source
@@ -53,23 +53,6 @@ class FileResult:
     market_defaulted: str | None = None   # the bare language whose default market was used ('en')
 
 
-def discover(paths: Iterable[str]) -> list[tuple[Path, str, str]]:
-    """(file, display path, default id) for every file argument and every *.sms below a folder."""
-    found = []
-    for arg in paths:
-        root = Path(arg)
-        if root.is_dir():
-            for file in sorted(root.rglob("*.sms")):
-                if file.is_file():
-                    rel = file.relative_to(root).with_suffix("")
-                    found.append((file, str(file), ".".join(rel.parts)))
-        elif root.is_file():
-            found.append((root, arg, root.with_suffix("").name))
-        else:
-            raise InputError("no such file or folder (give .sms files or folders that hold them)", arg)
-    return found
-
-
 class Linter:
     """Runs a rule set over templates."""
 
@@ -77,7 +60,7 @@ class Linter:
         self.ruleset = ruleset
         self.options = options or LintOptions()
         for rule in ruleset.rules.values():
-            if rule.kind == "builtin" and rule.check not in CHECKS and rule.id not in RUN_LEVEL:
+            if rule.kind == "builtin" and rule.check not in REGISTRY and rule.id not in RUN_LEVEL:
                 raise RulePackError(f"rule '{rule.id}': unknown check '{rule.check}'", rule.packs[0])
         self.active = [self._configured(r) for r in ruleset.rules.values() if self.options.enabled(r.id)]
         self.active_ids = {r.id for r in self.active}
@@ -124,18 +107,29 @@ class Linter:
         return FileResult(path, sorted(set(findings)), template.id, template.key_line("id"),
                           suppress.parse(template), template.language if defaulted else None)
 
-    def lint_message(self, template: Template, text: str) -> list[Finding]:
-        """Lint a rendered message against the content rules, under its template's category."""
+    def lint_message(self, template: Template, text: str, known: FileResult | None = None) -> list[Finding]:
+        """Lint a rendered message against the content rules, under its template's category.
+
+        known: the template's own lint result. A message finding that the template's text already
+        produced (same rule, same message) takes that finding's place, so the template's inline
+        suppression comments cover it as they do in lint; any other sits on the body's first line.
+        """
         ctx = LintContext.for_message(template, text, self.ruleset)
+        directives = known.directives if known is not None else suppress.parse(template)
         # The template's whole-file suppressions hold for every message rendered from it.
-        silenced = {r for d in suppress.parse(template) if d.action == "disable" for r in d.rules}
+        silenced = {r for d in directives if d.action == "disable" for r in d.rules}
+        places = {(f.rule, f.message): (f.line, f.column) for f in reversed(known.findings)} if known else {}
         findings = []
         markets = of_template(template.meta, self.options.market)[0]
         for rule in self.active:
             if checks_messages(rule) and rule.id not in silenced and rule.runs_in(markets):
                 for hit in run(rule, ctx):
-                    findings.append(self._finding(rule, Hit(hit.rule, hit.params, line=template.body_line,
+                    line, column = places.get((rule.id, rule.message_of(hit.variant).format(**hit.params)),
+                                              (template.body_line, 1))
+                    findings.append(self._finding(rule, Hit(hit.rule, hit.params, line=line, column=column,
                                                             variant=hit.variant), None, template.path))
+        if places and directives:
+            findings = suppress.apply(findings, directives, self.active_ids, set(self.ruleset.rules))[0]
         return sorted(set(findings))
 
     def _lint_entry(self, entry: tuple[Path, str, str]) -> FileResult:
@@ -160,23 +154,23 @@ class Linter:
         return FileResult(display, [self._finding(rule, Hit(rule.id, {"problem": problem}, line=line),
                                                   None, display)])
 
-    def duplicate_ids(self, results: list[FileResult]) -> list[Finding]:
-        """Findings for every template whose id an earlier template in the run already has."""
+    def duplicate_ids(self, results: list[FileResult], elsewhere: dict[str, str] | None = None) -> list[Finding]:
+        """Findings for every template whose id an earlier template in the run already has, or a
+        template of the project the run does not read (elsewhere: id -> "path:line")."""
         rule = self.ruleset.rules.get("duplicate-id")
         if rule is None or rule not in self.active:
             return []
-        first: dict[str, FileResult] = {}
+        first: dict[str, str] = dict(elsewhere or {})
         out = []
         for result in results:
             if result.template_id is None:
                 continue
             if result.template_id in first:
-                other = first[result.template_id]
-                hit = Hit(rule.id, {"id": result.template_id, "other": f"{other.path}:{other.id_line}"},
+                hit = Hit(rule.id, {"id": result.template_id, "other": first[result.template_id]},
                           line=result.id_line)
                 out.append(self._finding(rule, hit, None, result.path))
             else:
-                first[result.template_id] = result
+                first[result.template_id] = f"{result.path}:{result.id_line}"
         return out
 
     def finish(self, result: FileResult, extra: Iterable[Finding] = ()) -> list[Finding]:
@@ -190,13 +184,3 @@ class Linter:
                        for u in unused]
             kept += suppress.apply(reports, result.directives, self.active_ids, set(self.ruleset.rules))[0]
         return sorted(kept)
-
-    def lint_paths(self, paths: Iterable[str], jobs: int = 1) -> tuple[list[Finding], int]:
-        """All findings for the given files and folders, sorted, and the number of files linted."""
-        files = discover(paths)
-        results = list(ordered_map(self._lint_entry, files, jobs))
-        duplicates: dict[str, list[Finding]] = {}
-        for finding in self.duplicate_ids(results):
-            duplicates.setdefault(finding.path, []).append(finding)
-        findings = [f for r in results for f in self.finish(r, duplicates.get(r.path, ()))]
-        return sorted(findings), len(files)

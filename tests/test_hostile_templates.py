@@ -55,7 +55,7 @@ def test_modulo_tests_take_numbers_only_under_512_mb(name: str, tmp_path: Path) 
 def test_numbers_still_work_with_the_modulo_tests(write) -> None:
     path = write("t.sms", template_source(
         "{% if visits is divisibleby 10 %}10th visit!{% endif %}{{ [1, 2, 3]|select('odd')|join(',') }} "
-        "Your order shipped."))
+        "Your order shipped.", variables={"visits": {"example": 20}}))
     result = run_cli("render", str(path), "--var", "visits=x")
     assert result.exit_code == 2  # a text value is refused
     result = run_cli("render", str(path), "--vars", str(write("v.yaml", "visits: 20\n")))
@@ -88,14 +88,16 @@ def test_truncate_bad_arguments_are_a_finding_and_the_folder_goes_on(body: str, 
 
 def test_an_unexpected_error_in_one_file_is_its_finding(monkeypatch, write, tmp_path: Path) -> None:
     """The safety net: a bug on one file (here a check made to raise) never loses the others' findings."""
-    from templater.rulepacks import checks
+    from dataclasses import replace
+
+    from templater.rulepacks.registry import REGISTRY
 
     def broken(rule, ctx):
         if "boom" in ctx.template.body:
             raise KeyError("boom")
         return iter(())
 
-    monkeypatch.setitem(checks.CHECKS, "missing_category", broken)
+    monkeypatch.setitem(REGISTRY, "missing_category", replace(REGISTRY["missing_category"], run=broken))
     write("a.sms", template_source("boom, your order shipped."))
     write("b.sms", template_source("Your order shipped. Reply STOP to opt out", category="nonsense"))
     code, findings = lint_json(str(tmp_path))

@@ -198,7 +198,8 @@ def test_a_template_without_category_cannot_be_bulk_rendered(tmp_path, write):
     template = write("t.sms", "---\nid: t\nlanguage: en\n---\nHi {{ name }}\n")
     result = run_cli("render", str(template), "--recipients", str(DATA / "conversational.jsonl"),
                      "--out", str(tmp_path / "out.jsonl"))
-    assert result.exit_code == 2 and "the template's category is not declared" in result.stderr
+    # Refused as lint refuses it (issue 14): exit 1 with the lint finding, before any row is read.
+    assert result.exit_code == 1 and "error missing-category" in result.stderr
 
 
 def test_encoding_fast_paths_agree_with_analyze_on_any_text():

@@ -383,7 +383,8 @@ def test_an_opt_out_like_json_key_stops_the_run_or_rejects_its_row(tmp_path, wri
 
 def test_a_local_template_variable_named_like_a_country_stays_a_variable(tmp_path, write):
     body = "Acme: your parcel to {{ country }} has shipped. Reply STOP to opt out."
-    tpl = write("shipped.sms", template_source(body, "transactional", id="acme.shipped", market=["us", "fr"]))
+    tpl = write("shipped.sms", template_source(body, "transactional", id="acme.shipped", market=["us", "fr"], variables={
+        "country": {"description": "Destination country", "example": "FR", "required": True}}))
     people = write("people.csv", "phone,consent,consent_scope,Country\n0612345678,express,acme.shipped,FR\n")
     out = tmp_path / "out.jsonl"
     result = run_cli("render", str(tpl), "--recipients", str(people), "--out", str(out), "--default-region", "US")

@@ -10,6 +10,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 ROWS = 20_000
 
 
@@ -36,9 +38,11 @@ def test_sigkill_halfway_then_rerun(tmp_path):
     recipients, out = tmp_path / "big.csv", tmp_path / "out.jsonl"
     rejects = tmp_path / "out.rejects.jsonl"
     _recipients(recipients)
+    scratch = tmp_path / "scratch"  # the run's temporary folder, where the numbers' scratch table goes
+    scratch.mkdir()
     # Its own session, so that the kill reaches the worker processes too.
     proc = subprocess.Popen(_command(recipients, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True)
+                            start_new_session=True, env={**os.environ, "TMPDIR": str(scratch)})
     give_up = time.monotonic() + 60  # a hang detector, not a speed target
     try:
         while not any(p.stat().st_size > 0 for p in tmp_path.glob(".out.jsonl.*")):
@@ -51,7 +55,9 @@ def test_sigkill_halfway_then_rerun(tmp_path):
     assert proc.returncode == -signal.SIGKILL
     # Nothing that looks like a finished output: only hidden partial files.
     assert not out.exists() and not rejects.exists()
-    assert all(p.name.startswith(".") for p in tmp_path.iterdir() if p != recipients)
+    assert all(p.name.startswith(".") for p in tmp_path.iterdir() if p not in (recipients, scratch))
+    # No scratch table with the phone numbers is left behind, even after SIGKILL.
+    assert list(scratch.iterdir()) == []
 
     rerun = subprocess.run(_command(recipients, out), capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0, rerun.stderr
@@ -91,3 +97,36 @@ def test_a_worker_killed_midway_fails_the_run_instead_of_hanging(tmp_path):
     assert "a worker process died (killed by signal 9" in stderr and "Traceback" not in stderr
     assert not out.exists() and not (tmp_path / "out.rejects.jsonl").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["big.csv"]
+
+
+@pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+@pytest.mark.parametrize("group", [False, True])
+def test_sigterm_and_sighup_halfway_leave_nothing(tmp_path, signum, code, group):
+    """A CI cancel (`timeout -s TERM`, to the process; or the runner, to its process group) or a
+    closed terminal: like Ctrl-C, no partial file, no scratch table, one line, exit 128 + signal."""
+    recipients, out = tmp_path / "big.csv", tmp_path / "out.jsonl"
+    _recipients(recipients)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    proc = subprocess.Popen(_command(recipients, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True, env={**os.environ, "TMPDIR": str(scratch)})
+    give_up = time.monotonic() + 60  # a hang detector, not a speed target
+    try:
+        while not any(p.stat().st_size > 0 for p in tmp_path.glob(".out.jsonl.*")):
+            assert proc.poll() is None, "the run finished before it could be stopped halfway"
+            assert time.monotonic() < give_up, "no output was ever written"
+            time.sleep(0.01)
+        if group:
+            os.killpg(proc.pid, signum)
+        else:
+            os.kill(proc.pid, signum)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == code, stderr
+    name = signal.Signals(signum).name
+    assert stderr.strip().splitlines() == [f"templater: interrupted ({name}): nothing was written"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv", "scratch"]
+    assert list(scratch.iterdir()) == []

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 
 import pytest
 
 from conftest import run_cli, template_source
 from templater.errors import InternalError
 from templater.render.message import Renderer
-from templater.rulepacks import checks
+from templater.rulepacks.registry import REGISTRY
 
 
 def _boom(*_args, **_kwargs):
@@ -18,7 +19,7 @@ def _boom(*_args, **_kwargs):
 @pytest.fixture
 def broken_check(monkeypatch):
     """A builtin check that fails on every template, as a bug would."""
-    monkeypatch.setitem(checks.CHECKS, "missing_category", _boom)
+    monkeypatch.setitem(REGISTRY, "missing_category", replace(REGISTRY["missing_category"], run=_boom))
 
 
 def test_lint_names_the_file_in_one_line(broken_check, write):

@@ -18,6 +18,8 @@ from conftest import run_cli, template_source
 from templater.render import sandbox
 
 CMD = "touch {canary}"
+# The lint rules that refuse these templates before the sandbox sees them.
+LINT_STOPS = ("undeclared-variable", "example-render", "jinja-syntax", "placeholder-leftover")
 
 PAYLOADS = {
     # attribute walks to object.__subclasses__ and on to a file or a shell
@@ -119,7 +121,14 @@ def test_render_stops_each_payload_with_one_line_and_no_side_effect(name, tmp_pa
         names = []
     # Give every free name a value, so the sandbox, not a missing variable, is what stops it.
     values = [arg for n in names for arg in ("--var", f"{n}=x")]
-    result = run_cli("render", str(path), *values)
+    # Render refuses what lint refuses (exit 1, the finding, nothing rendered) ...
+    refused = run_cli("render", str(path), *values)
+    assert refused.exit_code in (1, 2) and refused.stdout == ""
+    assert not canary.exists()
+    # ... and with the lint rules that see it switched off, the sandbox still stops it.
+    config = tmp_path / "lax.yaml"
+    config.write_text(f"ignore: [{', '.join(LINT_STOPS)}]\n", encoding="utf-8")
+    result = run_cli("render", str(path), *values, "--config", str(config))
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("templater: error: ") and str(path) in lines[0], lines
@@ -156,4 +165,4 @@ def test_removed_filters_are_a_syntax_error(name, write):
     path = write("t.sms", template_source("Hi {{ first_name|%s }}" % name,
                                           variables={"first_name": {"example": "Ana"}}))
     result = run_cli("render", str(path), "--example")
-    assert result.exit_code == 2 and f"No filter named '{name}'" in result.stderr
+    assert result.exit_code == 1 and "error jinja-syntax" in result.stderr and f"No filter named '{name}'" in result.stderr

@@ -4,9 +4,10 @@ from __future__ import annotations
 import importlib
 from typing import Callable
 
-from templater.findings import Finding
 
-Formatter = Callable[[list[Finding], int, bool], str]
+# format_findings(findings, files, colour=False, rules=None): rules maps rule ids to the run's rule
+# metadata (project rules included); a formatter never loads rules or imports the API itself.
+Formatter = Callable[..., str]
 
 _MODULES = {"text": "text", "json": "json_format", "github": "github", "sarif": "sarif", "junit": "junit"}
 FORMATS = tuple(sorted(_MODULES))

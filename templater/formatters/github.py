@@ -1,8 +1,12 @@
 """GitHub Actions: one workflow-command annotation per finding (::error file=...::message)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Mapping
+
 from templater.findings import Finding, Severity
 from templater.formatters.text import summary
+if TYPE_CHECKING:
+    from templater.rulepacks.model import Rule
 
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -16,7 +20,8 @@ def _property(text: str) -> str:
     return _data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def format_findings(findings: list[Finding], files: int, colour: bool = False) -> str:
+def format_findings(findings: list[Finding], files: int, colour: bool = False,
+                    rules: Mapping[str, Rule] | None = None) -> str:
     """Annotations that GitHub shows on the pull request's changed lines, then a plain summary."""
     lines = [f"::{_LEVELS[f.severity]} file={_property(f.path)},line={f.line},col={f.column},"
              f"title={_property(f'templater {f.rule}')}::{_data(f.message)}" for f in findings]

@@ -1,9 +1,13 @@
 """JUnit XML, for GitLab's and other CI servers' test reports: one failed test case per finding."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Mapping
+
 import re
 
 from templater.findings import Finding
+if TYPE_CHECKING:
+    from templater.rulepacks.model import Rule
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -13,7 +17,8 @@ def _clean(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
-def format_findings(findings: list[Finding], files: int, colour: bool = False) -> str:
+def format_findings(findings: list[Finding], files: int, colour: bool = False,
+                    rules: Mapping[str, Rule] | None = None) -> str:
     """A <testsuites> document; a run without findings is one passing test case."""
     import xml.etree.ElementTree as ET  # only this format needs it: keep `templater` quick to start
     count = str(max(len(findings), 1))

@@ -1,10 +1,14 @@
 """SARIF 2.1.0, for GitHub code scanning and other SARIF viewers."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Mapping
+
 import json
 from pathlib import PurePath
 
 from templater.findings import Finding, Severity
+if TYPE_CHECKING:
+    from templater.rulepacks.model import Rule
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/schemas/sarif-schema-2.1.0.json"
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -19,9 +23,7 @@ def _uri(path: str) -> str:
     return quote(pure.as_posix())
 
 
-def _descriptor(rule_id: str) -> dict:
-    from templater.api import ruleset  # the bundled rules' documentation, loaded once per process
-    rule = ruleset().rules.get(rule_id)
+def _descriptor(rule_id: str, rule: Rule | None) -> dict:
     out: dict = {"id": rule_id}
     if rule is not None:
         out.update({"shortDescription": {"text": rule.summary}, "fullDescription": {"text": rule.doc.strip()},
@@ -30,8 +32,10 @@ def _descriptor(rule_id: str) -> dict:
     return out
 
 
-def format_findings(findings: list[Finding], files: int, colour: bool = False) -> str:
-    """One run of the templater tool: its rules (those that fired) and one result per finding."""
+def format_findings(findings: list[Finding], files: int, colour: bool = False,
+                    rules: Mapping[str, Rule] | None = None) -> str:
+    """One run of the templater tool: its rules (those that fired, described from `rules`, the run's
+    rule metadata, project rules included) and one result per finding."""
     from templater import __version__
     rule_ids = sorted({f.rule for f in findings})
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
@@ -50,7 +54,7 @@ def format_findings(findings: list[Finding], files: int, colour: bool = False) -
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "templater", "version": __version__,
-                                "rules": [_descriptor(r) for r in rule_ids]}},
+                                "rules": [_descriptor(r, (rules or {}).get(r)) for r in rule_ids]}},
             "columnKind": "unicodeCodePoints",
             "invocations": [{"executionSuccessful": True}],
             "results": results,

@@ -1,11 +1,14 @@
 """The human format: one `path:line:col: severity rule message` line per finding, then a summary."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Mapping
 from collections import Counter
 
 import click
 
 from templater.findings import Finding, Severity
+if TYPE_CHECKING:
+    from templater.rulepacks.model import Rule
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 
@@ -24,7 +27,8 @@ def summary(findings: list[Finding], files: int) -> str:
     return f"{', '.join(parts)} in {files} {noun}"
 
 
-def format_findings(findings: list[Finding], files: int, colour: bool = False) -> str:
+def format_findings(findings: list[Finding], files: int, colour: bool = False,
+                    rules: Mapping[str, Rule] | None = None) -> str:
     lines = []
     for f in findings:
         sev = click.style(str(f.severity), fg=_COLOURS[f.severity], bold=True) if colour else str(f.severity)

@@ -25,6 +25,7 @@ from templater.render.rows import RowProcessor, Spec
 from templater.render.seen import SeenPhones
 from templater.render.sandbox import DEFAULT_MAX_OUTPUT
 from templater.render.workers import Packed, ordered_chunks
+from templater.linter import FileResult, Linter
 from templater.rulepacks.loader import RuleSet
 from templater.template import Template
 
@@ -346,7 +347,8 @@ def make_spec(template: Template, ruleset: RuleSet, *, recipients: str, values: 
               reply_window: timedelta | str = "24h", max_output: int = DEFAULT_MAX_OUTPUT,
               market: str | Iterable[str] | None = None, columns: dict[str, str] | Iterable[str] | None = None, phone_column: str | None = None,
               keep: Iterable[str] = (), allow_unknown_columns: bool = False,
-              delimiter: str | None = None) -> Spec:
+              delimiter: str | None = None, linter: Linter | None = None,
+              admitted: FileResult | None = None) -> Spec:
     """Validate the run's settings into a Spec; ConfigError or InputError naming what to fix."""
     if out_format not in OUT_FORMATS:
         raise ConfigError(f"output format '{out_format}': give one of {', '.join(OUT_FORMATS)}")
@@ -360,7 +362,8 @@ def make_spec(template: Template, ruleset: RuleSet, *, recipients: str, values: 
     # By default each row's window is its market's; a profile or window given applies to every row.
     spec = (quiet_hours or MARKET).strip()
     window = spec if spec in (AUTO, MARKET) else parse_window(spec)
-    markets = of_template(template.meta, parse_market(market) if market else ())[0]
+    configured = parse_market(market) if market else (linter.options.market if linter is not None else ())
+    markets = of_template(template.meta, configured)[0]  # as lint decides them, configuration included
     if not isinstance(reply_window, timedelta):
         reply_window = parse_duration(reply_window)
     delimiter = _delimiter(delimiter)
@@ -371,7 +374,7 @@ def make_spec(template: Template, ruleset: RuleSet, *, recipients: str, values: 
                 default_region=region, send_at=sending_time(send_at), window=window,
                 reply_window=reply_window, suppressed=suppressed, constants=constants,
                 max_output=max_output, delimiter=delimiter, columns=column_map, warnings=warnings,
-                markets=markets)
+                linter=linter, admitted=admitted, markets=markets)
 
 
 _DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}

@@ -5,26 +5,18 @@ import re
 from typing import Any
 
 from templater.findings import Finding, Severity
-from templater.linter import Linter
+from templater.linter import FileResult, Linter
 from templater.render.shapes import Shapes
 from templater.render.simple import Shape, SimpleTemplate
 from templater.rulepacks.literals import LiteralIndex, Literals, Needs, alternatives, analyse, folds_unsafely
-from templater.rulepacks.kinds import checks_messages
+from templater.rulepacks.registry import spec_of
 from templater.template import Template
 from templater.text import normalize
 
-# Builtin checks that fire only where the rule's pattern matches (age_gated_existence is existence,
-# minus templates declared age-gated): for the pre-test they are existence rules.
-_LIKE_EXISTENCE = {"age_gated_existence"}
 # A pattern (or its first scoped-flags group) that opens with a literal punctuation character:
 # '%', '<', or an escaped one such as '\{' or '\$'. Not a letter (case folding), not a lookbehind.
 _OPENS_WITH_PUNCTUATION = re.compile(r"(?:\(\?[imsx]*(?:-[imsx]+)?:)?(?:\\[^\w\s]|[^\w\s\\^$.|?*+()\[{])")
 _SEEN_LIMIT = 4096  # texts that needed the full lint, remembered with their findings; cleared when full
-
-
-def _pattern(rule: Any, language: str) -> Any:
-    finder = getattr(rule, "pattern_for", None)
-    return finder(language) if finder is not None else rule.patterns.get(language)
 
 
 class _Requirement:
@@ -60,31 +52,29 @@ class MessageCheck:
     for text whose case folding the literal test cannot follow, lint_message decides.
     """
 
-    def __init__(self, linter: Linter, template: Template, simple: SimpleTemplate | None = None) -> None:
+    def __init__(self, linter: Linter, template: Template, simple: SimpleTemplate | None = None,
+                 known: FileResult | None = None) -> None:
         self.linter = linter
         self.template = template
+        self.known = known  # the template's own lint result: its inline suppressions hold for messages
         self.requirements: list[_Requirement] = []
         alarms: list[Any] = []
         self.always = False
         category, language = template.category, template.language
         for rule in linter.active:
-            if not checks_messages(rule) or not self._can_error(rule):
+            spec = spec_of(rule)
+            if spec is None or not spec.on_messages or not self._can_error(rule):
                 continue
             if rule.applies_to is not None and category not in rule.applies_to:
                 continue
-            pattern = _pattern(rule, language)
-            if rule.kind == "requirement":
+            if spec.fires_when == "absent":
+                pattern = rule.pattern_for(language)
                 if pattern is not None:
                     self.requirements.append(_Requirement(pattern))
-            elif rule.kind == "existence" or rule.check in _LIKE_EXISTENCE:
-                if pattern is not None:
-                    alarms.append(pattern)
-            elif rule.check == "mixed_content":
-                if category in ("transactional", "conversational"):
-                    alarms += [p for s, p in linter.ruleset.signals_for(language)
-                               if s.kind == "promotional" or (category == "conversational" and s.mixes)]
+            elif spec.fires_when == "present":
+                alarms += spec.triggers(rule, linter.ruleset, category, language)
             else:
-                self.always = True  # a kind this pre-test does not know: always run the linter
+                self.always = True  # a check that may fire on anything: always run the linter
         self._build(alarms)
         self._seen: dict[str, list[Finding]] = {}
         # A plain template's messages are tested from their shape (shapes.py), without re-reading
@@ -197,7 +187,7 @@ class MessageCheck:
         known = self._seen.get(text)
         if known is not None:  # a text that needs the full lint often comes back (no personal values)
             return known
-        found = [f for f in self.linter.lint_message(self.template, text) if f.severity >= Severity.ERROR]
+        found = [f for f in self.linter.lint_message(self.template, text, self.known) if f.severity >= Severity.ERROR]
         if len(self._seen) >= _SEEN_LIMIT:
             self._seen.clear()
         self._seen[text] = found

@@ -13,7 +13,7 @@ from jinja2.exceptions import TemplateError as JinjaError
 from templater import graphemes
 from templater.context import LintContext
 from templater.encoding import GSM_ALL, GSM_BASIC, GSM_EXTENSION, Encoding, analyze
-from templater.linter import Linter
+from templater.linter import FileResult, Linter
 from templater.render import sandbox
 from templater.render.gating import Gate
 from templater.render.outputs import LineFormat
@@ -53,6 +53,8 @@ class Spec:
     constants: dict[str, Any] = field(default_factory=dict)  # values for variables a row leaves empty
     max_output: int = sandbox.DEFAULT_MAX_OUTPUT
     timeout: float = sandbox.DEFAULT_TIMEOUT
+    linter: Linter | None = None        # the template's policy (configured rules); None: every bundled rule
+    admitted: FileResult | None = None  # the template's own lint result, for its inline suppressions
     delimiter: str | None = None               # CSV separator (None: detected once, from the header)
     columns: Any = None                        # JSON Lines: a columns.ColumnMap for each row's keys
     region_key: str | None = None              # the row key holding a region/country, if any
@@ -117,7 +119,7 @@ class RowProcessor:
         self.renderer = Renderer(t, ctx, spec.max_output)
         self.simple = SimpleTemplate.build(ctx.ast, spec.max_output, self.renderer.required,  # type: ignore[arg-type]
                                            plain=ctx.plain_names is not None)
-        self.check = MessageCheck(Linter(spec.ruleset), t, self.simple)
+        self.check = MessageCheck(spec.linter or Linter(spec.ruleset), t, self.simple, spec.admitted)
         self.names = sorted(set(ctx.used) | set(t.variables))
         constants = {n: v for n, v in spec.constants.items() if v not in (None, "")}
         self.base = {**self.renderer.defaults, **constants}  # under each row's own non-empty values

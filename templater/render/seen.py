@@ -45,17 +45,23 @@ class SeenPhones:
     """
 
     def __init__(self) -> None:
-        fd, self.path = tempfile.mkstemp(prefix="templater-seen-", suffix=".sqlite")
+        fd, path = tempfile.mkstemp(prefix="templater-seen-", suffix=".sqlite")
         os.close(fd)
-        self.db = sqlite3.connect(self.path, isolation_level=None)
-        # A scratch table: nothing to recover after a crash, so no journal, no syncing, and one lock
-        # for the whole run. Inserts come sorted, a group at a time: a 2 MB page cache does as well
-        # as a larger one, and 16 KB pages take fewer reads than 4 KB ones for the same inserts.
-        self.db.executescript("PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
-                              "PRAGMA cache_size=-2048; PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=MEMORY;"
-                              "CREATE TABLE seen (phone INTEGER PRIMARY KEY, line INTEGER NOT NULL);")
-        if not RETURNING:
-            self.db.execute("CREATE TEMP TABLE grp (phone INTEGER NOT NULL, line INTEGER NOT NULL)")
+        try:
+            self.db = sqlite3.connect(path, isolation_level=None)
+            # A scratch table: nothing to recover after a crash, so no journal, no syncing, and one lock
+            # for the whole run. Inserts come sorted, a group at a time: a 2 MB page cache does as well
+            # as a larger one, and 16 KB pages take fewer reads than 4 KB ones for the same inserts.
+            self.db.executescript("PRAGMA page_size=16384; PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;"
+                                  "PRAGMA cache_size=-2048; PRAGMA locking_mode=EXCLUSIVE; PRAGMA temp_store=MEMORY;"
+                                  "CREATE TABLE seen (phone INTEGER PRIMARY KEY, line INTEGER NOT NULL);")
+            if not RETURNING:
+                self.db.execute("CREATE TEMP TABLE grp (phone INTEGER NOT NULL, line INTEGER NOT NULL)")
+        finally:
+            # The phone numbers must not outlive the run, even one killed by SIGKILL: the file goes
+            # now, and SQLite keeps using its open descriptor (no journal and an exclusive lock: it
+            # never opens the file again).
+            os.unlink(path)
 
     def repeats(self, phones: Iterable[int], lines: Iterable[int]) -> list[tuple[int, int, int]]:
         """Record a group of rows, given as their numbers and their (distinct, increasing) lines in
@@ -99,10 +105,5 @@ class SeenPhones:
         return found
 
     def close(self) -> None:
-        """Drop the table and its file."""
+        """Drop the table (its file is already unlinked: closing frees its space)."""
         self.db.close()
-        for suffix in ("", "-journal"):
-            try:
-                os.unlink(self.path + suffix)
-            except FileNotFoundError:
-                pass

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import itertools
 import pickle
-import signal
 import threading
 from array import array
 from collections import Counter, deque
@@ -12,6 +11,7 @@ from queue import SimpleQueue
 from typing import Any, Iterator, NamedTuple
 
 from templater.errors import RenderError
+from templater.interrupts import ignore_stops
 from templater.parallel import default_jobs
 
 IN_FLIGHT_PER_JOB = 5  # chunks a worker holds: enough to keep it busy, few enough to keep memory flat
@@ -122,8 +122,9 @@ _PIPE_BYTES = 1 << 20
 
 def _serve(tasks: Any, results: Any, inherited: list) -> None:
     """A worker's loop: a chunk in, its Packed results (or the exception it raised) out, until None."""
-    # Ctrl-C reaches the whole process group: the parent cleans up, the workers just stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C (or a SIGTERM/SIGHUP sent to the whole group) reaches every process: the parent cleans
+    # up and kills its workers, which just stop.
+    ignore_stops()
     for conn in inherited:
         conn.close()
     while True:
@@ -165,7 +166,7 @@ def _send(queue: SimpleQueue) -> None:
             pass  # the worker died: the main thread finds out when it reads its result
         except Exception as exc:  # not expected (chunks are bytes and numbers): fail the run, not hang it
             worker.failure = exc
-            worker.process.terminate()
+            worker.process.kill()
 
 
 def _next(pending: deque) -> tuple[Any, Packed]:
@@ -224,9 +225,9 @@ def ordered_chunks(processor: Any, chunks: Iterator[Any], jobs: int | None) -> I
         finished = True
     finally:
         _PROCESSOR = None
-        if not finished:  # an error or Ctrl-C: stop the workers now (a blocked send then fails)
+        if not finished:  # an error, Ctrl-C or SIGTERM: stop the workers now (a blocked send then fails)
             for worker in workers:
-                worker.process.terminate()
+                worker.process.kill()  # they ignore SIGTERM (ignore_stops)
         for worker in workers:
             queue.put((worker, None))
         queue.put(None)

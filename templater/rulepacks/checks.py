@@ -1,16 +1,19 @@
-"""The builtin checks that rule packs name with `check:`; each yields hits for one rule."""
+"""The builtin checks that rule packs name with `check:`; each yields hits for one rule.
+
+Importing this module registers every builtin check (those of content_checks and program_checks
+too) in the registry, each with its facts next to its code.
+"""
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Any, Iterator
 
 from templater.context import Hit, LintContext
-from templater.rulepacks import content_checks, program_checks
+from templater.rulepacks import content_checks, program_checks  # noqa: F401 - registers their checks
 from templater.rulepacks.model import Rule, Signal
+from templater.rulepacks.registry import check
 from templater.template import CATEGORIES, CONSENT_FOR, LANGUAGES, Template
 
-Check = Callable[[Rule, LintContext], Iterator[Hit]]
-
-
+@check("parse")
 def parse(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Problems found while reading the file (front matter, YAML), reported under their rule."""
     for p in ctx.problems:
@@ -18,6 +21,7 @@ def parse(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
             yield Hit(rule.id, p.params, line=p.line, column=p.column)
 
 
+@check("jinja_syntax")
 def jinja_syntax(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     err = ctx.syntax_error
     if err is not None:
@@ -25,23 +29,27 @@ def jinja_syntax(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
         yield Hit(rule.id, {"problem": getattr(err, "message", None) or str(err)}, line=line)
 
 
+@check("missing_category")
 def missing_category(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     if ctx.template.meta.get("category") in (None, ""):
         yield Hit(rule.id, {}, line=1)
 
 
+@check("unknown_category")
 def unknown_category(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     value = ctx.template.meta.get("category")
     if value not in (None, "") and value not in CATEGORIES:
         yield Hit(rule.id, {"value": value, "allowed": ", ".join(CATEGORIES)}, line=ctx.template.key_line("category"))
 
 
+@check("unknown_language")
 def unknown_language(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     value = ctx.template.meta.get("language")
     if value is not None and ctx.template.language not in LANGUAGES:
         yield Hit(rule.id, {"value": value, "allowed": ", ".join(LANGUAGES)}, line=ctx.template.key_line("language"))
 
 
+@check("consent_mismatch")
 def consent_mismatch(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     declared = ctx.template.meta.get("consent")
     category = ctx.template.category
@@ -53,6 +61,7 @@ def consent_mismatch(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
                   line=ctx.template.key_line("consent"))
 
 
+@check("invalid_metadata")
 def invalid_metadata(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     meta = ctx.template.meta
     for key in ("id", "description", "category", "language", "consent"):
@@ -77,6 +86,7 @@ def invalid_metadata(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
                           line=ctx.template.variable_lines.get(str(name), ctx.template.key_line("variables")))
 
 
+@check("undeclared_variable", needs_body=True)
 def undeclared_variable(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     declared = ctx.template.variables
     for name, offset in ctx.used.items():
@@ -84,6 +94,7 @@ def undeclared_variable(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
             yield Hit(rule.id, {"name": name}, offset=offset)
 
 
+@check("unused_variable", needs_body=True)
 def unused_variable(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     if ctx.ast is None:
         return
@@ -92,10 +103,19 @@ def unused_variable(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
             yield Hit(rule.id, {"name": name}, line=ctx.template.variable_lines.get(name, 1))
 
 
+@check("example_render", needs_body=True)
 def example_render(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     _text, error = ctx.render_result
     if error:
         yield Hit(rule.id, {"problem": error}, line=ctx.template.body_line)
+
+
+def _mixing_markers(_rule: Rule, ruleset: Any, category: str | None, language: str) -> list:
+    """The markers that can make mixed-content fire in a template of this category."""
+    if category not in ("transactional", "conversational"):
+        return []
+    return [p for s, p in ruleset.signals_for(language)
+            if s.kind == "promotional" or (category == "conversational" and s.mixes)]
 
 
 def _answers(signal: Signal, template: Template) -> bool:
@@ -106,6 +126,8 @@ def _answers(signal: Signal, template: Template) -> bool:
     return isinstance(question, str) and any(p.search(question) for p in signal.answers.values())
 
 
+@check("mixed_content", needs_body=True, on_messages=True, fires_when="present",
+       triggers=_mixing_markers)
 def mixed_content(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     category = ctx.template.category
     if category not in ("transactional", "conversational"):
@@ -124,20 +146,3 @@ def mixed_content(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
         yield Hit(rule.id, {"text": text, "signal": ev.signal, "label": signal.label, "category": category,
                             "needed": needed, "has": CONSENT_FOR[category], "where": where},
                   offset=ev.start, variant=variant)
-
-
-CHECKS: dict[str, Check] = {
-    "parse": parse,
-    "jinja_syntax": jinja_syntax,
-    "missing_category": missing_category,
-    "unknown_category": unknown_category,
-    "unknown_language": unknown_language,
-    "consent_mismatch": consent_mismatch,
-    "invalid_metadata": invalid_metadata,
-    "undeclared_variable": undeclared_variable,
-    "unused_variable": unused_variable,
-    "example_render": example_render,
-    "mixed_content": mixed_content,
-    **content_checks.CHECKS,
-    **program_checks.CHECKS,
-}

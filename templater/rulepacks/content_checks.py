@@ -10,6 +10,7 @@ from templater.errors import RulePackError
 from templater.graphemes import graphemes, is_pictographic
 from templater.rulepacks.model import Rule
 from templater.rulepacks.patterns import LazyPattern
+from templater.rulepacks.registry import check
 from templater.text import HOLE
 
 URL = LazyPattern(  # compiled on first use: lint start-up does not pay for it
@@ -70,6 +71,7 @@ def _describe(chars: list[tuple[NonGsm, str]]) -> str:
     return ", ".join(parts)
 
 
+@check("ucs2_characters", on_messages=True)
 def ucs2_characters(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """One hit listing every character (in the body, then in example values) that forces UCS-2."""
     found = [(c, where(ctx, c.index)) for c in non_gsm_characters(ctx.literal.replace(HOLE, " "))]
@@ -89,6 +91,7 @@ def ucs2_characters(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
                   offset=first, variant=variant)
 
 
+@check("segment_count", needs_body=True, on_messages=True)
 def segment_count(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Fires when the message as sent takes more segments than the rule's max_segments."""
     limit = option(rule, "max_segments", 3, int)
@@ -108,6 +111,7 @@ def _domains(value: object) -> list[str]:
     return [str(d).lower().strip().lstrip(".") for d in items if str(d).strip()]
 
 
+@check("link_domains", on_messages=True)
 def link_domains(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Links whose host is not one of the brand's domains (rule option or template metadata)."""
     brands = _domains(option(rule, "brand_domains", [], list)) + _domains(ctx.template.meta.get("brand_domains"))
@@ -129,6 +133,7 @@ def link_domains(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
                                 "where": " (in the rendered example)" if in_example else ""}, offset=offset)
 
 
+@check("readability", needs_body=True)
 def readability(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Flesch reading ease (Kandel-Moles in French) of the message as sent, below the threshold."""
     thresholds = option(rule, "min_score", {"en": 50, "fr": 40}, dict)
@@ -173,6 +178,7 @@ def _caps_runs(text: str, keywords: set[str], intros: set[str], minimum: int) ->
         run = [m] if caps else []
 
 
+@check("caps_runs", on_messages=True)
 def caps_runs(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Runs of ALL-CAPS words with at least min_letters letters (keywords and codes excepted)."""
     minimum = option(rule, "min_letters", 10, int)
@@ -200,6 +206,7 @@ def _emoji(text: str) -> list[int]:
     return [i for i, c in graphemes(text) if is_pictographic(c[0]) or "\u20e3" in c]
 
 
+@check("emoji_count", on_messages=True)
 def emoji_count(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Fires when the message as sent holds more than max_emoji emoji."""
     limit = option(rule, "max_emoji", 3, int)
@@ -209,17 +216,3 @@ def emoji_count(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
         literal = _emoji(ctx.literal)
         yield Hit(rule.id, {"count": count, "max_emoji": limit},
                   offset=literal[0] if literal else None, line=ctx.template.body_line)
-
-
-CHECKS = {
-    "ucs2_characters": ucs2_characters,
-    "segment_count": segment_count,
-    "link_domains": link_domains,
-    "readability": readability,
-    "caps_runs": caps_runs,
-    "emoji_count": emoji_count,
-}
-# Checks that need the body to parse (they read the rendered example or the variables used).
-NEEDS_BODY = {"segment_count", "readability"}
-# Checks that read message content, and so run again on every rendered message.
-MESSAGE_CHECKS = {"ucs2_characters", "segment_count", "link_domains", "caps_runs", "emoji_count"}

@@ -1,25 +1,20 @@
-"""The closed set of rule kinds: how a rule's data turns into hits on one template."""
+"""The rule kinds that are data - requirement and existence - and running any rule on a template."""
 from __future__ import annotations
 
 from typing import Iterator
 
 from templater.context import Hit, LintContext
-from templater.rulepacks import content_checks, program_checks
-from templater.rulepacks.checks import CHECKS
 from templater.rulepacks.model import Rule
-
-# Checks that read the body and need it to parse; the others look at metadata or the file.
-NEEDS_BODY = {"undeclared_variable", "unused_variable", "example_render", "mixed_content",
-              *content_checks.NEEDS_BODY, *program_checks.NEEDS_BODY}
-# Checks that read message content, and so run again on every rendered message.
-MESSAGE_CHECKS = {"mixed_content", *content_checks.MESSAGE_CHECKS, *program_checks.MESSAGE_CHECKS}
+from templater.rulepacks.registry import check, spec_of
 
 
 def checks_messages(rule: Rule) -> bool:
     """Whether a rule looks at message content (and so applies to rendered messages too)."""
-    return rule.kind in ("requirement", "existence") or rule.check in MESSAGE_CHECKS
+    spec = spec_of(rule)
+    return spec is not None and spec.on_messages
 
 
+@check("requirement", needs_body=True, on_messages=True, fires_when="absent")
 def requirement(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Fires when none of the rule's patterns for the template's language appear in the message."""
     pattern = rule.pattern_for(ctx.language)
@@ -31,6 +26,7 @@ def requirement(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
                   line=ctx.template.body_line)
 
 
+@check("existence", needs_body=True, on_messages=True, fires_when="present")
 def existence(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Fires on every match of the rule's patterns in the body text, then in the rendered example."""
     pattern = rule.pattern_for(ctx.language)
@@ -53,10 +49,7 @@ def run(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """The hits of one rule on one template, honouring the rule's categories."""
     if rule.applies_to is not None and ctx.template.category not in rule.applies_to:
         return iter(())
-    if rule.kind == "requirement":
-        return requirement(rule, ctx)
-    if rule.kind == "existence":
-        return existence(rule, ctx)
-    if rule.check in NEEDS_BODY and ctx.ast is None:
+    spec = spec_of(rule)
+    if spec is None or (spec.needs_body and ctx.ast is None):
         return iter(())
-    return CHECKS[rule.check](rule, ctx)
+    return spec.run(rule, ctx)

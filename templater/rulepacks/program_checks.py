@@ -6,7 +6,9 @@ from typing import Iterator
 from templater.context import Hit, LintContext
 from templater.rulepacks.content_checks import message_text, option
 from templater.rulepacks.model import Rule
+from templater.rulepacks.kinds import existence, requirement
 from templater.rulepacks.patterns import LazyPattern
+from templater.rulepacks.registry import check
 
 SENDER_VARIABLES = ["brand", "brand_name", "program", "program_name", "company", "company_name",
                     "business_name", "store_name"]
@@ -26,22 +28,21 @@ def is_recurring(ctx: LintContext) -> bool:
     return declared is True
 
 
+@check("recurring_requirement", needs_body=True, on_messages=True, fires_when="absent")
 def recurring_requirement(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """The requirement kind (none of the patterns appears: a hit), for recurring programs only."""
-    from templater.rulepacks.kinds import requirement  # deferred: kinds imports this registry
-
     if is_recurring(ctx):
         yield from requirement(rule, ctx)
 
 
+@check("age_gated_existence", needs_body=True, on_messages=True, fires_when="present")
 def age_gated_existence(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """The existence kind, except in templates whose metadata declares `age_gated: true`."""
-    from templater.rulepacks.kinds import existence  # deferred: kinds imports this registry
-
     if ctx.template.meta.get("age_gated") is not True:
         yield from existence(rule, ctx)
 
 
+@check("sender_named", needs_body=True)
 def sender_named(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """The body names the sender: a brand variable, a 'Name:' opening, or the metadata's brand literal."""
     names = option(rule, "variables", SENDER_VARIABLES, list)
@@ -66,19 +67,10 @@ def sender_named(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     yield Hit(rule.id, {"category": ctx.template.category}, line=ctx.template.body_line)
 
 
+@check("required_metadata")
 def required_metadata(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Fires when the metadata key named by the rule's `key` option is missing or empty."""
     key = option(rule, "key", "", str)
     value = ctx.template.meta.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         yield Hit(rule.id, {"key": key}, line=ctx.template.key_line(key))
-
-
-CHECKS = {
-    "recurring_requirement": recurring_requirement,
-    "age_gated_existence": age_gated_existence,
-    "sender_named": sender_named,
-    "required_metadata": required_metadata,
-}
-NEEDS_BODY = {"sender_named", "recurring_requirement", "age_gated_existence"}
-MESSAGE_CHECKS = {"recurring_requirement", "age_gated_existence"}
