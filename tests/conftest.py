@@ -74,5 +74,7 @@ def library_for_markets(folder: Path, template_id: str, markets: str) -> str:
 
     source = find(template_id).source
     path = folder / f"{template_id}.sms"
-    path.write_text(source.replace("---\n", f"---\nmarket: [{markets}]\n", 1), encoding="utf-8")
+    import re
+
+    path.write_text(re.sub(r"(?m)^market: .*$", f"market: [{markets}]", source, count=1), encoding="utf-8")
     return str(path)

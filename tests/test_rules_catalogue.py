@@ -26,7 +26,7 @@ def test_listing_has_every_rule_with_severity_category_and_languages() -> None:
     result = run_cli("rules")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["RULE", "SEVERITY", "CATEGORY", "APPLIES", "TO", "LANGUAGES"]
+    assert lines[0].split() == ["RULE", "SEVERITY", "CATEGORY", "APPLIES", "TO", "MARKETS", "LANGUAGES"]
     rows = {line.split()[0]: line.split() for line in lines[1:]}
     assert set(rows) == set(api.ruleset().rules)
     assert rows["url-shortener"][1:4] == ["error", "links", "all"]
