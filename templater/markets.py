@@ -39,13 +39,21 @@ class Market:
         return next((r for r in self.requirements if r.topic == topic), None)
 
 
-@lru_cache(maxsize=1)
-def _data() -> dict[str, Any]:
+def _parse() -> dict[str, Any]:
     try:
         from yaml import CSafeLoader as loader
     except ImportError:  # pragma: no cover
         from yaml import SafeLoader as loader  # type: ignore[assignment]
     return yaml.load(DATA.read_text(encoding="utf-8"), Loader=loader)
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict[str, Any]:
+    # Every lint run asks for the markets: parsed once per content of the file, then unpickled
+    # (like the rule packs), so that lint's start-up does not grow by a YAML parse.
+    from templater.rulepacks.cache import cached
+
+    return cached([DATA], _parse, kind="markets")
 
 
 @lru_cache(maxsize=1)
