@@ -42,9 +42,11 @@ Man, which share `+44`, are not gb, and other countries belong to no market). A 
 not among the template's markets is rejected as `wrong-market`, with the number's region and the
 template's markets in the detail, and counted in the summary. Quiet hours follow the row's market
 (`--quiet-hours market`, the default; `auto` adds the US states' stricter laws); a named profile
-or a window given with `--quiet-hours` applies to every row instead. The consent gate asks the same
-levels in every market (promotional: `express_written`; transactional: `express` with a scope), the
-strictest of the four; the consent column below is each law's own level, for reference.
+or a window given with `--quiet-hours` applies to every row instead. The consent gate of a
+promotional template asks the level of the row's market (the `promotional` level in each market's
+consent row below: `express_written` in us, `express` in fr and gb, `implied` in ca, or any stronger
+level); transactional and conversational rows keep the same gate in every market (`express` with a
+consent scope; a reply window), whatever weaker basis a market's law may allow.
 
 Where a source says nothing on a topic, the table says so: templater does not borrow another
 market's rule. These tables summarise the texts for linting; they are not legal advice.

@@ -194,3 +194,25 @@ def test_markets_command_lists_each_requirement_with_its_source():
     assert "ca  Canada" in result.stdout and "contact [missing-contact]" in result.stdout
     assert "source: CASL s. 6(2)(b)" in result.stdout
     assert "help: none" in result.stdout and "source: PECR says nothing of a HELP keyword" in result.stdout
+
+
+def test_each_rows_consent_gate_is_its_markets(tmp_path, write):
+    # Promotional consent per market (markets.yaml): US express_written, FR and GB express (opt-in),
+    # CA implied (CASL s. 10(9): an existing business relationship). A Tuesday noon in New York.
+    rows = ("phone,first_name,consent\n+12125550100,Ana,express\n+33612345678,Camille,express\n"
+            "+14165550123,Olivia,implied\n+447400123456,Fiona,implied\n+447911123456,Gus,express\n")
+    people = write("people.csv", rows)
+    meta = {"market": ["us", "fr", "ca", "gb"], "variables": {"brand": {"example": "Acme"},
+                                                               "first_name": {"example": "Ana"}}}
+    template = write("promo.sms", template_source(PROMO, "promotional", "en", **meta))
+    out = tmp_path / "out.jsonl"
+    result = run_cli("render", str(template), "--recipients", str(people), "--out", str(out), "--var", "brand=Acme",
+                     "--send-at", "2025-05-06T16:00:00Z", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    sent = {m["line"] for m in map(json.loads, out.read_text("utf-8").splitlines())}
+    rejects = {r["line"]: r for r in map(json.loads, (tmp_path / "out.rejects.jsonl").read_text("utf-8").splitlines())}
+    assert sent == {3, 4}
+    assert rejects[2]["detail"] == "consent is express; promotional messages need express_written"
+    assert rejects[5]["detail"] == "consent is implied; promotional messages need express or express_written in market gb"
+    # +44 7911 is Guernsey: a Crown dependency with its own law, not the UK's PECR.
+    assert rejects[6]["reason"] == "wrong-market" and rejects[6]["detail"].startswith("GG number (no market")

@@ -130,6 +130,7 @@ class RowProcessor:
         self.quiet = QuietHours(spec.window, spec.send_at) if promotional and not per_row else None  # type: ignore[arg-type]
         self.profiles = self.places if promotional and per_row else None
         self._markets = frozenset(spec.markets)
+        self._gates: dict[str, Any] = {}   # market -> its consent gate's check
         self.phones = Phones(spec.default_region)
         self.reader = RowReader(spec.recipients_format, spec.header, spec.delimiter or ",", spec.columns)
         self.format = LineFormat(spec.fmt, t.id, t.category or "", spec.keep)
@@ -172,13 +173,15 @@ class RowProcessor:
             return self.reject(record, reason, f"'{raw_phone}': {why}", row)
         if phone in self._suppressed:
             return self.reject(record, "suppressed", "the number is on the suppression list", row, phone)
+        gate = self._gate
         if self._markets:
             market, country = self.places.market(phone)
             if market not in self._markets:
                 where = f"market {market}" if market else "no market templater knows"
                 return self.reject(record, "wrong-market", f"{country or 'unknown-country'} number ({where}); the "
                                    f"template is for {', '.join(sorted(self._markets))}", row, phone)
-        verdict = self._gate(row)
+            gate = self._gates.get(market) or self._market_gate(market)
+        verdict = gate(row)
         if verdict is None and (self.quiet is not None or self.profiles is not None):
             verdict = self._quiet_hours(row, phone)
         if verdict is not None:
@@ -210,6 +213,12 @@ class RowProcessor:
         enc = encoding_of(text)
         return (record.line, phone, self._message(phone, text, enc.encoding, enc.segments, enc.characters,
                                                   record.line, row), None, None)
+
+    def _market_gate(self, market: str) -> Any:
+        """The consent gate of one market (its law's promotional consent level), made once."""
+        t = self.spec.template
+        gate = self._gates[market] = Gate(t, self.spec.send_at, self.spec.reply_window, market).check
+        return gate
 
     def _quiet_hours(self, row: dict, phone: str) -> tuple[str, str] | None:
         quiet = self.quiet
