@@ -20,6 +20,7 @@ class Requirement:
     source: str
     rules: tuple[str, ...] = ()
     consent: dict | None = None
+    wording: dict | None = None   # language -> wording that satisfies it, such as {en: Reply STOP to opt out.}
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def markets() -> dict[str, Market]:
     out = {}
     for mid, spec in _data()["markets"].items():
         reqs = tuple(Requirement(r["topic"], str(r["requirement"]), r["source"], tuple(r.get("rules") or ()),
-                                 r.get("consent")) for r in spec["requirements"])
+                                 r.get("consent"), r.get("wording")) for r in spec["requirements"])
         out[mid] = Market(mid, spec["name"], spec["law"], tuple(spec["regions"]), spec.get("language"),
                           spec.get("quiet_hours"), reqs)
     return out

@@ -84,6 +84,8 @@ def markdown(ruleset: RuleSet) -> str:
             requirement = "none: not required" if r.requirement == "none" else r.requirement
             if r.consent:
                 requirement += " (" + ", ".join(f"{k}: `{v}`" for k, v in r.consent.items()) + ")"
+            if r.wording:
+                requirement += "; for example " + ", ".join(f"{k} \"{v}\"" for k, v in r.wording.items())
             out.append(f"| {r.topic} | {_cell(requirement)} | {_rules_for(ruleset, m.id, r.rules)} | {_cell(r.source)} |")
     return "\n".join(out).rstrip() + "\n"
 
@@ -97,6 +99,8 @@ def table() -> str:
         for r in m.requirements:
             rules = f" [{', '.join(r.rules)}]" if r.rules else ""
             out.append(f"  {r.topic}{rules}: {r.requirement}")
+            if r.wording:
+                out.append("      wording: " + "; ".join(f"{k}: {v}" for k, v in r.wording.items()))
             out.append(f"      source: {r.source}")
         out.append("")
     return "\n".join(out)

@@ -216,3 +216,16 @@ def test_each_rows_consent_gate_is_its_markets(tmp_path, write):
     assert rejects[5]["detail"] == "consent is implied; promotional messages need express or express_written in market gb"
     # +44 7911 is Guernsey: a Crown dependency with its own law, not the UK's PECR.
     assert rejects[6]["reason"] == "wrong-market" and rejects[6]["detail"].startswith("GG number (no market")
+
+
+def test_each_markets_opt_out_wording_passes_the_opt_out_rule_in_that_market(write):
+    from templater import markets
+
+    for market in markets.markets().values():
+        wording = market.requirement("opt-out").wording
+        assert wording, market.id
+        for lang, text in wording.items():
+            body = f"Acme: 20% off this weekend at acme.example/contact. {text}"
+            path = write(f"{market.id}-{lang}.sms", template_source(body, "promotional", lang, market=market.id))
+            _code, findings = lint_json("--select", "missing-opt-out", str(path))
+            assert findings == [], (market.id, lang, text)
