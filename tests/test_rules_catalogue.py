@@ -39,7 +39,7 @@ def test_json_listing() -> None:
     data = {r["id"]: r for r in json.loads(result.stdout)}
     assert data["ucs2-encoding"] == {
         "id": "ucs2-encoding", "severity": "warning", "category": "encoding", "applies_to": "all",
-        "languages": ["any"], "rendered_messages": True,
+        "languages": ["any"], "markets": ["us", "fr", "ca", "gb"], "sources": {}, "rendered_messages": True,
         "summary": api.ruleset().rules["ucs2-encoding"].summary}
     assert data["shaft-alcohol"]["languages"] == ["en", "fr"] and data["shaft-alcohol"]["category"] == "shaft"
     assert data["missing-in-reply-to"]["rendered_messages"] is False
