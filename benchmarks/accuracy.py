@@ -42,8 +42,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus_split  # noqa: E402  (a sibling module, also used by train_scorer.py)
+import train_scorer  # noqa: E402
 
-from templater import api  # noqa: E402
+from templater import api, scorer  # noqa: E402
 from templater.context import LintContext  # noqa: E402
 from templater.rulepacks.kinds import run  # noqa: E402
 from templater.template import parse  # noqa: E402
@@ -52,7 +53,10 @@ HISTORY = Path(__file__).resolve().parent / "accuracy-history.md"
 LABELS = ("promotional", "transactional", "conversational", "mixed")
 PREDICTED = ("promotional", "transactional", "conversational")
 RULE = "mixed-content"
-DETECTS = frozenset({"promotional"})  # the mixed-content variants that detect promotional content
+# The mixed-content variants that detect promotional content: the rules' error, the scorer's warning.
+DETECTS = frozenset({"promotional", "scorer"})
+Models = dict  # language -> templater.scorer.Model, or None for no scorer
+RULES_ONLY: Models = {lang: None for lang in train_scorer.LANGUAGES}
 TARGETS = {"precision": 0.97, "recall": 0.95, "mixed_recall": 0.95, "fp_pure": 0.02, "fp_near": 0.05,
            "three_way": 0.95}
 
@@ -234,14 +238,27 @@ def mixed_content_variants(message: Message, category: str) -> frozenset[str]:
     return frozenset(hit.variant or "" for hit in run(rules.rules[RULE], ctx))
 
 
-def outcomes(messages: Iterable[Message]) -> dict[str, Outcome]:
-    """What templater says of every message (id -> Outcome), in the message's own language."""
+def outcomes(messages: Iterable[Message], models: Models = RULES_ONLY) -> dict[str, Outcome]:
+    """What templater says of every message (id -> Outcome), in the message's own language, with
+    these scorer models (by default none: the rules alone)."""
     out = {}
-    for m in messages:
-        category = api.classify(m.text, language=m.language).category
-        declared = declared_category(m)
-        out[m.id] = Outcome(category, None if declared is None else mixed_content_variants(m, declared))
+    with scorer.using(models):
+        for m in messages:
+            category = api.classify(m.text, language=m.language).category
+            declared = declared_category(m)
+            out[m.id] = Outcome(category, None if declared is None else mixed_content_variants(m, declared))
     return out
+
+
+def train_models(messages: list[Message]) -> Models:
+    """Scorer models trained on these messages alone (benchmarks/train_scorer.py), every language's
+    (whether its model ships or not: the figures decide)."""
+    examples = [train_scorer.Example(m.text, m.language, has_promotional_content(m), m.group) for m in messages]
+    models: Models = {}
+    for lang in train_scorer.LANGUAGES:
+        data = train_scorer.train(examples, lang)[0]
+        models[lang] = scorer.Model(data) if data else None
+    return models
 
 
 def report(language: str, messages: list[Message], said: dict[str, Outcome]) -> Report:
@@ -287,32 +304,34 @@ def reports(messages: list[Message], said: dict[str, Outcome]) -> list[Report]:
 
 @dataclass
 class Measurement:
-    """The reports of the headline (frozen split, k-fold) and of the in-sample run."""
+    """The reports of one detector: the headline (frozen split, k-fold) and the in-sample run."""
 
+    detector: str
     counts: str
     frozen: list[Report]
     kfold: list[Report]
     in_sample: list[Report]
 
 
-def measure(messages: list[Message], batch: str | None = None) -> Measurement:
-    """Leave-source-out and in-sample figures; with a batch, only its messages are scored."""
+def measure(messages: list[Message], batch: str | None = None, with_scorer: bool = False) -> Measurement:
+    """Leave-source-out and in-sample figures of the rules alone, or of the rules and a scorer
+    retrained for each part on what that part may see; with a batch, only its messages are scored."""
     development, frozen = split(messages)
     scored = (lambda ms: [m for m in ms if m.batch == batch]) if batch else (lambda ms: ms)
-    # The rules are fixed, so the development part's leave-source-out outcomes are computed fold
-    # by fold only to keep the door open for anything trained: today every fold sees the same rules.
+    train = train_models if with_scorer else (lambda _ms: RULES_ONLY)
     kfold_said: dict[str, Outcome] = {}
-    for fold in folds(development):
-        kfold_said.update(outcomes(scored(fold)))
-    frozen_said = outcomes(scored(frozen))
-    # In-sample: the same rules over every row (the rules were written from the development part).
-    in_sample_said = {**kfold_said, **frozen_said}
-    groups = {m.group for m in messages}
-    counts = (f"{len(messages)} messages from {len(groups)} sources: development part {len(development)} "
-              f"({len({m.group for m in development})} sources, {corpus_split.FOLDS} folds), frozen split "
-              f"{len(frozen)} ({len({m.group for m in frozen})} sources)")
-    return Measurement(counts, reports(scored(frozen), frozen_said), reports(scored(development), kfold_said),
-                       reports(scored(messages), in_sample_said))
+    parts = folds(development)
+    for i, fold in enumerate(parts):
+        others = [m for j, part in enumerate(parts) if j != i for m in part]
+        kfold_said.update(outcomes(scored(fold), train(others)))
+    frozen_said = outcomes(scored(frozen), train(development))
+    # In-sample: a scorer trained on every row (the rules were written from the development part).
+    in_sample_said = outcomes(scored(messages), train(messages)) if with_scorer else {**kfold_said, **frozen_said}
+    counts = (f"{len(messages)} messages from {len({m.group for m in messages})} sources: development part "
+              f"{len(development)} ({len({m.group for m in development})} sources, {corpus_split.FOLDS} folds), "
+              f"frozen split {len(frozen)} ({len({m.group for m in frozen})} sources)")
+    return Measurement("rules + scorer" if with_scorer else "rules alone", counts, reports(scored(frozen), frozen_said),
+                       reports(scored(development), kfold_said), reports(scored(messages), in_sample_said))
 
 
 def fmt(value: float | None) -> str:
@@ -371,7 +390,7 @@ def missed_targets(measurement: Measurement) -> list[str]:
     return out
 
 
-def history_row(measurement: Measurement, detector: str) -> str:
+def history_row(measurement: Measurement) -> str:
     """One markdown row of benchmarks/accuracy-history.md for this measurement."""
     def cell(reps: list[Report]) -> str:
         parts = []
@@ -386,8 +405,37 @@ def history_row(measurement: Measurement, detector: str) -> str:
 
     commit = git("rev-parse", "--short", "HEAD") + ("+changes" if git("status", "--porcelain", "--untracked-files=no") else "")
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
-    return (f"| {date} | {commit} | {measurement.counts} | {detector} | {cell(measurement.frozen)} | "
+    return (f"| {date} | {commit} | {measurement.counts} | {measurement.detector} | {cell(measurement.frozen)} | "
             f"{cell(measurement.kfold)} | {cell(measurement.in_sample)} |")
+
+
+def comparison(measurements: list[Measurement]) -> list[str]:
+    """The headline figures of every detector side by side."""
+    lines = [f"  {'detector':15} {'split':7} {'lang':4} {'P':>6} {'R':>6} {'F1':>6} {'mixR':>6} {'FPpure':>6} "
+             f"{'FPnear':>6} {'3-way':>6} {'T->C':>5}"]
+    for ms in measurements:
+        for split_name, reps in (("frozen", ms.frozen), ("5-fold", ms.kfold)):
+            for r in reps:
+                lines.append(f"  {ms.detector:15} {split_name:7} {r.language:4} {fmt(r.promo.precision):>6} "
+                             f"{fmt(r.promo.recall):>6} {fmt(r.promo.f1):>6} {fmt(r.mixed_recall.value):>6} "
+                             f"{fmt(r.fp_pure.value):>6} {fmt(r.fp_near.value):>6} {fmt(r.three_way.value):>6} "
+                             f"{r.transactional_as_conversational.hits:>5}")
+    return lines
+
+
+def shipped(measurements: list[Measurement]) -> Measurement:
+    """What templater runs: per language, the rules with the scorer where its model ships
+    (train_scorer.SHIPPED), else the rules alone. The exit status judges these figures."""
+    rules, scored = measurements[0], measurements[-1]
+    if scored is rules or not train_scorer.SHIPPED:
+        return rules
+
+    def pick(alone: list[Report], with_scorer: list[Report]) -> list[Report]:
+        return [w if w.language in train_scorer.SHIPPED else a for a, w in zip(alone, with_scorer)]
+
+    return Measurement(f"shipped (scorer: {', '.join(train_scorer.SHIPPED)})", scored.counts,
+                       pick(rules.frozen, scored.frozen), pick(rules.kfold, scored.kfold),
+                       pick(rules.in_sample, scored.in_sample))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -398,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="a JSONL corpus file or a folder of them (default: %(default)s)")
     parser.add_argument("--batch", help="score only the messages of one collection batch (e.g. pass9); "
                                         "the splits and folds stay those of the whole corpus")
+    parser.add_argument("--no-scorer", action="store_true",
+                        help="measure the rules alone (no scorer training: faster, no scikit-learn needed)")
     parser.add_argument("--show-frozen-misses", action="store_true",
                         help="also print the frozen split's misses. Whoever reads them may no longer write "
                              "rules or tune the scorer: never use it while working on detection")
@@ -407,37 +457,50 @@ def main(argv: list[str] | None = None) -> int:
     broken = not_verbatim(messages)
     for m in broken:
         print(f"NOT SEEN AS WRITTEN: {m.id} does not render back to its text as a .sms body: {m.text!r}")
-    measurement = measure(messages, args.batch)
-    detector = "rules"
-    print(measurement.counts + (f"; scoring batch {args.batch} only" if args.batch else ""))
-    print(f"\n== HEADLINE, leave-source-out ({detector}) ==")
-    print("-- frozen test split (new sources of pass9; measured, never read) --")
-    for r in measurement.frozen:
-        print("\n".join(format_figures(r, frozen=True)))
-    print(f"-- grouped {corpus_split.FOLDS}-fold cross-validation over the development part by source (the rules "
-          "were written from this part: for them only the frozen split is unseen) --")
-    for r in measurement.kfold:
-        print("\n".join(format_figures(r)))
-    print("\n== in-sample, information only (every row; the rules were written from the development part) ==")
-    for r in measurement.in_sample:
-        print("\n".join(format_figures(r)))
-    print("\n== misses of the development part (5-fold) ==")
-    for r in measurement.kfold:
+    measurements = [measure(messages, args.batch)]
+    if not args.no_scorer:
+        try:
+            import sklearn  # noqa: F401  (training needs it; templater itself does not)
+        except ImportError:
+            print("scikit-learn is not installed (pip install -e '.[test]'): the rules alone are measured")
+        else:
+            measurements.append(measure(messages, args.batch, with_scorer=True))
+    judged = shipped(measurements)
+    print(judged.counts + (f"; scoring batch {args.batch} only" if args.batch else ""))
+    for ms in measurements:
+        print(f"\n== HEADLINE, leave-source-out: {ms.detector} ==")
+        print("-- frozen test split (new sources of pass9; measured, never read) --")
+        for r in ms.frozen:
+            print("\n".join(format_figures(r, frozen=True)))
+        print(f"-- grouped {corpus_split.FOLDS}-fold cross-validation over the development part by source (the "
+              "scorer is retrained without the fold it scores; the rules were written from this part: for them "
+              "only the frozen split is unseen) --")
+        for r in ms.kfold:
+            print("\n".join(format_figures(r)))
+    print("\n== headline side by side ==")
+    print("\n".join(comparison(measurements)))
+    for ms in measurements:
+        print(f"\n== in-sample, information only: {ms.detector} (every row; the rules were written from the "
+              "development part, the scorer trained on every row) ==")
+        for r in ms.in_sample:
+            print("\n".join(format_figures(r)))
+    print(f"\n== misses of the development part (5-fold, {judged.detector}) ==")
+    for r in judged.kfold:
         print("\n".join(format_misses(r)))
     if args.show_frozen_misses:
-        print("\n== misses of the FROZEN split: whoever reads these may no longer work on detection ==")
-        for r in measurement.frozen:
+        print(f"\n== misses of the FROZEN split ({judged.detector}): whoever reads these may no longer work on "
+              "detection ==")
+        for r in judged.frozen:
             print("\n".join(format_misses(r)))
     if args.record:
         with HISTORY.open("a", encoding="utf-8") as fh:
-            fh.write(history_row(measurement, detector) + "\n")
-    missed = missed_targets(measurement)
-    status = 1 if broken or missed else 0
+            fh.writelines(history_row(ms) + "\n" for ms in measurements)
+    missed = missed_targets(judged)
     if broken:
         print(f"{len(broken)} messages could not be linted as written: the mixed-content figures are not valid")
-    print("targets missed: " + "; ".join(missed) if missed else "all headline targets met")
+    print(f"targets ({judged.detector}): " + ("missed: " + "; ".join(missed) if missed else "all headline targets met"))
     print(f"ran in {time.perf_counter() - started:.1f} s")
-    return status
+    return 1 if broken or missed else 0
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from templater import markets
+from templater import detection_doc
 from templater.errors import InputError
 from templater.linter import Linter, LintOptions
 from templater.rulepacks.kinds import checks_messages
@@ -181,6 +182,7 @@ def markdown(ruleset: RuleSet) -> str:
     out += [f"| [`{r['id']}`](#{r['id']}) | {r['severity']} | {r['category']} | {r['applies_to']} | "
             f"{markets_cell(ruleset.rules[r['id']])} | {', '.join(r['languages'])} | {_md_cell(r['summary'])} |"
             for r in data]
+    out += ["", *detection_doc.section(ruleset)]
     category = None
     for row in data:
         if row["category"] != category:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from templater.context import LintContext
 from templater.rulepacks.loader import RuleSet
-from templater.signals import Evidence, find_in_text
-from templater.template import CONSENT_FOR, LANGUAGES
+from templater.signals import Evidence, second_opinion
+from templater.template import CONSENT_FOR, LANGUAGES, Template
 from templater.text import normalize
 
 _WORDS = re.compile(r"[a-zàâçéèêëîïôûùüÿœ']+", re.I)
@@ -21,7 +21,12 @@ _STOPWORDS = {
 
 @dataclass
 class Classification:
-    """What a message is, why, and the consent it needs."""
+    """What a message is, why, and the consent it needs.
+
+    basis: 'evidence' when markers decided the category, 'default' when nothing in the message
+    showed what it is: it is then transactional (consent express), never conversational, since
+    only evidence of a reply makes a message a reply.
+    """
 
     path: str
     category: str
@@ -30,13 +35,14 @@ class Classification:
     language: str | None = None
     declared: str | None = None
     notes: list[str] = field(default_factory=list)
+    basis: str = "evidence"
 
     @property
     def agrees(self) -> bool | None:
         return None if self.declared is None else self.declared == self.category
 
     def to_dict(self) -> dict:
-        out = {"path": self.path, "category": self.category, "consent": self.consent,
+        out = {"path": self.path, "category": self.category, "consent": self.consent, "basis": self.basis,
                "language": self.language, "evidence": [e.to_dict() for e in self.evidence]}
         if self.declared is not None:
             out["declared"] = self.declared
@@ -55,37 +61,57 @@ def guess_language(text: str) -> str | None:
     return best if scores[best] >= 2 and scores[best] >= 2 * max(others, 1) else None
 
 
-def category_of(evidence: list[Evidence]) -> str:
-    """Any promotional marker makes a message promotional; else any transactional one; else a reply."""
+def decide(evidence: list[Evidence]) -> tuple[str, str]:
+    """(category, basis) from the evidence; lint's mixed-content reads the same evidence.
+
+    Any promotional marker makes a message promotional; else evidence of a reply (reply phrasing,
+    or in_reply_to declared) makes it conversational; else a transactional marker, transactional.
+    With no evidence at all it is transactional by default: consent express, the safe side.
+    """
     kinds = {e.kind for e in evidence}
-    if "promotional" in kinds:
-        return "promotional"
-    if "transactional" in kinds:
-        return "transactional"
-    return "conversational"
+    for kind in ("promotional", "conversational", "transactional"):
+        if kind in kinds:
+            return kind, "evidence"
+    return "transactional", "default"
+
+
+def message_context(text: str, ruleset: RuleSet, language: str | None, path: str = "<text>") -> LintContext:
+    """The lint context of a plain message, as `templater lint` builds it for a rendered message.
+
+    Without a language every language's markers apply (classify could not tell the language).
+    """
+    meta = {"language": language} if language else {}
+    template = Template(path, text, meta, text, 1, {}, {}, path)
+    ctx = LintContext.for_message(template, text, ruleset)
+    ctx.every_language = language is None
+    return ctx
 
 
 def classify_text(text: str, ruleset: RuleSet, path: str = "<text>", language: str | None = None) -> Classification:
     """Classify one plain message; without a language, guess it or apply every language's markers."""
-    norm = normalize(text)
-    lang = language or guess_language(norm)
+    lang = language or guess_language(normalize(text))
     if lang not in LANGUAGES:
         lang = None
-    evidence = find_in_text(ruleset.signals_for(lang), norm)
-    evidence = _dedupe(evidence)
-    category = category_of(evidence)
-    return Classification(path, category, CONSENT_FOR[category], evidence, lang)
+    ctx = message_context(text, ruleset, lang, path)
+    evidence = _dedupe(ctx.evidence)
+    evidence += second_opinion(evidence, ctx.masked, lang)
+    category, basis = decide(evidence)
+    return Classification(path, category, CONSENT_FOR[category], evidence, lang, basis=basis)
 
 
 def classify_template(ctx: LintContext, language: str | None = None) -> Classification:
-    """Classify a parsed template from its body text, variable names and rendered example."""
+    """Classify a parsed template from its body text, variable names, rendered example and in_reply_to."""
     if language and language != ctx.template.language:
         ctx.template.meta["language"] = language
     evidence = _dedupe(ctx.evidence)
-    category = category_of(evidence)
+    evidence += second_opinion(evidence, ctx.masked, ctx.template.language)
+    question = ctx.template.meta.get("in_reply_to")
+    if isinstance(question, str) and question.strip():  # the team says which customer message it answers
+        evidence.append(Evidence("in-reply-to", "conversational", question.strip(), 0, 0, "metadata"))
+    category, basis = decide(evidence)
     declared = ctx.template.category
     return Classification(ctx.template.path, category, CONSENT_FOR[category], evidence,
-                          ctx.template.language, declared)
+                          ctx.template.language, declared, basis=basis)
 
 
 def _dedupe(evidence: list[Evidence]) -> list[Evidence]:

@@ -136,19 +136,23 @@ class LintContext:
         text = self.render_result[0]
         return normalize(text) if text is not None else None
 
+    # classify sets this on a message whose language it cannot tell: every language's markers apply.
+    every_language = False
+
     def signal_pairs(self) -> list:
-        return self.ruleset.signals_for(self.language)
+        return self.ruleset.signals_for(None if self.every_language else self.language)
 
     @cached_property
     def evidence(self) -> list[Evidence]:
         """Markers in the body text, the variable names and the rendered example, without repeats."""
         pairs = self.signal_pairs()
-        found = find_in_text(pairs, self.masked)
+        language = None if self.every_language else self.language
+        found = find_in_text(pairs, self.masked, "text", language)
         found += find_in_variables(list(self.ruleset.signals.values()), self.used)
         seen = {(e.signal, e.text.lower()) for e in found} | {(e.signal, e.start) for e in found}
         rendered = self.rendered
         if rendered:
-            for ev in find_in_text(pairs, rendered, "rendered"):
+            for ev in find_in_text(pairs, rendered, "rendered", language):
                 start, end = self._rendered_place(ev)
                 if (ev.signal, ev.text.lower()) not in seen and (ev.signal, start) not in seen:
                     seen.update({(ev.signal, ev.text.lower()), (ev.signal, start)})

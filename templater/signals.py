@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from templater.matching import view
 from templater.rulepacks.model import Signal
 from templater.rulepacks.patterns import PatternGroup
 
@@ -18,10 +19,14 @@ class Evidence:
     start: int
     end: int
     where: str = "text"  # text | variable | rendered
+    words: tuple[str, ...] = ()  # the learned scorer's evidence: the words that weighed most
 
     def to_dict(self) -> dict:
-        return {"signal": self.signal, "kind": self.kind, "text": self.text,
-                "start": self.start, "end": self.end, "where": self.where}
+        out = {"signal": self.signal, "kind": self.kind, "text": self.text,
+               "start": self.start, "end": self.end, "where": self.where}
+        if self.words:
+            out["words"] = list(self.words)
+        return out
 
 
 _GROUPS: dict[tuple, PatternGroup] = {}  # by the patterns themselves, which the key keeps alive
@@ -36,14 +41,29 @@ def _group(patterns: tuple) -> PatternGroup:
     return group
 
 
-def find_in_text(pairs: list[tuple[Signal, re.Pattern]], text: str, where: str = "text") -> list[Evidence]:
-    """Every match of every (signal, pattern) pair in a normalized text, in text order."""
+def find_in_text(pairs: list[tuple[Signal, re.Pattern]], text: str, where: str = "text",
+                 language: str | None = None) -> list[Evidence]:
+    """Every match of every (signal, pattern) pair in a normalized text, in text order.
+
+    The patterns read the text's matching view (matching.py: accents, glued dashes, the language's
+    SMS abbreviations and placeholders folded); each piece of evidence points at the text as written.
+    A placeholder of another tool ({coupon_code}, [DISCOUNT]...) is also read by its name, as the
+    signals' variable-name patterns read a Jinja variable's.
+    """
+    seen = view(text, language)
     found = []
     # Only the patterns some of whose literals are in the text are scanned (usually a few).
-    for i, m in _group(tuple(p for _s, p in pairs)).finditer(text):
+    for i, m in _group(tuple(p for _s, p in pairs)).finditer(seen.text):
         if m.end() > m.start():
             signal = pairs[i][0]
-            found.append(Evidence(signal.id, signal.kind, m.group(0).strip(), m.start(), m.end(), where))
+            start, end = seen.span(m.start(), m.end())
+            found.append(Evidence(signal.id, signal.kind, text[start:end].strip(), start, end, where))
+    if seen.names:
+        named = {s.id: s for s, _p in pairs if s.variables is not None}
+        for name, start, end in seen.names:
+            for signal in named.values():
+                if signal.variables.fullmatch(name):
+                    found.append(Evidence(signal.id, signal.kind, text[start:end], start, end, where))
     found.sort(key=lambda e: (e.start, e.end, e.signal))
     return found
 
@@ -59,3 +79,16 @@ def find_in_variables(signals: list[Signal], names: dict[str, int]) -> list[Evid
                 found.append(Evidence(signal.id, signal.kind, name, offset, offset + len(name), "variable"))
     found.sort(key=lambda e: (e.start, e.signal))
     return found
+
+
+def second_opinion(evidence: list[Evidence], text: str, language: str | None) -> list[Evidence]:
+    """The learned scorer's evidence (signal `scorer`) where the rules found nothing promotional.
+
+    templater.scorer is imported only here, when a text needs it: not on lint's start-up path.
+    """
+    if any(e.kind == "promotional" for e in evidence):
+        return []
+    from templater import scorer
+
+    found = scorer.evidence(text, language)
+    return [found] if found is not None else []

@@ -189,7 +189,7 @@ def _write_corpus(folder: Path, extra: list[dict] = ()) -> None:
 def test_main_headline_first_frozen_misses_hidden_and_exit_status(tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     _write_corpus(tmp_path / "ok")
-    assert accuracy.main([str(tmp_path / "ok")]) == 0
+    assert accuracy.main([str(tmp_path / "ok"), "--no-scorer"]) == 0
     out = capsys.readouterr().out
     assert out.index("HEADLINE, leave-source-out") < out.index("in-sample, information only")
     assert "frozen split 4 (1 sources)" in out and "all headline targets met" in out and "ran in " in out
@@ -197,12 +197,12 @@ def test_main_headline_first_frozen_misses_hidden_and_exit_status(tmp_path: Path
     missed = {"id": "secret-1", "text": "Thanks for your visit, see you soon!", "language": "en",
               "label": "promotional", "source": f"https://{_frozen_name('f')}/other", "batch": "pass9"}
     _write_corpus(tmp_path / "bad", [missed])
-    assert accuracy.main([str(tmp_path / "bad")]) == 1
+    assert accuracy.main([str(tmp_path / "bad"), "--no-scorer"]) == 1
     out = capsys.readouterr().out
     assert "frozen en promotional recall" in out and "MISSED" in out
     assert "secret-1" not in out and "see you soon" not in out  # measured, never read
-    accuracy.main([str(tmp_path / "bad"), "--show-frozen-misses"])
-    assert "secret-1 [promotional -> conversational]" in capsys.readouterr().out
+    accuracy.main([str(tmp_path / "bad"), "--no-scorer", "--show-frozen-misses"])
+    assert "secret-1 [promotional -> transactional]" in capsys.readouterr().out
 
 
 def test_main_lists_development_misses_and_records_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -214,7 +214,54 @@ def test_main_lists_development_misses_and_records_history(tmp_path: Path, monke
         fh.write("\n" + json.dumps(dev_miss))
     history = tmp_path / "history.md"
     monkeypatch.setattr(accuracy, "HISTORY", history)
-    assert accuracy.main([str(tmp_path), "--record"]) == 1
-    assert "dev-1 [promotional -> conversational]" in capsys.readouterr().out
+    assert accuracy.main([str(tmp_path), "--record", "--no-scorer"]) == 1
+    assert "dev-1 [promotional -> transactional]" in capsys.readouterr().out
     row = history.read_text(encoding="utf-8")
     assert row.startswith("| ") and "13 messages from 3 sources" in row and "en: P 1.000 R 0.800" in row  # dev-1 missed
+
+
+def test_every_scorer_is_trained_without_the_messages_it_scores(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    _write_corpus(tmp_path, [dict(r, id=f"{r['id']}-2") for r in _rows(_frozen_name("g"), "pass9", "delta")])
+    messages = accuracy.load_corpus(tmp_path)
+    trained, scored = [], []
+    monkeypatch.setattr(accuracy, "train_models", lambda ms: trained.append({m.id for m in ms}) or ms)
+    real_outcomes = accuracy.outcomes
+
+    def outcomes(ms, models=accuracy.RULES_ONLY):
+        scored.append(({m.id for m in ms}, {m.id for m in models} if isinstance(models, list) else set()))
+        return real_outcomes(ms)
+
+    monkeypatch.setattr(accuracy, "outcomes", outcomes)
+    measured = accuracy.measure(messages, with_scorer=True)
+    development, frozen = accuracy.split(messages)
+    assert len(frozen) == 8 and len(trained) == len(scored) == accuracy.corpus_split.FOLDS + 2
+    for seen, training in scored[:-1]:  # the folds and the frozen split: never trained on what they score
+        assert seen.isdisjoint(training)
+    assert scored[-2] == ({m.id for m in frozen}, {m.id for m in development})
+    assert scored[-1][1] == {m.id for m in messages}  # in-sample, information only
+    assert measured.detector == "rules + scorer" and [r.language for r in measured.frozen] == ["en"]
+
+
+def test_main_measures_the_rules_alone_and_with_the_scorer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("sklearn")
+    _write_corpus(tmp_path)
+    accuracy.main([str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "HEADLINE, leave-source-out: rules alone" in out and "HEADLINE, leave-source-out: rules + scorer" in out
+    judged = "shipped (scorer" if accuracy.train_scorer.SHIPPED else "rules alone"
+    assert f"targets ({judged}" in out
+
+
+def test_the_exit_status_judges_what_ships(monkeypatch: pytest.MonkeyPatch) -> None:
+    def reports(tag):
+        return [replace(accuracy.report(lang, [], {}), predicted={"by": tag}) for lang in ("en", "fr")]
+
+    alone = accuracy.Measurement("rules alone", "c", reports("alone"), reports("alone"), reports("alone"))
+    scored = accuracy.Measurement("rules + scorer", "c", reports("scorer"), reports("scorer"), reports("scorer"))
+    monkeypatch.setattr(accuracy.train_scorer, "SHIPPED", ())
+    assert accuracy.shipped([alone, scored]) is alone
+    monkeypatch.setattr(accuracy.train_scorer, "SHIPPED", ("en",))
+    judged = accuracy.shipped([alone, scored])
+    assert [r.predicted["by"] for r in judged.frozen + judged.kfold] == ["scorer", "alone"] * 2
+    assert judged.detector == "shipped (scorer: en)"

@@ -317,6 +317,9 @@ def test_dry_run_prints_counts_by_reason_and_five_samples_and_writes_nothing(tmp
     assert "dry run: nothing written; the first 5 messages:" in out
     assert out.count("  Acme: Hi ") == 5 and "+12125550100  Acme: Hi Ana, take 20%" in out
     assert "->" not in out
+    as_csv = render("--recipients", str(DATA / "excel-fr.csv"), "--dry-run", *DISCOUNT, "--default-region", "FR",
+                    "--out", str(tmp_path / "out.csv"), template="retail.discount.fr")
+    assert "  +33612345678  Acme: Bonjour Camille," in as_csv.stdout and list(tmp_path.iterdir()) == []
 
 
 # Suppression list ----------------------------------------------------------------------------------
@@ -402,3 +405,38 @@ def test_json_lines_rows_take_their_region_and_kept_fields_under_any_spelling(tm
     assert result.exit_code == 0, result.output
     assert [(m["phone"], m["crm_id"]) for m in lines(out)] == [("+12125550100", 7), ("+33612345678", 8)]
     assert lines(out)[0]["text"].startswith("Acme: Hi Ana,")
+    typo = render("--recipients", str(people), "--out", str(out), *DISCOUNT, "--default-region", "US",
+                  "--column", "first_name=Frist Name")
+    assert "warning: --column first_name=Frist Name: the first row has no key 'Frist Name'" in typo.stderr
+
+
+def test_quiet_hours_auto_gives_a_us_number_without_a_state_the_strictest_us_window(tmp_path, write):
+    # A toll-free number: phonenumbers places it in no state, and in every zone of the +1 plan (Guam
+    # to St. John's); at 22:45 UTC it is 20:15 in St. John's and 08:45 in Guam: inside tcpa's
+    # window everywhere, outside 08:00-20:00 in St. John's. New York is at 18:45.
+    people = write("people.csv", "phone,consent\n+18005550100,express_written\n+12125550100,express_written\n")
+    out = tmp_path / "out.jsonl"
+    late = "2025-05-06T22:45:00Z"
+    auto = run_cli("render", "retail.discount.en", "--recipients", str(people), "--out", str(out), *DISCOUNT,
+                   "--quiet-hours", "auto", "--send-at", late)
+    assert auto.exit_code == 0, auto.output
+    assert [m["phone"] for m in lines(out)] == ["+12125550100"]
+    reject = lines(tmp_path / "out.rejects.jsonl")[0]
+    assert reject["phone"] == "+18005550100" and reject["reason"] == "quiet-hours"
+    assert reject["detail"] == "20:15 is outside 08:00-20:00 in America/St_Johns"
+    tcpa = run_cli("render", "retail.discount.en", "--recipients", str(people), "--out", str(out), *DISCOUNT,
+                   "--quiet-hours", "tcpa", "--send-at", late)
+    assert tcpa.exit_code == 0 and len(lines(out)) == 2              # the near miss: tcpa sends both
+
+
+def test_mapping_is_the_same_in_worker_processes(tmp_path):
+    # Chunks of one row over two processes: the header mapped once in the parent, the JSON key sets
+    # in each worker; the results match one process.
+    results = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}.jsonl"
+        result = render("--recipients", str(DATA / "excel-fr.csv"), "--out", str(out), *DISCOUNT, "--default-region",
+                        "FR", "--keep", "Code client", "--jobs", jobs, "--chunk-size", "1", template="retail.discount.fr")
+        assert result.exit_code == 0, result.output
+        results.append((out.read_text("utf-8"), (tmp_path / f"out{jobs}.rejects.jsonl").read_text("utf-8")))
+    assert results[0] == results[1] and results[0][0].count("\n") == 3

@@ -194,7 +194,9 @@ def run(spec: Spec, recipients: str, out: str, rejects: str, jobs: int | None, c
     warn is called with each warning as soon as it is known (before the first row); on_progress
     with the summary so far and the bytes read, after each chunk.
     """
-    if not dry_run:
+    if dry_run:
+        spec.fmt = "jsonl"  # nothing is written: the samples are read back from JSON Lines
+    else:
         _distinct(recipients, out, rejects)
     stream, size = _open(recipients)
     out_file: Output | None = None
@@ -239,7 +241,7 @@ def run(spec: Spec, recipients: str, out: str, rejects: str, jobs: int | None, c
         rej_file.commit()
         out_file.commit()  # last: a finished output file means a finished run
         if isinstance(out_file, NullFile):
-            summary.samples = [_sample(line, spec.fmt, spec.keep) for line in out_file.lines]
+            summary.samples = [_sample(line) for line in out_file.lines]
         return summary
     except BaseException:
         for f in (out_file, rej_file):
@@ -254,14 +256,8 @@ def run(spec: Spec, recipients: str, out: str, rejects: str, jobs: int | None, c
             stream.close()
 
 
-def _sample(line: str, fmt: str, keep: list) -> dict:
-    """A --dry-run sample message as a dict (phone, text, ...) from its output line."""
-    if fmt == "csv":
-        import csv
-
-        from templater.render.outputs import MESSAGE_COLUMNS
-
-        return dict(zip((*MESSAGE_COLUMNS, *(k for k, _ in keep)), next(csv.reader([line]))))
+def _sample(line: str) -> dict:
+    """A --dry-run sample message (a JSON Lines output line) as a dict: phone, text, ..."""
     import json
 
     return json.loads(line)
@@ -283,6 +279,10 @@ def _map_columns(spec: Spec, names: list[str], path: str, line: int | None) -> l
         if name in taken:
             raise InputError(f"--keep '{name}': the output already has a '{name}' field; rename the column",
                              path, line or 1)
+    if line is None:  # JSON Lines: a --column header the first row lacks may be a typo
+        folded = {fold(n) for n in names}
+        mapped.warnings += [f"--column {key}={header}: the first row has no key '{header}'"
+                            for key, header in columns.explicit.items() if fold(header) not in folded]
     if line is not None:
         spec.header = mapped.keys
         spec.region_key = mapped.region_key

@@ -6,6 +6,7 @@ from typing import Any
 
 from templater.findings import Finding, Severity
 from templater.linter import FileResult, Linter
+from templater.matching import changes_text, view
 from templater.render.shapes import Shapes
 from templater.render.simple import Shape, SimpleTemplate
 from templater.rulepacks.literals import LiteralIndex, Literals, Needs, alternatives, analyse, folds_unsafely
@@ -60,7 +61,11 @@ class MessageCheck:
         self.requirements: list[_Requirement] = []
         alarms: list[Any] = []
         self.always = False
+        # Signal patterns read a message's matching view (matching.py), which may differ from it
+        # (accents, abbreviations, placeholders): such a message is also tested through its view.
+        self.signals = False
         category, language = template.category, template.language
+        self.language = language
         for rule in linter.active:
             spec = spec_of(rule)
             if spec is None or not spec.on_messages or not self._can_error(rule):
@@ -72,7 +77,10 @@ class MessageCheck:
                 if pattern is not None:
                     self.requirements.append(_Requirement(pattern))
             elif spec.fires_when == "present":
-                alarms += spec.triggers(rule, linter.ruleset, category, language)
+                triggers = spec.triggers(rule, linter.ruleset, category, language)
+                alarms += triggers
+                if rule.check == "mixed_content" and triggers:
+                    self.signals = True
             else:
                 self.always = True  # a check that may fire on anything: always run the linter
         self._build(alarms)
@@ -168,6 +176,17 @@ class MessageCheck:
         for search in self.unfiltered:
             if search(norm):
                 return True
+        if self._alarmed(norm, shape):
+            return True
+        if self.signals and changes_text(norm, self.language):
+            seen = view(norm, self.language)
+            if seen.names:  # a leftover placeholder is also read by its name: let lint decide
+                return True
+            return any(search(seen.text) for search in self.unfiltered) or self._alarmed(seen.text, None)
+        return False
+
+    def _alarmed(self, norm: str, shape: Shape | None) -> bool:
+        """Whether some alarm pattern could match the (normalized) text."""
         if folds_unsafely(norm):
             return True
         low = norm.lower()

@@ -10,6 +10,7 @@ import yaml
 
 from templater.errors import RulePackError
 from templater.findings import Severity
+from templater.matching import fold_pattern
 from templater.rulepacks.cache import cached
 from templater.rulepacks.patterns import LazyPattern
 from templater.rulepacks.regex_safety import backtracking_risk
@@ -169,7 +170,8 @@ def _load_signal(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None
     kind = raw.get("signal")
     if kind not in SIGNAL_KINDS:
         raise pack.fail(f"{what}: 'signal' must be one of {', '.join(SIGNAL_KINDS)}", raw)
-    patterns = pack.compile(raw.get("patterns"), what, raw)
+    # Signals read the matching view of a text, without accents (matching.py): so do their patterns.
+    patterns = pack.compile(_folded(raw.get("patterns")), what, raw)
     variables = pack.compile(raw.get("variables"), what, raw)
     if patterns is None and variables is None:
         raise pack.fail(f"{what}: give 'patterns', 'variables' or both", raw)
@@ -177,7 +179,7 @@ def _load_signal(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None
     signal = ruleset.signals.get(sid)
     if signal is None:
         signal = Signal(sid, kind, pack.text(raw, "label", what), pack.text(raw, "doc", what),
-                        mixes=bool(raw.get("mixes", True)))
+                        mixes=bool(raw.get("mixes", kind != "conversational")))
         ruleset.signals[sid] = signal
     elif signal.kind != kind:
         raise pack.fail(f"{what}: declared '{kind}' here but '{signal.kind}' in {signal.packs[0]}", raw)
@@ -197,6 +199,14 @@ def _load_signal(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None
     signal.fail += fail
     signal.passes += passes
     signal.packs.append(str(pack.path))
+
+
+def _folded(patterns: Any) -> Any:
+    if isinstance(patterns, str):
+        return fold_pattern(patterns)
+    if isinstance(patterns, list):
+        return [fold_pattern(p) if isinstance(p, str) else p for p in patterns]
+    return patterns
 
 
 # A rule's definition: what it is, how severe, where it applies and what it says. It lives in one

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from templater.findings import Severity
 
-SIGNAL_KINDS = ("promotional", "transactional")
+SIGNAL_KINDS = ("promotional", "transactional", "conversational")  # conversational: evidence of a reply
 RULE_KINDS = ("builtin", "requirement", "existence")
 
 

@@ -1,0 +1,140 @@
+"""The part of docs/rules.md that explains how content is classified: signals, frames, the matching
+view, placeholders, and how to add a phrase in each language; with the index of every signal."""
+from __future__ import annotations
+
+from templater.rulepacks.loader import RuleSet
+
+INTRO = """\
+## How promotional intent is detected
+
+`classify` and the `mixed-content` rule read the same evidence (one code path: a plain message is
+classified as `templater lint` reads a rendered message). The evidence is a list of *signals* found
+in the text, each named with its span: promotional markers (what sells), transactional markers
+(what reports on something the customer started) and reply markers (what answers the customer).
+
+**Frames, not phrases.** A promotional signal describes a kind of selling, not a sentence: an
+incentive tied to goods, a service or a visit ("free X with any purchase", "kids eat free", "on
+the house", "a bonus 2GB", "$10 credit toward your next order"); a price stated as an offer ("only
+$9 a month for your first year", "deux plats pour 15 €"); a call to act on the business's offer
+("shop", "book", "reserve your spot", "join us for", "réservez", "profitez de"); a launch ("back by
+popular demand", "our fall edit is here", "édition limitée") or urgency in a sale ("doors close at
+midnight", "plus que 3 places"); a cart or replenishment nudge ("your picks are waiting", "il est
+temps de refaire le stock"); B2B outreach ("claim your free listing", "I made a quick audit of your
+site"). Each pattern leaves the completion of something the customer started alone: "your free
+trial ends", a one-time code, a receipt naming the discount applied, "solde" as a balance, a
+back-in-stock alert the customer asked for are near misses, kept in each signal's `pass` examples.
+
+**The matching view.** Signal patterns read a view of the text (templater/matching.py), and every
+match is mapped back to the characters as written:
+
+* typographic spaces, quotes and dashes are folded first (`text.normalize`), and a dash glued
+  between a letter and a number reads as a space ("Lunch menu—15% off" reads "Lunch menu 15% off");
+* accents are removed, from the text and from the signal patterns when they are loaded: a pattern
+  written `réduction` or `reduction` matches both spellings (SMS often drop accents to stay GSM-7);
+* case does not matter (patterns are case-insensitive, except where they say `(?-i:...)`);
+* SMS abbreviations of the message's language read as the word: French `reduc`, `nvx`, `vs`,
+  `ts`, `pr`, `dispo`, `jsq`...; English `u`, `ur`, `pls`, `thx`, `2day`, `tonite`, `appt`...
+  (the table is `ABBREVIATIONS` in templater/matching.py).
+
+**Placeholders.** A Jinja expression (`{{ x }}`, masked in a template) and the placeholders of
+other tools in a text or a `{% raw %}` body (`{x}`, `{{x}}`, `${x}`, `[X]`, `#X#`, `%X%`, `:x`;
+`*x*` loses its asterisks) read as one slot character, `\\u0660`: a digit, hence a word character,
+so a pattern that expects a number or a word there (`\\d{1,3}\\s?%\\s?off`, `\\S+`, `\\b`) reads
+"{pct}% off" as it reads "20% off". A pattern may name the slot itself (`(?=[\\u0660...])` where a
+link or an identifier must follow). A placeholder's name is also read as a variable name:
+`{coupon_code}`, `[DISCOUNT]`, `%PROMO%` or `{{params.couponCode}}` match the signals' `variables`
+patterns as a Jinja variable's name does.
+
+**The decision.** Any promotional signal makes a message promotional (and fires `mixed-content` in
+a transactional or conversational template); where there is none, the learned scorer may still
+read the message as promotional (below). Otherwise evidence of a reply (a `reply` signal:
+"thanks for your message", "as you asked", "you texted us", "we missed your call", "merci pour
+votre message", "comme demandé"..., or `in_reply_to` declared) makes it conversational, and a
+transactional signal makes it transactional. With no evidence at all a message is transactional,
+consent express, and `classify` says so with `"basis": "default"`: a message is never read as a
+reply, which needs only implied consent, without evidence of one.
+
+### Adding a phrase
+
+Add a pattern to the signal of the kind it belongs to, in the pack of its language:
+`rules/promotional.en.yaml` or `rules/promotional.fr.yaml` (transactional markers:
+`rules/transactional.*.yaml`; reply markers: `rules/replies.*.yaml`). Write the frame, not the
+sentence: the verb or incentive with the kinds of object it takes
+(`\\b(?:eat|eats|ride|rides|stay|stays)\\s+(?:for\\s+)?free\\b`, not `kids eat free on tuesdays`).
+Accents are optional (the pattern
+is folded as the text is); allow a placeholder where a number or a word stands (`\\d` and `\\S+`
+already do). Then add a `fail` example the pattern catches and a `pass` example it must leave alone
+(a near miss: the same words completing something the customer started), and run
+`python -m pytest tests/test_rule_examples.py` and `python benchmarks/accuracy.py` (leave-source-out:
+a phrase taken from a message of the corpus only moves the in-sample figures). A new signal needs
+`id`, `signal` (promotional, transactional or conversational), `label`, `doc` and examples in each
+language's pack; the index below is generated from them.
+"""
+
+
+SCORER = """\
+### The learned scorer (a statistical second opinion)
+
+`templater/scorer.py` is a TF-IDF logistic regression, one model per language, evaluated in pure
+Python: no dependency, deterministic, asked only when a text needs it (a transactional or
+conversational template, or `classify` on a text the rules find nothing promotional in), and only
+in a language whose model ships in `templater/data/scorer.<lang>.json`.
+
+**No model ships today.** `benchmarks/accuracy.py` retrains and measures it on every run, and it
+has not earned its place: leave-source-out (1448 messages), the English scorer raised recall on the
+frozen split from 0.500 to 0.603 (`mixed-content` 0.222 to 0.444) but cost precision there (0.879
+to 0.833) and on the 5-fold part (0.955 to 0.947, recall unchanged), and doubled the false
+positives on near misses (0.136 to 0.273); the French one added nothing. Precision comes first, so
+`classify` and `lint` run the rules alone. A language ships once its scorer earns its place
+(`SHIPPED` in `benchmarks/train_scorer.py`, then `python benchmarks/train_scorer.py`); what
+follows describes it as it then runs.
+
+- **What it reads.** The text is prepared without changing its length: a placeholder (the
+  syntaxes the signals' matching view knows, above, and Jinja expressions) becomes one slot token
+  `§`, every digit becomes `0`, the text goes to lower case. It is cut into sentences (at `.`,
+  `!`, `?` or `…` followed by a space, and at line ends). Each word becomes its character
+  3-5-grams (with a space on each side) and the word itself, accents removed and a link read as
+  `url`; each pair of neighbouring words of a sentence is a feature too.
+- **How it decides.** The features' counts, weighted by their inverse document frequency and
+  normalised to length 1, are multiplied by the learned weights; the message is promotional when
+  the sum (plus the intercept) reaches the model's threshold.
+- **How it explains itself.** Its evidence is the message's highest-scoring sentence (span and
+  text) and, under `words`, the three words or word pairs that pushed the score up the most:
+  `templater classify --format json` shows them, and the `mixed-content` warning names them.
+- **Where it counts.** Only where the rules found no promotional evidence. In `classify` its
+  evidence makes a message promotional. In `mixed-content` it gives the `scorer` variant, a
+  **warning** (not an error: a statistical opinion does not block), on a transactional or
+  conversational template; `templater render` does not ask it (rendering blocks on errors only).
+  A false alarm is silenced like any finding, with `{# templater: disable-next-line=mixed-content #}`
+  above the line.
+- **How it is trained.** `python benchmarks/train_scorer.py` (needs scikit-learn:
+  `pip install -e ".[test]"`) fits it on the development part of `benchmarks/corpus` (never the
+  frozen test split), per language: promotional content (labels `promotional` and `mixed`) against
+  the rest, balanced classes. It keeps the 3,000 features with the largest weights, refits on them
+  alone, checks that the pure-Python evaluation gives scikit-learn's scores, and chooses the
+  threshold by grouped cross-validation by source: the lowest at which the messages it flags in
+  sources it was not trained on are at least 97 % promotional, raised if need be above the score
+  of every library template and every rule's pass example. Retrain after the corpus changes
+  (and after rule changes, since `benchmarks/accuracy.py` measures the two together), run
+  `python benchmarks/accuracy.py`, and commit the models of `SHIPPED` with the figures
+  (`--languages en` writes a model that is not in `SHIPPED`, for a trial; every language's
+  held-out figures are printed).
+- **Whether it earns its place.** `benchmarks/accuracy.py` measures the rules alone and the rules
+  with the scorer of every language, leave-source-out (the scorer retrained without the part it
+  scores), and judges its exit status on what ships; the README's "Detection accuracy" section
+  gives the figures.
+"""
+
+
+def signal_index(ruleset: RuleSet) -> list[str]:
+    """The markdown table of every signal: kind, id, label, languages and what it covers."""
+    lines = ["", "### Signals", "", "| Signal | Kind | Languages | What it covers |", "|---|---|---|---|"]
+    for signal in sorted(ruleset.signals.values(), key=lambda s: (s.kind, s.id)):
+        doc = signal.doc.replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| `{signal.id}` | {signal.kind} | {', '.join(sorted(signal.patterns)) or 'any'} | {doc} |")
+    return lines
+
+
+def section(ruleset: RuleSet) -> list[str]:
+    """The whole section, as lines of docs/rules.md."""
+    return [*INTRO.rstrip("\n").split("\n"), "", *SCORER.rstrip("\n").split("\n"), *signal_index(ruleset), ""]
