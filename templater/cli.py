@@ -90,7 +90,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--format", "--output-format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text: each finding with the line and a caret under it; concise: one line each.")
 @click.option("--select", multiple=True, help="Only these rule ids (comma-separated or repeated).")
 @click.option("--ignore", multiple=True, help="Skip these rule ids (comma-separated or repeated).")
 @click.option("--fail-on", type=SEVERITIES, default=None,
@@ -135,13 +136,17 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
         else:
             report = cli_project.fix(report, show_diff, run)
     # NO_COLOR (no-color.org): any non-empty value turns colour off.
-    colour = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR") and output_file is None
+    colour = fmt in ("text", "concise") and out.isatty() and not os.environ.get("NO_COLOR") and output_file is None
+    extra = {}
+    if fmt == "text" and stdin:  # the code frames show standard input, not the file on disk
+        extra["sources"] = {} if fix else {stdin_filename or "-": data.decode("utf-8-sig", "replace")
+                                           .replace("\r\n", "\n")}
     if statistics:
         from templater.formatters.statistics import format_statistics
 
         text = format_statistics(report.findings, len(report.files), fmt)
     else:
-        text = formatter(fmt)(report.findings, len(report.files), colour, rules=report.rules)
+        text = formatter(fmt)(report.findings, len(report.files), colour, rules=report.rules, **extra)
     if output_file is not None:
         try:
             Path(output_file).write_text(text + "\n", encoding="utf-8")

@@ -46,7 +46,7 @@ def format_findings(findings: list[Finding], files: int, colour: bool = False,
         "message": {"text": f.message},
         "locations": [{"physicalLocation": {
             "artifactLocation": {"uri": _uri(f.path)},
-            "region": {"startLine": f.line, "startColumn": f.column},
+            "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end[0], "endColumn": f.end[1]},
         }}],
     } for f in findings]
     log = {
