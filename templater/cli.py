@@ -35,7 +35,7 @@ class _Group(click.Group):
 
     LAZY = {"segments": ("templater.cli_info", "segments"), "rules": ("templater.cli_info", "rules"),
             "new": ("templater.cli_project", "new"), "config": ("templater.cli_project", "config_command"),
-            "lsp": ("templater.lsp", "lsp")}
+            "lsp": ("templater.lsp", "lsp"), "init": ("templater.cli", "init_command")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})
@@ -108,9 +108,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--statistics", is_flag=True, help="Print how many findings each rule has, not the findings.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings reach --fail-on (2 stays for errors).")
 @click.option("--output-file", metavar="FILE", help="Write the report to FILE instead of standard output.")
+@click.option("--baseline", metavar="FILE", help="Report only the findings FILE does not already record.")
+@click.option("--write-baseline", metavar="FILE", help="Record every finding in FILE (for --baseline) and exit 0.")
 def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
          jobs: int | None, config_file: str | None, fix: bool, show_diff: bool, stdin_filename: str | None,
-         statistics: bool, exit_zero: bool, output_file: str | None) -> None:
+         statistics: bool, exit_zero: bool, output_file: str | None, baseline: str | None,
+         write_baseline: str | None) -> None:
     """Lint .sms templates (files, or folders searched recursively; '-' for standard input)."""
     stdin = stdin_filename is not None or "-" in paths
     if stdin and paths not in ((), ("-",)):
@@ -135,6 +138,15 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
             out = sys.stderr
         else:
             report = cli_project.fix(report, show_diff, run)
+    if write_baseline is not None or baseline is not None:
+        from templater import baseline as baselines
+
+        if write_baseline is not None:
+            count = baselines.write(report, write_baseline)
+            click.echo(f"wrote {count} finding{'s' if count != 1 else ''} of {len(report.files)} "
+                       f"file{'s' if len(report.files) != 1 else ''} to {write_baseline}", err=True)
+            return
+        report = baselines.apply(report, baseline)
     # NO_COLOR (no-color.org): any non-empty value turns colour off.
     colour = fmt in ("text", "concise") and out.isatty() and not os.environ.get("NO_COLOR") and output_file is None
     extra = {}
@@ -373,6 +385,17 @@ def show(template_id: str) -> None:
     click.echo(find(template_id).source, nl=False)
 
 
+
+
+@click.command("init")
+@click.argument("folder", default=".", type=click.Path(file_okay=False, exists=True))
+def init_command(folder: str) -> None:
+    """Set up a content repository: a commented .templater.yaml (or [tool.templater] in an existing
+    pyproject.toml) and the templater hook in .pre-commit-config.yaml. Overwrites nothing."""
+    from templater.init import init
+
+    for step in init(Path(folder)):
+        click.echo(f"{folder}: {step}")
 
 
 def main() -> None:

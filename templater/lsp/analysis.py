@@ -14,14 +14,14 @@ from pathlib import Path
 from templater import api
 from templater.config import OPT_OUT_RULE
 from templater.findings import Finding
-from templater.template import CATEGORIES, CONSENT_FOR, LANGUAGES, Template, parse
+from templater.template import CATEGORIES, CONSENT_FOR, LANGUAGES, METADATA_KEYS, Template, parse
 
 Span = tuple[int, int, int, int]  # start line, start char, end line, end char (0-based, code points)
 
 UNDECLARED_RULE = "undeclared-variable"
-# The front matter's keys (README "The template file") and the values the linter accepts.
-FRONT_MATTER = {"id": (), "category": CATEGORIES, "language": LANGUAGES, "description": (),
-                "consent": tuple(dict.fromkeys(CONSENT_FOR.values())), "variables": ()}
+# The front matter's keys (template.METADATA_KEYS) and the values the linter accepts.
+FRONT_MATTER = {key: () for key in METADATA_KEYS} | {
+    "category": CATEGORIES, "language": LANGUAGES, "consent": tuple(dict.fromkeys(CONSENT_FOR.values()))}
 
 
 @dataclass
