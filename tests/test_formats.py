@@ -56,6 +56,10 @@ def test_sarif_validates_against_the_official_schema(write, tmp_path, monkeypatc
     assert mixed["endColumn"] - mixed["startColumn"] == len("50% off")  # the quoted text, exactly
     assert rules[by_rule["mixed-content"]["ruleIndex"]] == "mixed-content"
     assert run["tool"]["driver"]["rules"][1]["shortDescription"]["text"]
+    for descriptor in run["tool"]["driver"]["rules"]:  # bundled rules: a link to their docs section
+        assert descriptor["helpUri"].endswith(f"docs/rules.md#{descriptor['id']}")
+        assert descriptor["help"]["text"] != descriptor["fullDescription"]["text"]
+        assert f"templater rules {descriptor['id']}" in descriptor["help"]["text"]
     assert (folder / "clean.sms").is_file()
 
 

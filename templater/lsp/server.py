@@ -20,13 +20,11 @@ from templater import __version__
 from templater.findings import Severity
 from templater.lsp import analysis
 from templater.lsp.analysis import Analysis, Span
+from templater.resources import rule_doc_url
 
 DEBOUNCE = 0.2  # seconds of quiet after a change before the buffer is linted
 SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error, Severity.WARNING: lsp.DiagnosticSeverity.Warning,
             Severity.INFO: lsp.DiagnosticSeverity.Information}
-_DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
-# Where a diagnostic's rule id links: docs/rules.md of a source checkout, else the published docs.
-RULES_URL = _DOCS.as_uri() if _DOCS.is_file() else "https://github.com/templater/templater/blob/main/docs/rules.md"
 CONFIG_FILES = (".templater.yaml", ".templater.yml", "pyproject.toml")
 
 
@@ -101,7 +99,7 @@ def diagnostic(doc: TextDocument, result: Analysis, finding) -> lsp.Diagnostic:
     return lsp.Diagnostic(
         range=to_range(doc, result.lines, analysis.span(finding, result.lines)), message=finding.message,
         severity=SEVERITY[finding.severity], code=finding.rule, source="templater",
-        code_description=lsp.CodeDescription(href=f"{RULES_URL}#{finding.rule}"))
+        code_description=lsp.CodeDescription(href=rule_doc_url(finding.rule, local=True)))
 
 
 def _position(doc: TextDocument, position: lsp.Position) -> tuple[int, int]:
