@@ -22,6 +22,16 @@ from templater.parallel import default_jobs
 SEVERITIES = click.Choice(["error", "warning", "info"])
 
 
+class _QuietHoursOption(click.Option):
+    """--quiet-hours, whose help is written from templater/markets.yaml when help is shown."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from templater.markets import quiet_hours_help
+
+        self.help = quiet_hours_help()
+        return super().get_help_record(ctx)
+
+
 def _csv(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.strip() for item in values for v in item.split(",") if v.strip())
 
@@ -34,6 +44,7 @@ class _Group(click.Group):
     """
 
     LAZY = {"segments": ("templater.cli_info", "segments"), "rules": ("templater.cli_info", "rules"),
+            "markets": ("templater.cli_info", "markets_command"),
             "new": ("templater.cli_project", "new"), "config": ("templater.cli_project", "config_command"),
             "lsp": ("templater.lsp", "lsp"), "init": ("templater.cli", "init_command")}
 
@@ -166,6 +177,9 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
             raise InputError(f"cannot write the report: {exc.strerror}", output_file) from None
     else:
         click.echo(text, file=out)
+    note = report.market_note()
+    if note:
+        click.echo(f"templater: {note}", err=True)
     if report.failed(Severity.parse(fail_on) if fail_on else None) and not exit_zero:
         sys.exit(EXIT_FINDINGS)
 
@@ -286,9 +300,7 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--suppress", metavar="FILE", help="Numbers that get nothing: one per line (STOP, ARRET, ...).")
 @click.option("--send-at", metavar="ISO8601", help="When the messages go out, for quiet hours and the reply "
               "window (default: now).")
-@click.option("--quiet-hours", metavar="PROFILE|auto|HH:MM-HH:MM", help="Promotional window: tcpa (default, "
-              "08:00-21:00), us-fl, us-ok, us-md, fr, auto (each row's from its number's country and US "
-              "state), or a custom window.")
+@click.option("--quiet-hours", metavar="market|auto|PROFILE|HH:MM-HH:MM", cls=_QuietHoursOption)
 @click.option("--reply-window", metavar="DURATION", help="Conversational: how long after the person's last "
               "message a reply may go (default 24h).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Worker processes (default: all cores).")
