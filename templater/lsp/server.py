@@ -17,6 +17,7 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from templater import __version__
+from templater.errors import TemplaterError
 from templater.findings import Severity
 from templater.lsp import analysis
 from templater.lsp.analysis import Analysis, Span
@@ -57,7 +58,14 @@ class TemplaterServer(LanguageServer):
     async def publish(self, uri: str) -> None:
         doc = self.workspace.get_text_document(uri)
         version = doc.version
-        result = await self.analysis_of(doc)
+        try:
+            result = await self.analysis_of(doc)
+        except TemplaterError as exc:  # a broken .templater.yaml: say so on the template, as lint does
+            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=[
+                lsp.Diagnostic(range=lsp.Range(start=lsp.Position(line=0, character=0),
+                                               end=lsp.Position(line=0, character=0)),
+                               message=str(exc), severity=lsp.DiagnosticSeverity.Error, source="templater")]))
+            return
         if doc.version != version:  # edited meanwhile: the next lint publishes
             return
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
