@@ -8,7 +8,7 @@ from typing import Any, Iterable
 from templater import suppress
 from templater.context import Hit, LintContext
 from templater.errors import InternalError, RulePackError, processing
-from templater.findings import Finding, Severity
+from templater.findings import Finding, Severity, end_column
 from templater.markets import of_template
 from templater.rulepacks import checks  # noqa: F401 - registers the builtin checks
 from templater.rulepacks.kinds import checks_messages, run
@@ -52,6 +52,18 @@ class FileResult:
     id_line: int = 1
     directives: list[suppress.Directive] = field(default_factory=list)
     market_defaulted: str | None = None   # the bare language whose default market was used ('en')
+
+
+def _with_ends(findings: list[Finding], source: str) -> list[Finding]:
+    """The findings with where each ends in the file (findings.end_column)."""
+    if not findings:
+        return findings
+    lines = source.split("\n")
+    out = []
+    for f in findings:
+        text = lines[f.line - 1] if 0 < f.line <= len(lines) else ""
+        out.append(replace(f, end_line=f.line, end_column=end_column(text, f.column, f.message)))
+    return out
 
 
 class Linter:
@@ -105,8 +117,8 @@ class Linter:
                 continue
             for hit in run(rule, ctx):
                 findings.append(self._finding(rule, hit, template, path))
-        return FileResult(path, sorted(set(findings)), template.id, template.key_line("id"),
-                          suppress.parse(template), template.language if defaulted else None)
+        return FileResult(path, sorted(set(_with_ends(findings, template.source))), template.id,
+                          template.key_line("id"), suppress.parse(template), template.language if defaulted else None)
 
     def _infer_language(self, template: Template) -> None:
         """A template that declares no language: the configuration's, else the body's when it
