@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Mapping
 
 import click
 
+from templater.text import printable
 from templater.findings import Finding
 from templater.formatters.text import _COLOURS, summary
 if TYPE_CHECKING:
@@ -42,11 +43,13 @@ def frame(f: Finding, lines: list[str], colour: bool = False) -> list[str]:
     end_line, end_column = f.end
     stop = end_column if end_line == f.line else len(text) + 1
     start = min(f.column, len(text) + 1)
-    carets = "^" * max(_width(text[start - 1:stop - 1]), 1)
+    # control characters shown escaped (printable), the carets under the escapes alike
+    carets = "^" * max(_width(printable(text[start - 1:stop - 1])), 1)
     if colour:
         carets = click.style(carets, fg=_COLOURS[f.severity], bold=True)
     gutter = " " * len(str(f.line))
-    return [f"{f.line} | {text}".rstrip(), f"{gutter} | {' ' * _width(text[:start - 1])}{carets}"]
+    return [f"{f.line} | {printable(text)}".rstrip(),
+            f"{gutter} | {' ' * _width(printable(text[:start - 1]))}{carets}"]
 
 
 def format_findings(findings: list[Finding], files: int, colour: bool = False,
@@ -55,7 +58,7 @@ def format_findings(findings: list[Finding], files: int, colour: bool = False,
     out, cache = [], {}
     for f in findings:
         sev = click.style(str(f.severity), fg=_COLOURS[f.severity], bold=True) if colour else str(f.severity)
-        out.append(f"{f.path}:{f.line}:{f.column}: {sev} {f.rule} {f.message}")
+        out.append(printable(f"{f.path}:{f.line}:{f.column}: ") + f"{sev} {f.rule} " + printable(f.message))
         lines = _lines(f.path, sources, cache)
         if lines is not None:
             out += frame(f, lines, colour)
