@@ -34,7 +34,8 @@ class _Group(click.Group):
     """
 
     LAZY = {"segments": ("templater.cli_info", "segments"), "rules": ("templater.cli_info", "rules"),
-            "new": ("templater.cli_project", "new"), "config": ("templater.cli_project", "config_command")}
+            "new": ("templater.cli_project", "new"), "config": ("templater.cli_project", "config_command"),
+            "preview": ("templater.preview.command", "preview")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})
