@@ -311,7 +311,6 @@ async function openNew() {
 }
 
 async function createNew(event) {
-  if (event.submitter && event.submitter.value !== "create") return;
   event.preventDefault();
   try {
     const made = await call("POST", "/api/new", {
@@ -360,6 +359,7 @@ document.addEventListener("DOMContentLoaded", () => {
   $("new-button").addEventListener("click", openNew);
   $("library-button").addEventListener("click", openLibrary);
   $("new-form").addEventListener("submit", createNew);
+  $("new-cancel").addEventListener("click", () => $("new-dialog").close());
   $("library-close").addEventListener("click", () => $("library-dialog").close());
   document.addEventListener("keydown", (e) => {
     if ((e.ctrlKey || e.metaKey) && e.key === "s") { e.preventDefault(); if (state.path) save(); }
