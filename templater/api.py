@@ -81,6 +81,32 @@ def lint_project(paths: Iterable[str], config_file: str | Path | None = None, se
                    for (p, e), r in zip(keyed, results)], rules)
 
 
+def lint_text(source: str | bytes, path: str, config_file: str | Path | None = None, select: tuple[str, ...] = (),
+              ignore: tuple[str, ...] = (), options: LintOptions | None = None,
+              elsewhere: dict[str, str] | None = None) -> Report:
+    """Lint text (standard input, an editor's buffer) as if it were the file at path: that path's
+    configuration, per_path_ignores, default id and inline suppression. Its id is checked against
+    the project's other templates (elsewhere: their ids, each with its "path:line", when the
+    caller already knows them). The file itself need not exist.
+    """
+    from templater.template import UnreadableTemplate, decode_source
+
+    policies = Policies(config_file, select, ignore, options)
+    file = Path(path)
+    policy = policies.for_path(file)
+    default = policy.default_id(file, file.with_suffix("").name)
+    try:
+        text = decode_source(source) if isinstance(source, bytes) else decode_source(source.encode("utf-8"))
+    except UnreadableTemplate as exc:
+        result = policy.linter.unreadable(path, str(exc), exc.line)
+    else:
+        result = policy.linter.lint_text(text, path, default)
+    if elsewhere is None:
+        elsewhere = policies.elsewhere([path], [(file, path, default)])
+    findings = policy.linter.finish(result, policy.linter.duplicate_ids([result], elsewhere))
+    return Report([LintedFile(file, path, default, policy.config, findings)], dict(policy.ruleset.rules))
+
+
 def fix_project(report: Report, write: bool) -> list[fixes.FileFix]:
     """Apply the safe fixes to every linted file (written atomically when write), for a diff or a summary."""
     from templater import fixes  # only --fix and --diff need it
@@ -90,16 +116,23 @@ def fix_project(report: Report, write: bool) -> list[fixes.FileFix]:
             before, newline, bom = fixes.read_text(lf.file)
         except (OSError, UnicodeDecodeError):
             continue  # reported as unreadable-file by the lint itself
-        after, applied, skipped = fixes.fix_source(before, lf.findings, lf.config.opt_out, lf.default_id,
-                                                   lf.config.language)
-        fix = fixes.FileFix(lf.file, lf.display, before, after, applied, skipped)
+        fix = fix_text(lf, before)
         if write and fix.changed:
             try:
-                fixes.write_atomic(lf.file, after, newline, bom)
+                fixes.write_atomic(lf.file, fix.after, newline, bom)
             except OSError as exc:
                 raise InputError(f"cannot write the fixed file: {exc.strerror}", lf.display) from None
         out.append(fix)
     return out
+
+
+def fix_text(lf: LintedFile, before: str) -> fixes.FileFix:
+    """The safe fixes of one linted file's text (not written)."""
+    from templater import fixes
+
+    after, applied, skipped = fixes.fix_source(before, lf.findings, lf.config.opt_out, lf.default_id,
+                                               lf.config.language)
+    return fixes.FileFix(lf.file, lf.display, before, after, applied, skipped)
 
 
 def classify(text: str, language: str | None = None) -> Classification:

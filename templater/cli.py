@@ -89,7 +89,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--select", multiple=True, help="Only these rule ids (comma-separated or repeated).")
 @click.option("--ignore", multiple=True, help="Skip these rule ids (comma-separated or repeated).")
@@ -101,19 +101,38 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @CONFIG_OPTION
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the files, then report what is left.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the safe fixes as a diff; write nothing.")
+@click.option("--stdin-filename", metavar="PATH", help="Lint standard input (PATHS '-' or none) as if it were "
+              "this file: its configuration, id and suppression. With --fix the fixed text goes to stdout "
+              "and the findings to stderr.")
 def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
-         jobs: int | None, config_file: str | None, fix: bool, show_diff: bool) -> None:
-    """Lint .sms templates (files, or folders searched recursively)."""
-    def run() -> api.Report:
-        return api.lint_project(paths, config_file, _csv(select), _csv(ignore), jobs or default_jobs())
+         jobs: int | None, config_file: str | None, fix: bool, show_diff: bool, stdin_filename: str | None) -> None:
+    """Lint .sms templates (files, or folders searched recursively; '-' for standard input)."""
+    stdin = stdin_filename is not None or "-" in paths
+    if stdin and paths not in ((), ("-",)):
+        raise click.UsageError("standard input ('-') is linted alone: give '-' and no other path")
+    if not paths and not stdin:
+        raise click.UsageError("give the files or folders to lint, or '-' with --stdin-filename PATH")
+    out = sys.stdout
+    if stdin:
+        data = sys.stdin.buffer.read()
+
+        def run(text: str | bytes = data) -> api.Report:
+            return api.lint_text(text, stdin_filename or "-", config_file, _csv(select), _csv(ignore))
+    else:
+        def run() -> api.Report:
+            return api.lint_project(paths, config_file, _csv(select), _csv(ignore), jobs or default_jobs())
     report = run()
     if fix or show_diff:
         from templater import cli_project
 
-        report = cli_project.fix(report, show_diff, run)
+        if stdin:
+            report = cli_project.fix_stdin(report, data, show_diff, run)
+            out = sys.stderr
+        else:
+            report = cli_project.fix(report, show_diff, run)
     # NO_COLOR (no-color.org): any non-empty value turns colour off.
-    colour = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    click.echo(formatter(fmt)(report.findings, len(report.files), colour, rules=report.rules))
+    colour = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR")
+    click.echo(formatter(fmt)(report.findings, len(report.files), colour, rules=report.rules), file=out)
     if report.failed(Severity.parse(fail_on) if fail_on else None):
         sys.exit(EXIT_FINDINGS)
 

@@ -34,6 +34,31 @@ def fix(report: api.Report, show_diff: bool, relint: Callable[[], api.Report]) -
     return relint() if any(f.changed for f in fixed) else report
 
 
+def fix_stdin(report: api.Report, data: bytes, show_diff: bool, relint: Callable[[str], api.Report]) -> api.Report:
+    """`lint --fix -`: the fixed text on stdout (as ruff does), whatever the findings; with
+    show_diff, the diff instead, and exit. Returns the report of what the fixes leave."""
+    from templater.template import UnreadableTemplate, decode_source
+
+    try:
+        before = decode_source(data)
+    except UnreadableTemplate:
+        before = None  # unreadable-file says why; nothing to fix
+    fixed = api.fix_text(report.files[0], before) if before is not None else None
+    if fixed is not None:
+        for note in fixed.skipped:
+            click.echo(f"{fixed.display}: not fixed: {note}", err=True)
+    if show_diff:
+        text = diff(fixed) if fixed is not None and fixed.changed else ""
+        click.echo(text, nl=False)
+        sys.exit(EXIT_FINDINGS if text else EXIT_CLEAN)
+    if fixed is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return report
+    click.echo(fixed.after, nl=False)
+    return relint(fixed.after) if fixed.changed else report
+
+
 def _interactive() -> bool:
     return sys.stdin.isatty()
 

@@ -12,6 +12,7 @@ import yaml
 from templater.discovery import DEFAULT_EXCLUDE, Excludes
 from templater.errors import ConfigError
 from templater.findings import Severity
+from templater.suggest import did_you_mean
 from templater.template import LANGUAGES
 
 YAML_NAME = ".templater.yaml"
@@ -37,12 +38,6 @@ DEFAULTS: dict[str, Any] = {
 }
 # Other spellings accepted for a key: ruff's users write extend-exclude.
 ALIASES = {"extend-exclude": "extend_exclude"}
-
-
-def _close_matches(word: str, candidates: Any, n: int = 1) -> list[str]:
-    import difflib  # only error messages need it
-
-    return difflib.get_close_matches(word, list(candidates), n=n)
 
 
 @dataclass
@@ -247,8 +242,7 @@ def load(path: Path) -> Config:
             lines[ALIASES[key]] = lines.get(key, 0)
             key = ALIASES[key]
         if key not in PARSERS:
-            close = _close_matches(str(key).replace("-", "_"), PARSERS, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(str(key).replace("-", "_"), PARSERS)
             raise config.error(str(key), f"unknown key{hint}; the keys are {', '.join(PARSERS)}")
         try:
             parsed = PARSERS[key](value)
@@ -336,8 +330,7 @@ def check_rule_ids(config: Config, known: set[str], option: str | None = None) -
     for key, rule, exact in named:
         if rule in known or (not exact and any(k.startswith(rule) for k in known)):
             continue
-        close = _close_matches(rule, sorted(known), n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else " ('templater rules' lists them)"
+        hint = did_you_mean(rule, known) or " ('templater rules' lists them)"
         problem = f"no rule id {'is' if exact else 'is or starts with'} '{rule}'{hint}"
         if option:
             raise ConfigError(f"{option}: {problem}")
@@ -357,8 +350,7 @@ def check_rule_options(config: Config, declared: dict[str, dict[str, Any]]) -> N
     for rule_id, options in config.rule_options.items():
         key = f"rule_options.{rule_id}"
         if rule_id not in declared:
-            close = _close_matches(rule_id, sorted(declared), n=1)
-            raise config.error(key, f"no rule id is '{rule_id}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+            raise config.error(key, f"no rule id is '{rule_id}'{did_you_mean(rule_id, declared)}")
         for name, value in options.items():
             if name not in declared[rule_id]:
                 have = ", ".join(declared[rule_id]) or "none"

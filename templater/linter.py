@@ -15,6 +15,7 @@ from templater.rulepacks.registry import REGISTRY
 from templater.rulepacks.loader import RuleSet
 from templater.rulepacks.model import Rule
 from templater.template import Problem, Template, parse, read_source
+from templater.text import mask_jinja, normalize
 
 # Rules the linter runs itself, across files or before a template exists.
 RUN_LEVEL = {"duplicate-id", "unreadable-file", suppress.UNUSED}
@@ -92,8 +93,8 @@ class Linter:
                     findings.append(self._finding(rule, Hit(rule.id, problem.params, line=problem.line,
                                                             column=problem.column), None, path))
             return FileResult(path, sorted(findings))
-        if self.options.language and template.meta.get("language") in (None, ""):
-            template.meta["language"] = self.options.language
+        if template.meta.get("language") in (None, ""):
+            self._infer_language(template)
         ctx = LintContext(template, self.ruleset, problems, self.options.max_output)
         for rule in self.active:
             if rule.id in RUN_LEVEL:
@@ -102,6 +103,19 @@ class Linter:
                 findings.append(self._finding(rule, hit, template, path))
         return FileResult(path, sorted(set(findings)), template.id, template.key_line("id"),
                           suppress.parse(template))
+
+    def _infer_language(self, template: Template) -> None:
+        """A template that declares no language: the configuration's, else the body's when it
+        clearly reads as a language other than English (its rules apply, and language-not-declared
+        says so), else English."""
+        if self.options.language:
+            template.meta["language"] = self.options.language
+            return
+        from templater.classify import guess_language  # only templates without `language:` need it
+
+        detected = guess_language(normalize(mask_jinja(template.body)))
+        if detected is not None and detected != "en":
+            template.meta["language"] = template.inferred_language = detected
 
     def lint_message(self, template: Template, text: str, known: FileResult | None = None) -> list[Finding]:
         """Lint a rendered message against the content rules, under its template's category.
@@ -135,14 +149,18 @@ class Linter:
         try:
             source = read_source(file)
         except (OSError, ValueError) as exc:
-            return self._unreadable(display, str(exc), getattr(exc, "line", 1))  # line of a bad byte or NUL
+            return self.unreadable(display, str(exc), getattr(exc, "line", 1))  # line of a bad byte or NUL
+        return self.lint_text(source, display, default_id)
+
+    def lint_text(self, source: str, display: str, default_id: str) -> FileResult:
+        """Lint one template's text (a file's, standard input's, an editor's buffer)."""
         try:
             with processing(display):  # an unexpected error names the file, here or in a worker
                 return self.lint_source(source, display, default_id)
         except InternalError as exc:  # that file's finding: the other files' findings are kept
-            return self._unreadable(display, f"{exc.message}", 1)
+            return self.unreadable(display, f"{exc.message}", 1)
 
-    def _unreadable(self, display: str, problem: str, line: int) -> FileResult:
+    def unreadable(self, display: str, problem: str, line: int) -> FileResult:
         rule = self.ruleset.rules.get("unreadable-file")
         if rule is None or rule not in self.active:
             return FileResult(display, [])

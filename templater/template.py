@@ -23,6 +23,14 @@ MAX_YAML_DEPTH = 32
 CATEGORIES = ("promotional", "transactional", "conversational")
 LANGUAGES = ("en", "fr")
 CONSENT_FOR = {"promotional": "express_written", "transactional": "express", "conversational": "implied"}
+# Every front-matter key templater reads (README.md's metadata table lists each one), the keys of
+# one variable, and the prefix of keys a team adds for itself. Any other key is an unknown-metadata
+# finding with "did you mean": a misspelt key is otherwise silently ignored.
+METADATA_KEYS = ("id", "category", "language", "description", "consent", "variables", "recurring",
+                 "in_reply_to", "age_gated", "brand", "program", "brand_domains", "frequency", "industry",
+                 "use_case")
+VARIABLE_KEYS = ("description", "example", "required", "default")
+CUSTOM_KEY_PREFIX = "x-"
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class Template:
     variable_lines: dict[str, int]
     default_id: str
     _line_starts: list[int] = field(default_factory=list, repr=False)
+    inferred_language: str | None = None  # set by the linter when the body reads as another language
 
     def __post_init__(self) -> None:
         starts = [0]
@@ -111,7 +120,11 @@ class UnreadableTemplate(ValueError):
 def read_source(path: Path) -> str:
     """Read a template file as text: UTF-8 (a byte-order mark allowed), CRLF folded to LF."""
     with path.open("rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)  # never more, whatever the file's size
+        return decode_source(handle.read(MAX_FILE_BYTES + 1))  # never more, whatever the file's size
+
+
+def decode_source(data: bytes) -> str:
+    """A template's bytes (a file's, or standard input's) as text, as read_source reads them."""
     if len(data) > MAX_FILE_BYTES:
         raise UnreadableTemplate(f"file is over the {MAX_FILE_BYTES:,}-byte limit for a template")
     if b"\x00" in data:

@@ -85,3 +85,22 @@ def test_a_commit_is_refused_until_its_templates_comply(tmp_path, pre_commit_hom
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "templater lint" in passed.stderr and "Passed" in passed.stderr
     assert _run(repo, "git", "ls-files").stdout.split() == [".pre-commit-config.yaml", "templates/order-shipped.en.sms"]
+
+
+def test_a_staged_template_reusing_a_committed_id_is_refused(tmp_path, pre_commit_home):
+    """The hook passes only the staged files; templater reads the project's other templates for
+    their ids, so a new template that reuses a committed id is a duplicate-id (issue 14)."""
+    head = _head()
+    repo = _content_repo(tmp_path)
+    config = {"repos": [{"repo": str(CHECKOUT), "rev": head, "hooks": [{"id": "templater-lint"}]}]}
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    env = {"PRE_COMMIT_HOME": str(pre_commit_home)}
+    assert _run(repo, *PRE_COMMIT, "install", env=env).returncode == 0
+    assert _run(repo, "git", "add", ".pre-commit-config.yaml", "templates/order-shipped.en.sms").returncode == 0
+    assert _run(repo, "git", "commit", "-m", "order shipped", env=env).returncode == 0
+    (repo / "templates" / "copy.en.sms").write_text(GOOD, encoding="utf-8")  # the same declared id
+    assert _run(repo, "git", "add", "templates/copy.en.sms").returncode == 0
+    refused = _run(repo, "git", "commit", "-m", "copy", env=env)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "templates/copy.en.sms:2:1: error duplicate-id" in refused.stderr
+    assert "templates/order-shipped.en.sms:2" in refused.stderr

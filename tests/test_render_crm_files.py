@@ -419,3 +419,16 @@ def test_quiet_hours_auto_gives_a_us_number_without_a_state_the_strictest_us_win
     tcpa = run_cli("render", "retail.discount.en", "--recipients", str(people), "--out", str(out), *DISCOUNT,
                    "--quiet-hours", "tcpa", "--send-at", late)
     assert tcpa.exit_code == 0 and len(lines(out)) == 2              # the near miss: tcpa sends both
+
+
+def test_mapping_is_the_same_in_worker_processes(tmp_path):
+    # Chunks of one row over two processes: the header mapped once in the parent, the JSON key sets
+    # in each worker; the results match one process.
+    results = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}.jsonl"
+        result = render("--recipients", str(DATA / "excel-fr.csv"), "--out", str(out), *DISCOUNT, "--default-region",
+                        "FR", "--keep", "Code client", "--jobs", jobs, "--chunk-size", "1", template="retail.discount.fr")
+        assert result.exit_code == 0, result.output
+        results.append((out.read_text("utf-8"), (tmp_path / f"out{jobs}.rejects.jsonl").read_text("utf-8")))
+    assert results[0] == results[1] and results[0][0].count("\n") == 3

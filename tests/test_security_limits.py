@@ -61,7 +61,9 @@ ATTACKS = {
 def test_render_stops_each_attack_with_a_clear_error(name, write):
     body, words = ATTACKS[name]
     path = write(f"{name}.sms", template_source("Hi " + body))
-    result = run_cli("render", str(path), "--max-output", "100000")
+    # The lint rules that would refuse some of these before rendering are off: the bound is tested.
+    lax = write("lax.yaml", "ignore: [placeholder-leftover, unsafe-template, example-render]\n")
+    result = run_cli("render", str(path), "--max-output", "100000", "--config", str(lax))
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(path) in lines[0] and words in lines[0], lines

@@ -19,7 +19,7 @@ from templater.render import sandbox
 
 CMD = "touch {canary}"
 # The lint rules that refuse these templates before the sandbox sees them.
-LINT_STOPS = ("undeclared-variable", "example-render", "jinja-syntax", "placeholder-leftover")
+LINT_STOPS = ("undeclared-variable", "example-render", "jinja-syntax", "placeholder-leftover", "unsafe-template")
 
 PAYLOADS = {
     # attribute walks to object.__subclasses__ and on to a file or a shell

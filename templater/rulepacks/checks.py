@@ -8,11 +8,14 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from templater.context import Hit, LintContext
-from templater.rulepacks import content_checks, program_checks  # noqa: F401 - registers their checks
+from templater.rulepacks import content_checks, program_checks, safety_checks  # noqa: F401 - registers their checks
 from templater.rulepacks.model import Rule, Signal
 from templater.rulepacks.registry import check
 from templater.signals import second_opinion
-from templater.template import CATEGORIES, CONSENT_FOR, LANGUAGES, Template
+from templater.suggest import did_you_mean
+from templater.template import (CATEGORIES, CONSENT_FOR, CUSTOM_KEY_PREFIX, LANGUAGES, METADATA_KEYS, VARIABLE_KEYS,
+                                Template)
+
 
 @check("parse")
 def parse(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
@@ -50,6 +53,14 @@ def unknown_language(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
         yield Hit(rule.id, {"value": value, "allowed": ", ".join(LANGUAGES)}, line=ctx.template.key_line("language"))
 
 
+@check("language_not_declared")
+def language_not_declared(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    """The linter found the body clearly in another language than the default, and applied it."""
+    detected = ctx.template.inferred_language
+    if detected:
+        yield Hit(rule.id, {"language": detected}, line=1)
+
+
 @check("consent_mismatch")
 def consent_mismatch(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     declared = ctx.template.meta.get("consent")
@@ -78,6 +89,23 @@ def invalid_metadata(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
                 yield Hit(rule.id, {"key": f"variables.{name}", "problem": "must be a mapping such as "
                                     "{description: ..., example: ...}"},
                           line=ctx.template.variable_lines.get(str(name), ctx.template.key_line("variables")))
+
+
+@check("unknown_metadata")
+def unknown_metadata(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    """Front-matter keys, and keys of a variable, that templater does not read (a misspelling)."""
+    template = ctx.template
+    for key in template.meta:
+        if isinstance(key, str) and key not in METADATA_KEYS and not key.startswith(CUSTOM_KEY_PREFIX):
+            yield Hit(rule.id, {"key": key, "hint": did_you_mean(key, METADATA_KEYS), "allowed": ", ".join(METADATA_KEYS)},
+                      line=template.key_line(key))
+    variables = template.meta.get("variables")
+    for name, spec in (variables.items() if isinstance(variables, dict) else ()):
+        for key in (spec if isinstance(spec, dict) else ()):
+            if isinstance(key, str) and key not in VARIABLE_KEYS and not key.startswith(CUSTOM_KEY_PREFIX):
+                yield Hit(rule.id, {"key": f"variables.{name}.{key}", "hint": did_you_mean(key, VARIABLE_KEYS),
+                                    "allowed": ", ".join(VARIABLE_KEYS)},
+                          line=template.variable_lines.get(str(name), template.key_line("variables")))
 
 
 @check("undeclared_variable", needs_body=True)
