@@ -37,6 +37,7 @@ from templater.preview.app import create_app  # noqa: E402
 from templater.preview.workspace import Workspace  # noqa: E402
 
 pytestmark = pytest.mark.slow
+SHOTS = Path(os.environ["PREVIEW_SCREENSHOTS"]).resolve() if os.environ.get("PREVIEW_SCREENSHOTS") else None
 
 
 def _free_port() -> int:
@@ -76,7 +77,7 @@ def browser():
 
 
 def _shot(driver, name: str, tmp_path: Path) -> None:
-    folder = Path(os.environ.get("PREVIEW_SCREENSHOTS") or tmp_path)
+    folder = SHOTS or tmp_path
     folder.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(folder / f"{name}.png"))
 
@@ -104,6 +105,8 @@ def test_type_see_the_finding_and_the_counter_then_save(site, browser, tmp_path)
     browser.get(url)
     _wait(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#templates button")) > 3)
     Select(browser.find_element(By.ID, "filter-category")).select_by_visible_text("transactional")
+    shown = [m.text for m in browser.find_elements(By.CSS_SELECTOR, "#templates .meta")]
+    assert shown and all(m.startswith("transactional") for m in shown)
     _shot(browser, "list", tmp_path)
     _open(browser, url, "order-shipped.en.sms")
     assert not browser.find_elements(By.CSS_SELECTOR, '#findings li[data-rule="mixed-content"]')
@@ -115,7 +118,7 @@ def test_type_see_the_finding_and_the_counter_then_save(site, browser, tmp_path)
     _wait(browser, lambda d: d.find_element(By.ID, "count-characters").text != before)
     _shot(browser, "editor", tmp_path)
     browser.find_element(By.ID, "phone-pane").screenshot(
-        str(Path(os.environ.get("PREVIEW_SCREENSHOTS") or tmp_path) / "phone.png"))
+        str((SHOTS or tmp_path) / "phone.png"))
     browser.find_element(By.ID, "save-button").click()
     _wait(browser, lambda d: d.find_element(By.ID, "status").text == "saved")
     assert "Use code SAVE20 for 20% off" in (folder / "order-shipped.en.sms").read_text(encoding="utf-8")

@@ -136,8 +136,10 @@ function draw() {
       j = k;
     }
     if (!chars.length && list.length) out.append(el("span", { class: list.map((m) => m.cls).join(" ") }, " "));
-    out.append(i < lines.length - 1 ? "\n" : "\n ");
+    out.append(i < lines.length - 1 ? "\n" : "\n\n\n");
   });
+  $("gutter").textContent += "\n\n\n";  // room for the text area's scroll bar
+  follow();
 }
 
 // The end of a finding's span: the {{ }} or {% %} tag, or the word, that starts at its column.
@@ -151,6 +153,13 @@ function spanEndChars(chars, start) {
   }
   while (k < chars.length && word.test(chars[k])) k++;
   return Math.max(k, start + 1);
+}
+
+// The line numbers and the underlines follow the text area's scroll.
+function follow() {
+  const src = $("source");
+  $("highlight").scrollTop = $("gutter").scrollTop = src.scrollTop;
+  $("highlight").scrollLeft = src.scrollLeft;
 }
 
 function same(a, b) { return a.length === b.length && a.every((m, i) => m === b[i]); }
@@ -238,7 +247,7 @@ function drawPhone() {
   row("Encoding", r.encoding, "count-encoding");
   row("Segments", r.segments, "count-segments");
   if (r.worst) row("Worst case", `${r.worst.segments} segment${r.worst.segments === 1 ? "" : "s"} (${r.worst.characters} characters, ${r.worst.encoding}) with optional variables at their longest example`, "count-worst");
-  if (r.blocked && r.blocked.length) row("Sending", `blocked: ${r.blocked.map((f) => f.rule).join(", ")}`, "count-blocked");
+  if (r.blocked && r.blocked.length) row("Sending", `blocked: ${[...new Set(r.blocked.map((f) => f.rule))].join(", ")}`, "count-blocked");
 }
 
 function drawVariables() {
@@ -352,8 +361,11 @@ async function openLibrary() {
 // -- wiring --------------------------------------------------------------------------------------
 document.addEventListener("DOMContentLoaded", () => {
   $("source").addEventListener("input", schedule);
-  $("source").addEventListener("scroll", () => { $("highlight").scrollTop = $("source").scrollTop; });
-  for (const id of ["filter-text", "filter-category", "filter-language"]) $(id).addEventListener("input", drawTemplates);
+  $("source").addEventListener("scroll", follow);
+  for (const id of ["filter-text", "filter-category", "filter-language"]) {
+    $(id).addEventListener("input", drawTemplates);
+    $(id).addEventListener("change", drawTemplates);
+  }
   $("save-button").addEventListener("click", save);
   $("fix-button").addEventListener("click", fix);
   $("new-button").addEventListener("click", openNew);
