@@ -5,6 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 import warnings
 from pathlib import Path
 
@@ -18,6 +24,7 @@ warnings.filterwarnings("ignore", message=".*httpx.*")
 from starlette.testclient import TestClient  # noqa: E402
 
 from templater.preview.app import TOKEN_HEADER, create_app  # noqa: E402
+from templater.preview.command import free_port  # noqa: E402
 from templater.preview.workspace import Workspace  # noqa: E402
 
 TOKEN = "test-token"
@@ -244,3 +251,44 @@ def test_a_slow_request_is_answered_without_holding_the_server(tmp_path, monkeyp
     answer = c.post("/api/lint", json={"path": "slow.sms", "text": source})
     assert answer.status_code in (200, 503)
     assert c.get("/api/file", params={"path": "slow.sms"}).status_code == 200
+
+
+def _start(args: list[str], cwd: Path):
+    """Start `templater preview ARGS`; returns the process and the URL it prints."""
+    proc = subprocess.Popen([sys.executable, "-m", "templater.cli", "preview", *args], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("templater preview of "), line + proc.stderr.read()
+    return proc, line.split(": ", 1)[1].split()[0]
+
+
+def test_the_command_serves_127_0_0_1_on_the_next_free_port(tmp_path):
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "ok.sms").write_text(template_source("Acme: hi."), encoding="utf-8")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert free_port("127.0.0.1", port) > port
+    proc, url = _start(["t", "--port", str(free_port("127.0.0.1", 20000 + os.getpid() % 20000))], tmp_path)
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        for _ in range(100):
+            try:
+                page = urllib.request.urlopen(url, timeout=5).read().decode()
+                break
+            except (urllib.error.URLError, ConnectionError):  # not listening yet
+                time.sleep(0.1)
+        assert "templater preview" in page and "/static/app.js" in page
+        request = urllib.request.Request(url + "api/templates", headers={"Host": "rebound.example"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 421
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_the_command_refuses_a_missing_folder(tmp_path):
+    result = run_cli("preview", str(tmp_path / "nowhere"))
+    assert result.exit_code == 2 and "nowhere" in result.stderr and "Traceback" not in result.output
