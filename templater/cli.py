@@ -35,7 +35,7 @@ class _Group(click.Group):
 
     LAZY = {"segments": ("templater.cli_info", "segments"), "rules": ("templater.cli_info", "rules"),
             "new": ("templater.cli_project", "new"), "config": ("templater.cli_project", "config_command"),
-            "preview": ("templater.preview.command", "preview")}
+            "lsp": ("templater.lsp", "lsp"), "preview": ("templater.preview.command", "preview")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})
@@ -104,8 +104,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--stdin-filename", metavar="PATH", help="Lint standard input (PATHS '-' or none) as if it were "
               "this file: its configuration, id and suppression. With --fix the fixed text goes to stdout "
               "and the findings to stderr.")
+@click.option("--statistics", is_flag=True, help="Print how many findings each rule has, not the findings.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings reach --fail-on (2 stays for errors).")
+@click.option("--output-file", metavar="FILE", help="Write the report to FILE instead of standard output.")
 def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
-         jobs: int | None, config_file: str | None, fix: bool, show_diff: bool, stdin_filename: str | None) -> None:
+         jobs: int | None, config_file: str | None, fix: bool, show_diff: bool, stdin_filename: str | None,
+         statistics: bool, exit_zero: bool, output_file: str | None) -> None:
     """Lint .sms templates (files, or folders searched recursively; '-' for standard input)."""
     stdin = stdin_filename is not None or "-" in paths
     if stdin and paths not in ((), ("-",)):
@@ -131,9 +135,21 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
         else:
             report = cli_project.fix(report, show_diff, run)
     # NO_COLOR (no-color.org): any non-empty value turns colour off.
-    colour = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR")
-    click.echo(formatter(fmt)(report.findings, len(report.files), colour, rules=report.rules), file=out)
-    if report.failed(Severity.parse(fail_on) if fail_on else None):
+    colour = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR") and output_file is None
+    if statistics:
+        from templater.formatters.statistics import format_statistics
+
+        text = format_statistics(report.findings, len(report.files), fmt)
+    else:
+        text = formatter(fmt)(report.findings, len(report.files), colour, rules=report.rules)
+    if output_file is not None:
+        try:
+            Path(output_file).write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write the report: {exc.strerror}", output_file) from None
+    else:
+        click.echo(text, file=out)
+    if report.failed(Severity.parse(fail_on) if fail_on else None) and not exit_zero:
         sys.exit(EXIT_FINDINGS)
 
 
