@@ -292,3 +292,26 @@ def test_the_command_serves_127_0_0_1_on_the_next_free_port(tmp_path):
 def test_the_command_refuses_a_missing_folder(tmp_path):
     result = run_cli("preview", str(tmp_path / "nowhere"))
     assert result.exit_code == 2 and "nowhere" in result.stderr and "Traceback" not in result.output
+
+
+def test_a_recipients_row_fills_the_variables(tmp_path, monkeypatch):
+    (tmp_path / "t" / "lists").mkdir(parents=True)
+    source = template_source("Acme: hi {{ first_name }}, order {{ order_id }} has shipped.",
+                             variables={"first_name": {"required": True, "example": "Ana"},
+                                        "order_id": {"required": True, "example": "A1"}})
+    (tmp_path / "t" / "a.sms").write_text(source, encoding="utf-8")
+    (tmp_path / "t" / "lists" / "people.csv").write_text("phone;first_name;order_id\n+15550100;Zoé;B22\n"
+                                                         "+15550101;Li;C33\n", encoding="utf-8")
+    (tmp_path / "t" / "lists" / "people.jsonl").write_text('{"first_name": "Noor", "order_id": 7}\nnot json\n')
+    (tmp_path / "secret.csv").write_text("a\nb\n")
+    monkeypatch.chdir(tmp_path)
+    c = client("t")
+    assert c.get("/api/recipients").json()["files"] == ["lists/people.csv", "lists/people.jsonl"]
+    rows = c.get("/api/rows", params={"path": "lists/people.csv"}).json()["rows"]
+    assert rows == [{"phone": "+15550100", "first_name": "Zoé", "order_id": "B22"},
+                    {"phone": "+15550101", "first_name": "Li", "order_id": "C33"}]
+    assert c.get("/api/rows", params={"path": "lists/people.jsonl"}).json()["rows"] == [
+        {"first_name": "Noor", "order_id": "7"}]
+    assert c.get("/api/rows", params={"path": "../secret.csv"}).status_code == 403
+    answer = c.post("/api/lint", json={"path": "a.sms", "text": source, "values": rows[0]}).json()
+    assert answer["render"]["text"] == "Acme: hi Zoé, order B22 has shipped."

@@ -150,3 +150,12 @@ def test_create_a_template_with_new_using_the_keyboard(site, browser):
     _wait(browser, lambda d: d.find_element(By.ID, "current-path").text == f"{use_case}.fr.sms")
     made = (folder / f"{use_case}.fr.sms").read_text(encoding="utf-8")
     assert "Banque Exemple" in made
+
+
+def test_pick_a_row_of_a_recipients_file(site, browser):
+    url, folder = site
+    (folder / "people.csv").write_text("phone,first_name,order_id\n+15550100,Zoé,B22\n", encoding="utf-8")
+    _open(browser, url, "order-shipped.en.sms")
+    Select(browser.find_element(By.ID, "rows-file")).select_by_visible_text("people.csv")
+    _wait(browser, lambda d: "Zoé" in d.find_element(By.ID, "bubble").text)
+    assert "#B22" in browser.find_element(By.ID, "bubble").text

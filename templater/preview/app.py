@@ -106,6 +106,13 @@ def create_app(workspace: Workspace, hosts: tuple[str, ...] = LOCAL_NAMES, token
         return await work(workspace.new, str(data.get("name") or ""), data.get("language") or None,
                           data.get("brand") or None, str(data.get("folder") or ""))
 
+    async def recipients(request: Request) -> Any:
+        return {"files": await work(workspace.recipient_files)}
+
+    async def rows(request: Request) -> Any:
+        path = request.query_params.get("path", "")
+        return {"path": path, "rows": await work(workspace.rows, path)}
+
     async def lib(request: Request) -> Any:
         return {"templates": await work(library)}
 
@@ -121,6 +128,8 @@ def create_app(workspace: Workspace, hosts: tuple[str, ...] = LOCAL_NAMES, token
         Route("/api/save", api(save, write=True), methods=["POST"]),
         Route("/api/fix", api(fix), methods=["POST"]),
         Route("/api/new", api(new, write=True), methods=["POST"]),
+        Route("/api/recipients", api(recipients)),
+        Route("/api/rows", api(rows)),
         Route("/api/library", api(lib)),
         Route("/api/library/copy", api(copy, write=True), methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(_static())), name="static"),

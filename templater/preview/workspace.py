@@ -18,6 +18,10 @@ from templater.policy import Policies, Policy, errors_in
 from templater.template import parse, read_source
 
 MAX_TEXT = 64_000  # characters of a template the page accepts (a message is at most a few hundred)
+RECIPIENT_SUFFIXES = (".csv", ".jsonl")
+MAX_LISTED = 200  # recipients files listed
+MAX_ROWS = 50  # rows of a recipients file offered
+MAX_SAMPLE_BYTES = 1 << 20  # bytes read of a recipients file
 
 
 class Refused(Exception):
@@ -54,16 +58,17 @@ class Workspace:
         self._ids: dict[tuple[str, int, int], tuple[str, str] | None] = {}
 
     # -- paths ---------------------------------------------------------------------------------
-    def resolve(self, rel: str, must_exist: bool = True) -> Path:
-        """The file a page path names, or Refused: only .sms files inside the folder, never `..`,
-        an absolute path, or a symbolic link (anywhere on the way) that leads out of it."""
+    def resolve(self, rel: str, must_exist: bool = True, suffixes: tuple[str, ...] = (discovery.SUFFIX,)) -> Path:
+        """The file a page path names, or Refused: only .sms files (or the suffixes given) inside
+        the folder, never `..`, an absolute path, or a symbolic link (anywhere on the way) that
+        leads out of it."""
         if not isinstance(rel, str) or not rel or "\x00" in rel or "\\" in rel:
             raise Refused("give the template's path below the folder, with / between folders")
         pure = PurePosixPath(rel)
         if pure.is_absolute() or ".." in pure.parts or rel.startswith("~"):
             raise Refused(f"{rel}: only paths inside the folder are allowed", 403)
-        if pure.suffix != discovery.SUFFIX:
-            raise Refused(f"{rel}: only {discovery.SUFFIX} templates can be opened or saved here", 403)
+        if pure.suffix.lower() not in suffixes:
+            raise Refused(f"{rel}: only {' and '.join(suffixes)} files can be opened here", 403)
         file = self.root.joinpath(*pure.parts)
         real = file.resolve()
         if real != self.root and self.root not in real.parents:
@@ -244,6 +249,59 @@ class Workspace:
         text = generate.generate(entry, brand, config.opt_out)
         self.save(rel, text, create=True)
         return {"path": rel, "from": entry.id}
+
+    def recipient_files(self) -> list[str]:
+        """The .csv and .jsonl files of the folder (at most MAX_LISTED), to pick a row from."""
+        found = []
+        for current, dirs, files in os.walk(self.root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("node_modules", "venv"))
+            for name in sorted(files):
+                if Path(name).suffix.lower() in RECIPIENT_SUFFIXES:
+                    rel = (Path(current) / name).relative_to(self.root).as_posix()
+                    try:
+                        self.resolve(rel, suffixes=RECIPIENT_SUFFIXES)
+                    except Refused:
+                        continue  # a link out of the folder
+                    found.append(rel)
+                    if len(found) >= MAX_LISTED:
+                        return found
+        return found
+
+    def rows(self, rel: str) -> list[dict[str, str]]:
+        """The first MAX_ROWS rows of a recipients file (CSV with a header, or JSON Lines), to fill
+        the variables: a column whose header is a variable's name gives its value."""
+        import csv
+        import io
+        import json
+
+        from templater.render.recipients import sniff_delimiter
+
+        file = self.resolve(rel, suffixes=RECIPIENT_SUFFIXES)
+        try:
+            with file.open("rb") as handle:
+                data = handle.read(MAX_SAMPLE_BYTES)
+            text = data.decode("utf-8-sig", errors="replace")
+        except OSError as exc:
+            raise Refused(f"{rel}: cannot read: {exc.strerror}", 422) from None
+        lines = text.splitlines()[: MAX_ROWS + 1]
+        if len(data) == MAX_SAMPLE_BYTES and lines:
+            lines = lines[:-1]  # the last line may be cut
+        if file.suffix.lower() == ".csv":
+            if not lines:
+                return []
+            reader = csv.DictReader(io.StringIO("\n".join(lines)), delimiter=sniff_delimiter(lines[0]))
+            return [{str(k): str(v) for k, v in row.items() if k is not None and v is not None}
+                    for row in reader][:MAX_ROWS]
+        out = []
+        for line in lines:
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(row, dict):
+                out.append({str(k): "" if v is None else str(v) for k, v in row.items()
+                            if not isinstance(v, (dict, list))})
+        return out[:MAX_ROWS]
 
     def copy(self, library_id: str, folder: str = "") -> dict[str, Any]:
         """Copy a bundled template into the folder as it is stored (`templater show ID > FILE`)."""

@@ -255,6 +255,7 @@ function drawVariables() {
   const names = (state.answer.variables || []).map((v) => v.name).join(",");
   if (form.dataset.names === names) return;  // keep what was typed
   form.dataset.names = names;
+  const refill = state.rows && state.rows.length;
   form.replaceChildren();
   if (!names) form.append("No declared variables.");
   for (const v of state.answer.variables || []) {
@@ -262,6 +263,7 @@ function drawVariables() {
       el("input", { name: v.name, placeholder: v.examples[0] || v.default || "", title: v.description || "",
                     oninput: () => { clearTimeout(state.timer); state.timer = setTimeout(lint, 250); } })));
   }
+  if (refill) fillFromRow();
 }
 
 function drawClassification() {
@@ -278,6 +280,37 @@ function drawClassification() {
   }
   if (!c.evidence.length) ul.append(el("li", {}, "No markers: transactional by default."));
   box.append(ul);
+}
+
+// -- a row of a recipients file fills the variables ----------------------------------------------
+async function loadRecipientFiles() {
+  const data = await call("GET", "/api/recipients");
+  $("rows-file").replaceChildren(el("option", { value: "" }, "the examples"),
+    ...data.files.map((f) => el("option", { value: f }, f)));
+}
+
+async function pickRowsFile() {
+  const path = $("rows-file").value, rows = $("rows-row");
+  state.rows = [];
+  rows.replaceChildren();
+  rows.disabled = !path;
+  if (path) {
+    try {
+      state.rows = (await call("GET", "/api/rows?path=" + encodeURIComponent(path))).rows;
+      rows.replaceChildren(...state.rows.map((r, i) => el("option", { value: String(i) },
+        `${i + 1}: ${Object.values(r).slice(0, 3).join(", ")}`)));
+    } catch (e) { status(e.message); }
+  }
+  fillFromRow();
+}
+
+function fillFromRow() {
+  const row = state.rows && state.rows[Number($("rows-row").value)];
+  for (const input of $("variables").querySelectorAll("input")) {
+    const key = row && Object.keys(row).find((k) => k.trim().toLowerCase() === input.name.toLowerCase());
+    input.value = key ? row[key] : "";
+  }
+  lint();
 }
 
 // -- save, fix -----------------------------------------------------------------------------------
@@ -367,6 +400,8 @@ document.addEventListener("DOMContentLoaded", () => {
     $(id).addEventListener("change", drawTemplates);
   }
   $("save-button").addEventListener("click", save);
+  $("rows-file").addEventListener("change", pickRowsFile);
+  $("rows-row").addEventListener("change", fillFromRow);
   $("fix-button").addEventListener("click", fix);
   $("new-button").addEventListener("click", openNew);
   $("library-button").addEventListener("click", openLibrary);
@@ -377,4 +412,5 @@ document.addEventListener("DOMContentLoaded", () => {
     if ((e.ctrlKey || e.metaKey) && e.key === "s") { e.preventDefault(); if (state.path) save(); }
   });
   loadTemplates().catch((e) => status(e.message));
+  loadRecipientFiles().catch((e) => status(e.message));
 });
