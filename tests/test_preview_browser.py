@@ -159,3 +159,27 @@ def test_pick_a_row_of_a_recipients_file(site, browser):
     Select(browser.find_element(By.ID, "rows-file")).select_by_visible_text("people.csv")
     _wait(browser, lambda d: "Zoé" in d.find_element(By.ID, "bubble").text)
     assert "#B22" in browser.find_element(By.ID, "bubble").text
+
+
+def _tab_to(driver, condition: str, limit: int = 150) -> None:
+    """Press Tab until document.activeElement matches the CSS selector."""
+    for _ in range(limit):
+        if driver.execute_script("return document.activeElement.matches(arguments[0])", condition):
+            return
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+    raise AssertionError(f"Tab never reached {condition}")
+
+
+def test_the_keyboard_alone_opens_edits_and_saves(site, browser):
+    url, folder = site
+    browser.get(url)
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#templates button"))
+    _tab_to(browser, '#templates button[data-path="order-shipped.en.sms"]')
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    _wait(browser, lambda d: d.find_element(By.ID, "current-path").text == "order-shipped.en.sms")
+    _tab_to(browser, "#source")
+    browser.switch_to.active_element.send_keys(Keys.CONTROL, Keys.END)
+    browser.switch_to.active_element.send_keys(" See you soon.")
+    browser.switch_to.active_element.send_keys(Keys.CONTROL, "s")
+    _wait(browser, lambda d: d.find_element(By.ID, "status").text == "saved")
+    assert "See you soon." in (folder / "order-shipped.en.sms").read_text(encoding="utf-8")
