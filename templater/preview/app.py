@@ -42,7 +42,10 @@ def create_app(workspace: Workspace, hosts: tuple[str, ...] = LOCAL_NAMES, token
 
     async def work(func: Callable[..., Any], *args: Any) -> Any:
         try:
-            return await asyncio.wait_for(to_thread.run_sync(functools.partial(func, *args)), time_limit)
+            # abandon_on_cancel: past the limit the answer goes out at once; the thread finishes on
+            # its own (the sandbox's step budget bounds a render) and its result is dropped.
+            return await asyncio.wait_for(to_thread.run_sync(functools.partial(func, *args), abandon_on_cancel=True),
+                                          time_limit)
         except asyncio.TimeoutError:
             raise Refused(f"the template took longer than {time_limit:g} s: nothing was done", 503) from None
 
