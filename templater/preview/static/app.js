@@ -112,7 +112,7 @@ function draw() {
     for (const f of answer.findings) {
       const i = f.line - 1, chars = Array.from(lines[i] || "");
       const start = Math.max(0, f.column - 1);
-      add(i, start, spanEndChars(chars, start), `u ${f.severity}`, `${f.rule}: ${f.message}`);
+      add(i, start, findingEnd(f, chars, start), `u ${f.severity}`, `${f.rule}: ${f.message}`);
     }
   }
   // UCS-2 characters from the text itself, so they follow every keystroke
@@ -142,7 +142,18 @@ function draw() {
   follow();
 }
 
-// The end of a finding's span: the {{ }} or {% %} tag, or the word, that starts at its column.
+// The end of a finding's span: the text its message quotes when the line holds it at the
+// finding's column ('Use code SAVE20' is promotional...), else the tag or word that starts there.
+function findingEnd(f, chars, start) {
+  const rest = chars.slice(start).join("");
+  for (const m of f.message.matchAll(/'([^']+)'|"([^"]+)"|‘([^’]+)’/g)) {
+    const quoted = m[1] || m[2] || m[3];
+    if (rest.toLowerCase().startsWith(quoted.toLowerCase())) return start + Array.from(quoted).length;
+  }
+  return spanEndChars(chars, start);
+}
+
+// The tag ({{ }} or {% %}) or word that starts at a column.
 function spanEndChars(chars, start) {
   let k = start;
   const word = /[\p{L}\p{N}_'’-]/u;
