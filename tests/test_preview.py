@@ -151,6 +151,9 @@ def test_reads_and_writes_outside_the_folder_are_refused(tmp_path, monkeypatch, 
     assert saved.status_code in (400, 403)
     linted = c.post("/api/lint", json={"path": path, "text": "x"})
     assert linted.status_code in (400, 403)
+    for bad in ({"path": ["ok.sms"], "text": "x"}, {"path": "ok.sms", "text": 3}, [1, 2]):
+        assert c.post("/api/lint", json=bad).status_code in (400, 413)
+    assert c.post("/api/lint", json={"path": "ok.sms", "text": "x", "values": [1]}).status_code == 200
     assert (tmp_path / "outside.sms").read_text() == "secret"
     assert (tmp_path / "elsewhere" / "out.sms").read_text() == "secret"
     assert "linked.sms" not in {r["path"] for r in c.get("/api/templates").json()["templates"]}

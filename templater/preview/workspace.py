@@ -166,7 +166,8 @@ class Workspace:
         out: dict[str, Any] = {"path": rel, "id": template.id if template is not None else entry.default_id,
                                "findings": [f.to_dict() for f in findings],
                                "explanations": preview.explanations(policy, findings)}
-        out["render"] = preview.render(template, policy, values or {}, errors_in(findings))
+        values = values if isinstance(values, dict) else {}
+        out["render"] = preview.render(template, policy, values, errors_in(findings))
         out["classification"] = preview.classification(template, policy)
         out["variables"] = preview.variables(template)
         out["non_gsm"] = preview.body_non_gsm(template)
