@@ -39,6 +39,7 @@ class LintedFile:
     default_id: str
     config: configuration.Config
     findings: list[Finding] = field(default_factory=list)
+    market_defaulted: str | None = None   # the bare language tag whose default market was used
 
 
 @dataclass
@@ -51,6 +52,21 @@ class Report:
     @property
     def findings(self) -> list[Finding]:
         return sorted(f for lf in self.files for f in lf.findings)
+
+    def market_note(self) -> str | None:
+        """One line for the run when templates were linted under a bare language's default market."""
+        from templater.markets import from_tag
+
+        counts: dict[str, int] = {}
+        for lf in self.files:
+            if lf.market_defaulted:
+                counts[lf.market_defaulted] = counts.get(lf.market_defaulted, 0) + 1
+        if not counts:
+            return None
+        parts = [f"{n} '{lang}' as {from_tag(lang)[0]}" for lang, n in sorted(counts.items())]
+        return (f"note: templates without a market were linted for the default market of their language "
+                f"({', '.join(parts)}); declare 'market:' (us, fr, ca, gb) in the front matter or the "
+                "configuration, or a language tag with a region (fr-CA)")
 
     def failed(self, fail_on: Severity | None = None) -> bool:
         """Whether a finding reaches fail_on, or else its own file's configured fail_on."""
@@ -77,8 +93,8 @@ def lint_project(paths: Iterable[str], config_file: str | Path | None = None, se
             if finding.path in mine:
                 duplicates.setdefault(finding.path, []).append(finding)
     rules = {rid: rule for p in distinct for rid, rule in p.ruleset.rules.items()}
-    return Report([LintedFile(e[0], e[1], e[2], p.config, p.linter.finish(r, duplicates.get(r.path, ())))
-                   for (p, e), r in zip(keyed, results)], rules)
+    return Report([LintedFile(e[0], e[1], e[2], p.config, p.linter.finish(r, duplicates.get(r.path, ())),
+                              r.market_defaulted) for (p, e), r in zip(keyed, results)], rules)
 
 
 def lint_text(source: str | bytes, path: str, config_file: str | Path | None = None, select: tuple[str, ...] = (),

@@ -22,6 +22,16 @@ from templater.parallel import default_jobs
 SEVERITIES = click.Choice(["error", "warning", "info"])
 
 
+class _QuietHoursOption(click.Option):
+    """--quiet-hours, whose help is written from templater/markets.yaml when help is shown."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from templater.markets import quiet_hours_help
+
+        self.help = quiet_hours_help()
+        return super().get_help_record(ctx)
+
+
 def _csv(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.strip() for item in values for v in item.split(",") if v.strip())
 
@@ -34,8 +44,10 @@ class _Group(click.Group):
     """
 
     LAZY = {"segments": ("templater.cli_info", "segments"), "rules": ("templater.cli_info", "rules"),
+            "markets": ("templater.cli_info", "markets_command"),
             "new": ("templater.cli_project", "new"), "config": ("templater.cli_project", "config_command"),
-            "lsp": ("templater.lsp", "lsp"), "preview": ("templater.preview.command", "preview")}
+            "lsp": ("templater.lsp", "lsp"), "init": ("templater.cli", "init_command"),
+            "preview": ("templater.preview.command", "preview")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})
@@ -90,7 +102,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--format", "--output-format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="text: each finding with the line and a caret under it; concise: one line each.")
 @click.option("--select", multiple=True, help="Only these rule ids (comma-separated or repeated).")
 @click.option("--ignore", multiple=True, help="Skip these rule ids (comma-separated or repeated).")
 @click.option("--fail-on", type=SEVERITIES, default=None,
@@ -107,9 +120,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--statistics", is_flag=True, help="Print how many findings each rule has, not the findings.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings reach --fail-on (2 stays for errors).")
 @click.option("--output-file", metavar="FILE", help="Write the report to FILE instead of standard output.")
+@click.option("--baseline", metavar="FILE", help="Report only the findings FILE does not already record.")
+@click.option("--write-baseline", metavar="FILE", help="Record every finding in FILE (for --baseline) and exit 0.")
 def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
          jobs: int | None, config_file: str | None, fix: bool, show_diff: bool, stdin_filename: str | None,
-         statistics: bool, exit_zero: bool, output_file: str | None) -> None:
+         statistics: bool, exit_zero: bool, output_file: str | None, baseline: str | None,
+         write_baseline: str | None) -> None:
     """Lint .sms templates (files, or folders searched recursively; '-' for standard input)."""
     stdin = stdin_filename is not None or "-" in paths
     if stdin and paths not in ((), ("-",)):
@@ -134,14 +150,27 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
             out = sys.stderr
         else:
             report = cli_project.fix(report, show_diff, run)
+    if write_baseline is not None or baseline is not None:
+        from templater import baseline as baselines
+
+        if write_baseline is not None:
+            count = baselines.write(report, write_baseline)
+            click.echo(f"wrote {count} finding{'s' if count != 1 else ''} of {len(report.files)} "
+                       f"file{'s' if len(report.files) != 1 else ''} to {write_baseline}", err=True)
+            return
+        report = baselines.apply(report, baseline)
     # NO_COLOR (no-color.org): any non-empty value turns colour off.
-    colour = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR") and output_file is None
+    colour = fmt in ("text", "concise") and out.isatty() and not os.environ.get("NO_COLOR") and output_file is None
+    extra = {}
+    if fmt == "text" and stdin:  # the code frames show standard input, not the file on disk
+        extra["sources"] = {} if fix else {stdin_filename or "-": data.decode("utf-8-sig", "replace")
+                                           .replace("\r\n", "\n")}
     if statistics:
         from templater.formatters.statistics import format_statistics
 
         text = format_statistics(report.findings, len(report.files), fmt)
     else:
-        text = formatter(fmt)(report.findings, len(report.files), colour, rules=report.rules)
+        text = formatter(fmt)(report.findings, len(report.files), colour, rules=report.rules, **extra)
     if output_file is not None:
         try:
             Path(output_file).write_text(text + "\n", encoding="utf-8")
@@ -149,6 +178,9 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
             raise InputError(f"cannot write the report: {exc.strerror}", output_file) from None
     else:
         click.echo(text, file=out)
+    note = report.market_note()
+    if note:
+        click.echo(f"templater: {note}", err=True)
     if report.failed(Severity.parse(fail_on) if fail_on else None) and not exit_zero:
         sys.exit(EXIT_FINDINGS)
 
@@ -269,9 +301,7 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--suppress", metavar="FILE", help="Numbers that get nothing: one per line (STOP, ARRET, ...).")
 @click.option("--send-at", metavar="ISO8601", help="When the messages go out, for quiet hours and the reply "
               "window (default: now).")
-@click.option("--quiet-hours", metavar="PROFILE|auto|HH:MM-HH:MM", help="Promotional window: tcpa (default, "
-              "08:00-21:00), us-fl, us-ok, us-md, fr, auto (each row's from its number's country and US "
-              "state), or a custom window.")
+@click.option("--quiet-hours", metavar="market|auto|PROFILE|HH:MM-HH:MM", cls=_QuietHoursOption)
 @click.option("--reply-window", metavar="DURATION", help="Conversational: how long after the person's last "
               "message a reply may go (default 24h).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Worker processes (default: all cores).")
@@ -368,6 +398,17 @@ def show(template_id: str) -> None:
     click.echo(find(template_id).source, nl=False)
 
 
+
+
+@click.command("init")
+@click.argument("folder", default=".", type=click.Path(file_okay=False, exists=True))
+def init_command(folder: str) -> None:
+    """Set up a content repository: a commented .templater.yaml (or [tool.templater] in an existing
+    pyproject.toml) and the templater hook in .pre-commit-config.yaml. Overwrites nothing."""
+    from templater.init import init
+
+    for step in init(Path(folder)):
+        click.echo(f"{folder}: {step}")
 
 
 def main() -> None:

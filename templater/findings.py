@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 
@@ -34,14 +35,43 @@ class Finding:
     rule: str
     severity: Severity
     message: str
+    end_line: int = 0      # where the finding's text ends: the column after its last character
+    end_column: int = 0    # (0: not known, the finding is a point)
+
+    @property
+    def end(self) -> tuple[int, int]:
+        return (self.end_line, self.end_column) if self.end_line else (self.line, self.column)
 
     def to_dict(self) -> dict:
         """The JSON shape of a finding (a public contract)."""
+        end_line, end_column = self.end
         return {
             "path": self.path,
             "line": self.line,
             "column": self.column,
+            "end_line": end_line,
+            "end_column": end_column,
             "rule": self.rule,
             "severity": str(self.severity),
             "message": self.message,
         }
+
+
+_QUOTED = re.compile(r"'([^'\n]+)'")
+_WORD = re.compile(r"\S+")
+
+
+def end_column(text: str, column: int, message: str) -> int:
+    """Where a finding that starts at column (1-based) of a line ends, as the column after its
+    last character: the end of the text its message quotes when that text starts there ('Use code
+    SAVE20', a character that forces UCS-2), else of the word it starts on, else (a finding at the
+    start of a line, about the whole line) of the line."""
+    rest = text[column - 1:]
+    for quoted in _QUOTED.findall(message):
+        if rest[:len(quoted)].lower() == quoted.lower():
+            return column + len(quoted)
+    if column > 1:
+        word = _WORD.match(rest)
+        if word:
+            return column + len(word.group(0))
+    return max(len(text.rstrip()) + 1, column)

@@ -22,3 +22,22 @@ def rules_dir() -> Path:
 def library_dir() -> Path:
     """The folder of the bundled template library."""
     return _folder("template_library")
+
+
+# Where docs/rules.md is published: SARIF helpUri and the language server's rule links point at a
+# rule's section (#<rule-id>, GitHub's anchor of its heading). The project has no public home yet
+# (docs/ci.md says YOUR-ORG too): change this one line when it does.
+RULES_DOC_URL = "https://github.com/YOUR-ORG/templater/blob/main/docs/rules.md"
+
+
+def rule_doc_url(rule_id: str, local: bool = False) -> str:
+    """The link to a bundled rule's section of docs/rules.md; local: the checkout's own copy when
+    templater runs from one (an editor opens it without a network)."""
+    doc = _PACKAGE.parent / "docs" / "rules.md"
+    base = doc.as_uri() if local and doc.is_file() else RULES_DOC_URL
+    return f"{base}#{rule_id}"
+
+
+def is_bundled(pack: str) -> bool:
+    """Whether a rule pack file is one of templater's own (documented in docs/rules.md)."""
+    return Path(pack).resolve().parent == rules_dir().resolve()

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from templater.matching import view
 from templater.rulepacks.model import Signal
@@ -84,11 +86,27 @@ def find_in_variables(signals: list[Signal], names: dict[str, int]) -> list[Evid
 def second_opinion(evidence: list[Evidence], text: str, language: str | None) -> list[Evidence]:
     """The learned scorer's evidence (signal `scorer`) where the rules found nothing promotional.
 
-    templater.scorer is imported only here, when a text needs it: not on lint's start-up path.
+    templater.scorer is imported only here, and only when a model ships (templater/data) or the
+    module is already loaded (the accuracy benchmark and the tests give it models): with no
+    model, lint does not pay for the import.
     """
     if any(e.kind == "promotional" for e in evidence):
         return []
-    from templater import scorer
-
+    scorer = sys.modules.get("templater.scorer")
+    if scorer is None:
+        if not _models_ship():
+            return []
+        from templater import scorer
     found = scorer.evidence(text, language)
     return [found] if found is not None else []
+
+
+_SHIPPED: list[bool] = []
+
+
+def _models_ship() -> bool:
+    """Whether any learned scorer model ships in templater/data (looked up once)."""
+    if not _SHIPPED:
+        data = Path(__file__).resolve().parent / "data"
+        _SHIPPED.append(data.is_dir() and any(data.glob("scorer.*.json")))
+    return _SHIPPED[0]

@@ -26,7 +26,7 @@ CONSENT_FOR = {"promotional": "express_written", "transactional": "express", "co
 # Every front-matter key templater reads (README.md's metadata table lists each one), the keys of
 # one variable, and the prefix of keys a team adds for itself. Any other key is an unknown-metadata
 # finding with "did you mean": a misspelt key is otherwise silently ignored.
-METADATA_KEYS = ("id", "category", "language", "description", "consent", "variables", "recurring",
+METADATA_KEYS = ("id", "category", "language", "market", "description", "consent", "variables", "recurring",
                  "in_reply_to", "age_gated", "brand", "program", "brand_domains", "frequency", "industry",
                  "use_case")
 VARIABLE_KEYS = ("description", "example", "required", "default")

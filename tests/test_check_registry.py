@@ -27,6 +27,7 @@ def test_sarif_describes_project_rules(write, tmp_path):
     assert rules["house-no-cheers"]["shortDescription"] == {"text": "Not the house style."}
     assert rules["house-no-cheers"]["fullDescription"] == {"text": "Our brand never says cheers."}
     assert rules["house-no-cheers"]["defaultConfiguration"] == {"level": "error"}
+    assert "helpUri" not in rules["house-no-cheers"]  # a project rule is not in docs/rules.md
 
 
 def test_formatters_never_import_the_api():

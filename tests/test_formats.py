@@ -51,9 +51,15 @@ def test_sarif_validates_against_the_official_schema(write, tmp_path, monkeypatc
         "missing-opt-out": "error", "mixed-content": "error", "unused-variable": "note"}
     location = by_rule["unused-variable"]["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"] == "templates/a%2Cb%3A%20c.sms"
-    assert location["region"]["startLine"] == 5
+    assert location["region"] == {"startLine": 5, "startColumn": 1, "endLine": 5, "endColumn": 10}
+    mixed = by_rule["mixed-content"]["locations"][0]["physicalLocation"]["region"]
+    assert mixed["endColumn"] - mixed["startColumn"] == len("50% off")  # the quoted text, exactly
     assert rules[by_rule["mixed-content"]["ruleIndex"]] == "mixed-content"
     assert run["tool"]["driver"]["rules"][1]["shortDescription"]["text"]
+    for descriptor in run["tool"]["driver"]["rules"]:  # bundled rules: a link to their docs section
+        assert descriptor["helpUri"].endswith(f"docs/rules.md#{descriptor['id']}")
+        assert descriptor["help"]["text"] != descriptor["fullDescription"]["text"]
+        assert f"templater rules {descriptor['id']}" in descriptor["help"]["text"]
     assert (folder / "clean.sms").is_file()
 
 
@@ -78,9 +84,13 @@ def test_github_annotations(write, tmp_path, monkeypatch):
     assert lines[-1] == "2 errors, 1 info in 4 files"
     notice = next(line for line in lines if line.startswith("::notice "))
     # Workflow-command escapes: ',' and ':' in properties, '%' in the message.
-    assert notice.startswith("::notice file=templates/a%2Cb%3A c.sms,line=5,col=1,title=templater unused-variable::")
+    # line 5 is '  unused:': a finding about the whole line ends after its last character
+    assert notice.startswith("::notice file=templates/a%2Cb%3A c.sms,line=5,endLine=5,col=1,endColumn=10,"
+                             "title=templater unused-variable::")
     error = next(line for line in lines if "mixed-content" in line)
-    assert error.startswith("::error file=templates/mixed.sms,line=5,col=")
+    start = "Acme: your order has shipped. Get ".__len__() + 1
+    assert error.startswith(f"::error file=templates/mixed.sms,line=5,endLine=5,col={start},"
+                            f"endColumn={start + len('50% off')},")
     assert "::'50%25 off' is promotional" in error
 
 

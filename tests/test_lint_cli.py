@@ -37,9 +37,13 @@ def test_json_output_fields(write):
     path = write("shipped.sms", SHIPPED)
     code, findings = lint_json(str(path))
     assert code == 1
-    assert {tuple(sorted(f)) for f in findings} == {("column", "line", "message", "path", "rule", "severity")}
+    assert {tuple(sorted(f)) for f in findings} == {("column", "end_column", "end_line", "line", "message", "path",
+                                                     "rule", "severity")}
     assert [(f["line"], f["column"], f["rule"], f["severity"]) for f in findings] == [
         (12, 1, "mixed-content", "error"), (12, 21, "mixed-content", "error")]
+    # each ends after the text it quotes: 'Use code SAVE20' and '20% off'
+    assert [(f["end_line"], f["end_column"]) for f in findings] == [(12, 1 + len("Use code SAVE20")),
+                                                                    (12, 21 + len("20% off"))]
 
 
 def test_clean_file_exits_zero(write):

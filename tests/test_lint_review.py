@@ -47,3 +47,30 @@ def test_output_file_that_cannot_be_written_is_a_one_line_error(write, tmp_path)
     assert result.exit_code == 2
     assert result.stderr.strip().endswith("cannot write the report: No such file or directory")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_text_shows_each_finding_with_its_line_and_carets_under_the_span(write):
+    path = write("a.sms", template_source("Acme \U0001F389: your order has shipped. Use code SAVE20 today!"))
+    result = run_cli("lint", "--select", "mixed-content", str(path))
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{path}:5:") and "error mixed-content 'Use code SAVE20'" in lines[0]
+    assert lines[1] == "5 | Acme \U0001F389: your order has shipped. Use code SAVE20 today!"
+    # the emoji takes two cells on a terminal: the carets sit under the quoted text all the same
+    assert lines[2] == "  | " + " " * len("Acme xx: your order has shipped. ") + "^" * len("Use code SAVE20")
+    assert lines[-1] == "1 error in 1 file"
+
+
+def test_concise_keeps_one_line_per_finding(write):
+    path = write("a.sms", MIXED)
+    result = run_cli("lint", "--output-format", "concise", str(path))
+    assert result.exit_code == 1
+    assert [line.split(": ", 1)[1][:19] for line in result.stdout.splitlines()[:-1]] == ["error mixed-content"] * 2
+    assert len(result.stdout.splitlines()) == 3
+
+
+def test_code_frames_of_stdin_show_the_buffer_not_the_file_on_disk(write, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write("a.sms", CLEAN)
+    result = run_cli("lint", "--select", "mixed-content", "--stdin-filename", "a.sms", "-", input=MIXED)
+    assert "5 | Acme: your order has shipped. Use code SAVE20 for 20% off!" in result.stdout.splitlines()

@@ -216,3 +216,15 @@ async def test_configuration_change_applies_without_a_restart(client: LanguageCl
     client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(changes=[
         lsp.FileEvent(uri=config.as_uri(), type=lsp.FileChangeType.Changed)]))
     assert "mixed-content" not in {d.code for d in await buffer.diagnostics()}
+
+
+@pytest.mark.asyncio
+async def test_a_broken_configuration_is_reported_on_the_template_and_its_fix_applies(client: LanguageClient, tmp_path):
+    config = project(tmp_path, "fail_on: sometimes\n") / ".templater.yaml"
+    buffer = Buffer(client, tmp_path / "shipped.sms", SHIPPED)
+    [problem] = await buffer.open()
+    assert ".templater.yaml" in problem.message and problem.severity == lsp.DiagnosticSeverity.Error
+    config.write_text("fail_on: error\n", encoding="utf-8")
+    client.workspace_did_change_watched_files(lsp.DidChangeWatchedFilesParams(changes=[
+        lsp.FileEvent(uri=config.as_uri(), type=lsp.FileChangeType.Changed)]))
+    assert "mixed-content" in {d.code for d in await buffer.diagnostics()}

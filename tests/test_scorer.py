@@ -80,7 +80,7 @@ def test_rendering_does_not_ask_the_scorer(toy_model) -> None:
     assert [str(f.severity) for f in linter.lint_parsed(template, [], "t.sms").findings] == ["warning"]
 
 
-def test_a_promotional_template_does_not_import_the_scorer(write) -> None:
+def test_lint_imports_the_scorer_only_where_a_template_needs_it_and_a_model_ships(write) -> None:
     promo = write("p.sms", template_source("Acme: flash sale, 30% off today. Reply STOP to opt out.",
                                            category="promotional"))
     shipped = write("t.sms", template_source("Acme: your order has shipped.", category="transactional"))
@@ -89,7 +89,8 @@ def test_a_promotional_template_does_not_import_the_scorer(write) -> None:
             "print('templater.scorer' in sys.modules)")
     seen = [subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True).stdout.split()[-1]
             for p in (promo, shipped)]
-    assert seen == ["False", "True"]
+    any_model = any((ROOT / "templater" / "data").glob("scorer.*.json"))
+    assert seen == ["False", str(any_model)]
 
 
 def _train_scorer():

@@ -9,7 +9,9 @@ from typing import Callable
 # metadata (project rules included); a formatter never loads rules or imports the API itself.
 Formatter = Callable[..., str]
 
-_MODULES = {"text": "text", "json": "json_format", "github": "github", "sarif": "sarif", "junit": "junit"}
+# text: each finding with a code frame; concise: one line each.
+_MODULES = {"text": "frames", "concise": "text", "json": "json_format", "github": "github", "sarif": "sarif",
+            "junit": "junit"}
 FORMATS = tuple(sorted(_MODULES))
 
 

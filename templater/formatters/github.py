@@ -23,7 +23,8 @@ def _property(text: str) -> str:
 def format_findings(findings: list[Finding], files: int, colour: bool = False,
                     rules: Mapping[str, Rule] | None = None) -> str:
     """Annotations that GitHub shows on the pull request's changed lines, then a plain summary."""
-    lines = [f"::{_LEVELS[f.severity]} file={_property(f.path)},line={f.line},col={f.column},"
+    lines = [f"::{_LEVELS[f.severity]} file={_property(f.path)},line={f.line},endLine={f.end[0]},col={f.column},"
+             f"endColumn={f.end[1]},"
              f"title={_property(f'templater {f.rule}')}::{_data(f.message)}" for f in findings]
     lines.append(summary(findings, files))
     return "\n".join(lines)

@@ -7,6 +7,7 @@ import json
 from pathlib import PurePath
 
 from templater.findings import Finding, Severity
+from templater.resources import is_bundled, rule_doc_url
 if TYPE_CHECKING:
     from templater.rulepacks.model import Rule
 
@@ -26,9 +27,13 @@ def _uri(path: str) -> str:
 def _descriptor(rule_id: str, rule: Rule | None) -> dict:
     out: dict = {"id": rule_id}
     if rule is not None:
+        # fullDescription: what the rule checks and why; help: what to do about a finding.
         out.update({"shortDescription": {"text": rule.summary}, "fullDescription": {"text": rule.doc.strip()},
-                    "help": {"text": rule.doc.strip()},
+                    "help": {"text": f"{rule.summary} `templater rules {rule_id}` explains it with a failing "
+                                     f"and a passing example (docs/rules.md#{rule_id})."},
                     "defaultConfiguration": {"level": _LEVELS[rule.severity]}})
+        if rule.packs and all(is_bundled(p) for p in rule.packs):
+            out["helpUri"] = rule_doc_url(rule_id)
     return out
 
 
@@ -46,7 +51,7 @@ def format_findings(findings: list[Finding], files: int, colour: bool = False,
         "message": {"text": f.message},
         "locations": [{"physicalLocation": {
             "artifactLocation": {"uri": _uri(f.path)},
-            "region": {"startLine": f.line, "startColumn": f.column},
+            "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end[0], "endColumn": f.end[1]},
         }}],
     } for f in findings]
     log = {

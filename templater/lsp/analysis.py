@@ -14,15 +14,14 @@ from pathlib import Path
 from templater import api
 from templater.config import OPT_OUT_RULE
 from templater.findings import Finding
-from templater.template import CATEGORIES, CONSENT_FOR, LANGUAGES, Template, parse
+from templater.template import CATEGORIES, CONSENT_FOR, LANGUAGES, METADATA_KEYS, Template, parse
 
 Span = tuple[int, int, int, int]  # start line, start char, end line, end char (0-based, code points)
 
 UNDECLARED_RULE = "undeclared-variable"
-_QUOTED = re.compile(r"'([^']+)'")
-# The front matter's keys (README "The template file") and the values the linter accepts.
-FRONT_MATTER = {"id": (), "category": CATEGORIES, "language": LANGUAGES, "description": (),
-                "consent": tuple(dict.fromkeys(CONSENT_FOR.values())), "variables": ()}
+# The front matter's keys (template.METADATA_KEYS) and the values the linter accepts.
+FRONT_MATTER = {key: () for key in METADATA_KEYS} | {
+    "category": CATEGORIES, "language": LANGUAGES, "consent": tuple(dict.fromkeys(CONSENT_FOR.values()))}
 
 
 @dataclass
@@ -54,21 +53,16 @@ def analyze(text: str, path: str, elsewhere: dict[str, str] | None = None) -> An
 
 
 def span(finding: Finding, lines: list[str]) -> Span:
-    """Where a finding sits: from its line and column to the end of the text its message quotes
-    when that text starts there ('Use code SAVE20', a character that forces UCS-2), else to the
-    end of the word it starts on, else (a finding about the whole line) to the end of the line."""
+    """Where a finding sits, from its line and column to its end (Finding.end_line/end_column,
+    which the linter sets as it sets them for `templater lint --format json`); a finding without an
+    end (a duplicate id, a suppression comment) covers the rest of its line."""
     line = min(max(finding.line - 1, 0), max(len(lines) - 1, 0))
     text = lines[line] if lines else ""
     start = min(max(finding.column - 1, 0), len(text))
-    rest = text[start:]
-    for quoted in _QUOTED.findall(finding.message):
-        if quoted and rest.lower().startswith(quoted.lower()):
-            return line, start, line, start + len(quoted)
-    if finding.column > 1:
-        word = re.match(r"\S+", rest)
-        if word:
-            return line, start, line, start + len(word.group(0))
-    return line, start, line, len(text.rstrip())
+    if finding.end_line:
+        end_line = min(max(finding.end_line - 1, line), max(len(lines) - 1, 0))
+        return line, start, end_line, min(finding.end_column - 1, len(lines[end_line]) if lines else 0)
+    return line, start, line, max(len(text.rstrip()), start)
 
 
 def _whole(text: str) -> Span:

@@ -17,16 +17,15 @@ from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
 from templater import __version__
+from templater.errors import TemplaterError
 from templater.findings import Severity
 from templater.lsp import analysis
 from templater.lsp.analysis import Analysis, Span
+from templater.resources import rule_doc_url
 
 DEBOUNCE = 0.2  # seconds of quiet after a change before the buffer is linted
 SEVERITY = {Severity.ERROR: lsp.DiagnosticSeverity.Error, Severity.WARNING: lsp.DiagnosticSeverity.Warning,
             Severity.INFO: lsp.DiagnosticSeverity.Information}
-_DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
-# Where a diagnostic's rule id links: docs/rules.md of a source checkout, else the published docs.
-RULES_URL = _DOCS.as_uri() if _DOCS.is_file() else "https://github.com/templater/templater/blob/main/docs/rules.md"
 CONFIG_FILES = (".templater.yaml", ".templater.yml", "pyproject.toml")
 
 
@@ -59,7 +58,14 @@ class TemplaterServer(LanguageServer):
     async def publish(self, uri: str) -> None:
         doc = self.workspace.get_text_document(uri)
         version = doc.version
-        result = await self.analysis_of(doc)
+        try:
+            result = await self.analysis_of(doc)
+        except TemplaterError as exc:  # a broken .templater.yaml: say so on the template, as lint does
+            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=[
+                lsp.Diagnostic(range=lsp.Range(start=lsp.Position(line=0, character=0),
+                                               end=lsp.Position(line=0, character=0)),
+                               message=str(exc), severity=lsp.DiagnosticSeverity.Error, source="templater")]))
+            return
         if doc.version != version:  # edited meanwhile: the next lint publishes
             return
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
@@ -101,7 +107,7 @@ def diagnostic(doc: TextDocument, result: Analysis, finding) -> lsp.Diagnostic:
     return lsp.Diagnostic(
         range=to_range(doc, result.lines, analysis.span(finding, result.lines)), message=finding.message,
         severity=SEVERITY[finding.severity], code=finding.rule, source="templater",
-        code_description=lsp.CodeDescription(href=f"{RULES_URL}#{finding.rule}"))
+        code_description=lsp.CodeDescription(href=rule_doc_url(finding.rule, local=True)))
 
 
 def _position(doc: TextDocument, position: lsp.Position) -> tuple[int, int]:

@@ -79,7 +79,7 @@ class MessageCheck:
             elif spec.fires_when == "present":
                 triggers = spec.triggers(rule, linter.ruleset, category, language)
                 alarms += triggers
-                if rule.check == "mixed_content" and triggers:
+                if spec.reads_view and triggers:
                     self.signals = True
             else:
                 self.always = True  # a check that may fire on anything: always run the linter
