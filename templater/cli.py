@@ -48,7 +48,8 @@ class _Group(click.Group):
     LAZY = {"segments": ("templater.cli_info", "segments"), "rules": ("templater.cli_info", "rules"),
             "markets": ("templater.cli_info", "markets_command"),
             "new": ("templater.cli_project", "new"), "config": ("templater.cli_project", "config_command"),
-            "lsp": ("templater.lsp", "lsp"), "init": ("templater.cli", "init_command")}
+            "lsp": ("templater.lsp", "lsp"), "init": ("templater.cli", "init_command"),
+            "preview": ("templater.preview.command", "preview")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})

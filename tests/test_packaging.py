@@ -63,3 +63,20 @@ def test_every_library_folder_is_listed_as_a_package():
     listed = {name.rsplit(".", 1)[1] for name in config["packages"] if name.startswith("templater.template_library.")}
     assert folders == listed
     assert all(config["package-data"][f"templater.template_library.{f}"] == ["*.sms"] for f in folders)
+
+
+def test_wheel_ships_the_preview_page_and_keeps_its_server_optional(wheel):
+    """The preview page's assets are package data (no CDN, works offline); Starlette and uvicorn
+    come only with the templater[preview] extra."""
+    archive = zipfile.ZipFile(wheel)
+    names = archive.namelist()
+    for asset in ("index.html", "app.js", "style.css"):
+        assert f"templater/preview/static/{asset}" in names
+    page = archive.read("templater/preview/static/index.html").decode()
+    assert "http" not in page.replace("http-equiv", "")  # nothing fetched from elsewhere
+    [meta] = [n for n in names if n.endswith(".dist-info/METADATA")]
+    requires = [line for line in archive.read(meta).decode().splitlines() if line.startswith("Requires-Dist:")]
+    for name in ("starlette", "uvicorn"):
+        assert all('extra == "preview"' in r or "extra == 'preview'" in r or 'extra == "test"' in r
+                   for r in requires if name in r)
+        assert any(name in r and "preview" in r for r in requires)
