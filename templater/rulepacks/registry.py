@@ -36,6 +36,7 @@ class CheckSpec:
     # None (anything: every message is linted in full).
     fires_when: str | None = None
     triggers: Triggers = own_patterns
+    on_view: bool = False           # its triggers match a message's matching view (matching.py), not the text
 
 
 REGISTRY: dict[str, CheckSpec] = {}
