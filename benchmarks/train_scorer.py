@@ -37,10 +37,13 @@ from templater import scorer  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "templater" / "data"
 LANGUAGES = ("en", "fr")
-# The languages whose model ships. French is left out: leave-source-out (benchmarks/accuracy.py,
-# 2026-12-07), its threshold, chosen for precision and kept above the library and the pass
-# examples, left it nothing the French rules missed (frozen split and 5-fold figures unchanged).
-SHIPPED = ("en",)
+# The languages whose model ships in templater/data. None does today: measured leave-source-out
+# (benchmarks/accuracy.py, commit e680ba2, 1448 messages), the English scorer raised recall on the
+# frozen split (0.500 -> 0.603, mixed-content 0.222 -> 0.444) but cost precision there (0.879 ->
+# 0.833) and on the 5-fold part (0.955 -> 0.947, recall unchanged), and doubled the false positives
+# on near misses (0.136 -> 0.273); the French one added nothing. Precision comes first: a language
+# ships when its scorer earns its place on those figures (accuracy.py always measures every one).
+SHIPPED: tuple[str, ...] = ()
 MAX_FEATURES = 3000
 C = 1.0  # with balanced classes: the best held-out recall at precision 0.97 of C in 1, 10, 100
 PRECISION = 0.97  # of the messages the scorer flags, on held-out sources
@@ -195,9 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=corpus_split.CORPUS_DIR)
     parser.add_argument("--out", type=Path, default=DATA, help="folder for scorer.<lang>.json (default: %(default)s)")
-    parser.add_argument("--languages", nargs="+", choices=LANGUAGES, default=list(SHIPPED),
-                        help="the models to write (default: the shipped ones, %(default)s); every language's "
-                             "held-out figures are printed")
+    parser.add_argument("--languages", nargs="*", choices=LANGUAGES, default=list(SHIPPED),
+                        help="the models to write (default: the shipped ones, %(default)s; the others' files are "
+                             "removed); every language's held-out figures are printed")
     args = parser.parse_args(argv)
     examples = development_examples(args.corpus)
     args.out.mkdir(parents=True, exist_ok=True)

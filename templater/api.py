@@ -39,6 +39,7 @@ class LintedFile:
     default_id: str
     config: configuration.Config
     findings: list[Finding] = field(default_factory=list)
+    market_defaulted: str | None = None   # the bare language tag whose default market was used
 
 
 @dataclass
@@ -51,6 +52,21 @@ class Report:
     @property
     def findings(self) -> list[Finding]:
         return sorted(f for lf in self.files for f in lf.findings)
+
+    def market_note(self) -> str | None:
+        """One line for the run when templates were linted under a bare language's default market."""
+        from templater.markets import from_tag
+
+        counts: dict[str, int] = {}
+        for lf in self.files:
+            if lf.market_defaulted:
+                counts[lf.market_defaulted] = counts.get(lf.market_defaulted, 0) + 1
+        if not counts:
+            return None
+        parts = [f"{n} '{lang}' as {from_tag(lang)[0]}" for lang, n in sorted(counts.items())]
+        return (f"note: templates without a market were linted for the default market of their language "
+                f"({', '.join(parts)}); declare 'market:' (us, fr, ca, gb) in the front matter or the "
+                "configuration, or a language tag with a region (fr-CA)")
 
     def failed(self, fail_on: Severity | None = None) -> bool:
         """Whether a finding reaches fail_on, or else its own file's configured fail_on."""
@@ -77,8 +93,34 @@ def lint_project(paths: Iterable[str], config_file: str | Path | None = None, se
             if finding.path in mine:
                 duplicates.setdefault(finding.path, []).append(finding)
     rules = {rid: rule for p in distinct for rid, rule in p.ruleset.rules.items()}
-    return Report([LintedFile(e[0], e[1], e[2], p.config, p.linter.finish(r, duplicates.get(r.path, ())))
-                   for (p, e), r in zip(keyed, results)], rules)
+    return Report([LintedFile(e[0], e[1], e[2], p.config, p.linter.finish(r, duplicates.get(r.path, ())),
+                              r.market_defaulted) for (p, e), r in zip(keyed, results)], rules)
+
+
+def lint_text(source: str | bytes, path: str, config_file: str | Path | None = None, select: tuple[str, ...] = (),
+              ignore: tuple[str, ...] = (), options: LintOptions | None = None,
+              elsewhere: dict[str, str] | None = None) -> Report:
+    """Lint text (standard input, an editor's buffer) as if it were the file at path: that path's
+    configuration, per_path_ignores, default id and inline suppression. Its id is checked against
+    the project's other templates (elsewhere: their ids, each with its "path:line", when the
+    caller already knows them). The file itself need not exist.
+    """
+    from templater.template import UnreadableTemplate, decode_source
+
+    policies = Policies(config_file, select, ignore, options)
+    file = Path(path)
+    policy = policies.for_path(file)
+    default = policy.default_id(file, file.with_suffix("").name)
+    try:
+        text = decode_source(source) if isinstance(source, bytes) else decode_source(source.encode("utf-8"))
+    except UnreadableTemplate as exc:
+        result = policy.linter.unreadable(path, str(exc), exc.line)
+    else:
+        result = policy.linter.lint_text(text, path, default)
+    if elsewhere is None:
+        elsewhere = policies.elsewhere([path], [(file, path, default)])
+    findings = policy.linter.finish(result, policy.linter.duplicate_ids([result], elsewhere))
+    return Report([LintedFile(file, path, default, policy.config, findings)], dict(policy.ruleset.rules))
 
 
 def fix_project(report: Report, write: bool) -> list[fixes.FileFix]:
@@ -90,16 +132,23 @@ def fix_project(report: Report, write: bool) -> list[fixes.FileFix]:
             before, newline, bom = fixes.read_text(lf.file)
         except (OSError, UnicodeDecodeError):
             continue  # reported as unreadable-file by the lint itself
-        after, applied, skipped = fixes.fix_source(before, lf.findings, lf.config.opt_out, lf.default_id,
-                                                   lf.config.language)
-        fix = fixes.FileFix(lf.file, lf.display, before, after, applied, skipped)
+        fix = fix_text(lf, before)
         if write and fix.changed:
             try:
-                fixes.write_atomic(lf.file, after, newline, bom)
+                fixes.write_atomic(lf.file, fix.after, newline, bom)
             except OSError as exc:
                 raise InputError(f"cannot write the fixed file: {exc.strerror}", lf.display) from None
         out.append(fix)
     return out
+
+
+def fix_text(lf: LintedFile, before: str) -> fixes.FileFix:
+    """The safe fixes of one linted file's text (not written)."""
+    from templater import fixes
+
+    after, applied, skipped = fixes.fix_source(before, lf.findings, lf.config.opt_out, lf.default_id,
+                                               lf.config.language)
+    return fixes.FileFix(lf.file, lf.display, before, after, applied, skipped)
 
 
 def classify(text: str, language: str | None = None) -> Classification:

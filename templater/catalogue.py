@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from templater import markets
 from templater import detection_doc
 from templater.errors import InputError
 from templater.linter import Linter, LintOptions
@@ -30,19 +31,35 @@ def applies_to(rule: Rule) -> str:
     return ", ".join(rule.applies_to) if rule.applies_to and set(rule.applies_to) != set(CATEGORIES) else "all"
 
 
+def markets_of(rule: Rule) -> list[str]:
+    """The markets a rule runs in (every market when the rule declares none)."""
+    return list(rule.markets) if rule.markets is not None else list(markets.ids())
+
+
+def sources(rule: Rule) -> dict[str, list[str]]:
+    """Per market the rule runs in, the sources (markets.yaml) of the requirements it checks."""
+    known = markets.markets()
+    return {m: known[m].sources_for(rule.id) for m in markets_of(rule) if m in known and known[m].sources_for(rule.id)}
+
+
+def markets_cell(rule: Rule) -> str:
+    return "all" if rule.markets is None else ", ".join(rule.markets)
+
+
 def rows(ruleset: RuleSet) -> list[dict]:
     """One summary per rule, ordered by category then id (the JSON shape of `templater rules`)."""
     out = [{"id": r.id, "severity": str(r.severity), "category": category_of(r), "applies_to": applies_to(r),
-            "languages": r.languages, "rendered_messages": checks_messages(r), "summary": r.summary}
+            "languages": r.languages, "markets": markets_of(r), "sources": sources(r),
+            "rendered_messages": checks_messages(r), "summary": r.summary}
            for r in ruleset.rules.values()]
     return sorted(out, key=lambda row: (row["category"], row["id"]))
 
 
 def table(ruleset: RuleSet) -> str:
-    """The plain-text listing: id, severity, category, template categories, languages."""
-    data = [(r["id"], r["severity"], r["category"], r["applies_to"], ", ".join(r["languages"]))
-            for r in rows(ruleset)]
-    head = ("RULE", "SEVERITY", "CATEGORY", "APPLIES TO", "LANGUAGES")
+    """The plain-text listing: id, severity, category, template categories, markets, languages."""
+    data = [(r["id"], r["severity"], r["category"], r["applies_to"], markets_cell(ruleset.rules[r["id"]]),
+             ", ".join(r["languages"])) for r in rows(ruleset)]
+    head = ("RULE", "SEVERITY", "CATEGORY", "APPLIES TO", "MARKETS", "LANGUAGES")
     widths = [max(len(row[i]) for row in [head, *data]) for i in range(len(head) - 1)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1] for row in [head, *data]]
     return "\n".join(line.rstrip() for line in lines)
@@ -78,13 +95,26 @@ def _options(rule: Rule) -> list[str]:
             for key, value in rule.options.items()]
 
 
+def _source_lines(rule: Rule) -> list[str]:
+    """One line per market: where the rule runs and the source of the requirement it checks."""
+    found = sources(rule)
+    if not found and rule.markets is None:
+        return ["every market: no legal source; a check of the template or of message quality"]
+    out = []
+    for market in markets_of(rule):
+        cited = "; ".join(found.get(market, [])) or "no legal source: a message-quality check"
+        out.append(f"{market}: {cited}")
+    return out
+
+
 def explain(ruleset: RuleSet, rule: Rule) -> str:
     """`templater rules RULE-ID`: what the rule checks and why, with a failing and a passing example."""
     lines = [f"{rule.id}: {rule.summary}",
              f"severity {rule.severity}, category {category_of(rule)}, applies to {applies_to(rule)} templates, "
              f"languages {', '.join(rule.languages)}" + ("; also checks every rendered message"
                                                         if checks_messages(rule) else ""),
-             "", rule.doc.rstrip(), ""]
+             "", rule.doc.rstrip(), "", f"markets ({markets_cell(rule)}):",
+             *[f"  {line}" for line in _source_lines(rule)], ""]
     for name, variant in rule.variants.items():
         lines.append(f"variant {name}: {variant.severity}")
     if rule.options:
@@ -114,9 +144,11 @@ def markdown_rule(ruleset: RuleSet, rule: Rule) -> str:
     """One rule's section of docs/rules.md."""
     out = [f"### `{rule.id}`", "",
            f"**{rule.severity}** · category `{category_of(rule)}` · applies to {applies_to(rule)} templates · "
-           f"languages: {', '.join(rule.languages)}" + (" · also checks every rendered message"
-                                                         if checks_messages(rule) else ""),
-           "", rule.summary, "", rule.doc.rstrip(), ""]
+           f"markets: {markets_cell(rule)} · languages: {', '.join(rule.languages)}"
+           + (" · also checks every rendered message" if checks_messages(rule) else ""),
+           "", rule.summary, "", rule.doc.rstrip(), "",
+           "Markets and sources ([markets.md](markets.md)):", "",
+           *[f"- {line}" for line in _source_lines(rule)], ""]
     if rule.variants:
         out += ["Variants: " + "; ".join(f"`{n}` {v.severity}" for n, v in rule.variants.items()) + ".", ""]
     if rule.options:
@@ -143,10 +175,13 @@ def markdown(ruleset: RuleSet) -> str:
            "an option in the configuration. Error findings fail `templater lint` (exit 1) and block",
            "`templater render`; the rules marked \"also checks every rendered message\" run again on",
            "each message `templater render` produces.", "",
-           "| Rule | Severity | Category | Applies to | Languages | What it checks |",
-           "|---|---|---|---|---|---|"]
+           "A rule runs on a template when both its markets and its languages match the template's",
+           "(markets: [markets.md](markets.md)); \"all\" rules run in every market.", "",
+           "| Rule | Severity | Category | Applies to | Markets | Languages | What it checks |",
+           "|---|---|---|---|---|---|---|"]
     out += [f"| [`{r['id']}`](#{r['id']}) | {r['severity']} | {r['category']} | {r['applies_to']} | "
-            f"{', '.join(r['languages'])} | {_md_cell(r['summary'])} |" for r in data]
+            f"{markets_cell(ruleset.rules[r['id']])} | {', '.join(r['languages'])} | {_md_cell(r['summary'])} |"
+            for r in data]
     out += ["", *detection_doc.section(ruleset)]
     category = None
     for row in data:

@@ -22,6 +22,16 @@ from templater.parallel import default_jobs
 SEVERITIES = click.Choice(["error", "warning", "info"])
 
 
+class _QuietHoursOption(click.Option):
+    """--quiet-hours, whose help is written from templater/markets.yaml when help is shown."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from templater.markets import quiet_hours_help
+
+        self.help = quiet_hours_help()
+        return super().get_help_record(ctx)
+
+
 def _csv(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.strip() for item in values for v in item.split(",") if v.strip())
 
@@ -34,7 +44,9 @@ class _Group(click.Group):
     """
 
     LAZY = {"segments": ("templater.cli_info", "segments"), "rules": ("templater.cli_info", "rules"),
-            "new": ("templater.cli_project", "new"), "config": ("templater.cli_project", "config_command")}
+            "markets": ("templater.cli_info", "markets_command"),
+            "new": ("templater.cli_project", "new"), "config": ("templater.cli_project", "config_command"),
+            "lsp": ("templater.lsp", "lsp")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})
@@ -88,7 +100,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option("--select", multiple=True, help="Only these rule ids (comma-separated or repeated).")
 @click.option("--ignore", multiple=True, help="Skip these rule ids (comma-separated or repeated).")
@@ -100,20 +112,58 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @CONFIG_OPTION
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the files, then report what is left.")
 @click.option("--diff", "show_diff", is_flag=True, help="Print the safe fixes as a diff; write nothing.")
+@click.option("--stdin-filename", metavar="PATH", help="Lint standard input (PATHS '-' or none) as if it were "
+              "this file: its configuration, id and suppression. With --fix the fixed text goes to stdout "
+              "and the findings to stderr.")
+@click.option("--statistics", is_flag=True, help="Print how many findings each rule has, not the findings.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings reach --fail-on (2 stays for errors).")
+@click.option("--output-file", metavar="FILE", help="Write the report to FILE instead of standard output.")
 def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None,
-         jobs: int | None, config_file: str | None, fix: bool, show_diff: bool) -> None:
-    """Lint .sms templates (files, or folders searched recursively)."""
-    def run() -> api.Report:
-        return api.lint_project(paths, config_file, _csv(select), _csv(ignore), jobs or default_jobs())
+         jobs: int | None, config_file: str | None, fix: bool, show_diff: bool, stdin_filename: str | None,
+         statistics: bool, exit_zero: bool, output_file: str | None) -> None:
+    """Lint .sms templates (files, or folders searched recursively; '-' for standard input)."""
+    stdin = stdin_filename is not None or "-" in paths
+    if stdin and paths not in ((), ("-",)):
+        raise click.UsageError("standard input ('-') is linted alone: give '-' and no other path")
+    if not paths and not stdin:
+        raise click.UsageError("give the files or folders to lint, or '-' with --stdin-filename PATH")
+    out = sys.stdout
+    if stdin:
+        data = sys.stdin.buffer.read()
+
+        def run(text: str | bytes = data) -> api.Report:
+            return api.lint_text(text, stdin_filename or "-", config_file, _csv(select), _csv(ignore))
+    else:
+        def run() -> api.Report:
+            return api.lint_project(paths, config_file, _csv(select), _csv(ignore), jobs or default_jobs())
     report = run()
     if fix or show_diff:
         from templater import cli_project
 
-        report = cli_project.fix(report, show_diff, run)
+        if stdin:
+            report = cli_project.fix_stdin(report, data, show_diff, run)
+            out = sys.stderr
+        else:
+            report = cli_project.fix(report, show_diff, run)
     # NO_COLOR (no-color.org): any non-empty value turns colour off.
-    colour = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    click.echo(formatter(fmt)(report.findings, len(report.files), colour, rules=report.rules))
-    if report.failed(Severity.parse(fail_on) if fail_on else None):
+    colour = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR") and output_file is None
+    if statistics:
+        from templater.formatters.statistics import format_statistics
+
+        text = format_statistics(report.findings, len(report.files), fmt)
+    else:
+        text = formatter(fmt)(report.findings, len(report.files), colour, rules=report.rules)
+    if output_file is not None:
+        try:
+            Path(output_file).write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write the report: {exc.strerror}", output_file) from None
+    else:
+        click.echo(text, file=out)
+    note = report.market_note()
+    if note:
+        click.echo(f"templater: {note}", err=True)
+    if report.failed(Severity.parse(fail_on) if fail_on else None) and not exit_zero:
         sys.exit(EXIT_FINDINGS)
 
 
@@ -233,9 +283,7 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--suppress", metavar="FILE", help="Numbers that get nothing: one per line (STOP, ARRET, ...).")
 @click.option("--send-at", metavar="ISO8601", help="When the messages go out, for quiet hours and the reply "
               "window (default: now).")
-@click.option("--quiet-hours", metavar="PROFILE|auto|HH:MM-HH:MM", help="Promotional window: tcpa (default, "
-              "08:00-21:00), us-fl, us-ok, us-md, fr, auto (each row's from its number's country and US "
-              "state), or a custom window.")
+@click.option("--quiet-hours", metavar="market|auto|PROFILE|HH:MM-HH:MM", cls=_QuietHoursOption)
 @click.option("--reply-window", metavar="DURATION", help="Conversational: how long after the person's last "
               "message a reply may go (default 24h).")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Worker processes (default: all cores).")

@@ -99,3 +99,12 @@ def rules(rule_id: str | None, fmt: str, markdown: bool) -> None:
         click.echo(json.dumps([r for r in rows if rule is None or r["id"] == rule.id], ensure_ascii=False, indent=2))
     else:
         click.echo(catalogue.explain(ruleset, rule) if rule else catalogue.table(ruleset), nl=rule is None)
+
+
+@click.command("markets")
+@click.option("--markdown", is_flag=True, help="Print docs/markets.md.")
+def markets_command(markdown: bool) -> None:
+    """List the markets (us, fr, ca, gb): quiet hours and each requirement with its source."""
+    from templater import api, markets_doc
+
+    click.echo(markets_doc.markdown(api.ruleset()) if markdown else markets_doc.table(), nl=False)

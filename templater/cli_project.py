@@ -34,6 +34,31 @@ def fix(report: api.Report, show_diff: bool, relint: Callable[[], api.Report]) -
     return relint() if any(f.changed for f in fixed) else report
 
 
+def fix_stdin(report: api.Report, data: bytes, show_diff: bool, relint: Callable[[str], api.Report]) -> api.Report:
+    """`lint --fix -`: the fixed text on stdout (as ruff does), whatever the findings; with
+    show_diff, the diff instead, and exit. Returns the report of what the fixes leave."""
+    from templater.template import UnreadableTemplate, decode_source
+
+    try:
+        before = decode_source(data)
+    except UnreadableTemplate:
+        before = None  # unreadable-file says why; nothing to fix
+    fixed = api.fix_text(report.files[0], before) if before is not None else None
+    if fixed is not None:
+        for note in fixed.skipped:
+            click.echo(f"{fixed.display}: not fixed: {note}", err=True)
+    if show_diff:
+        text = diff(fixed) if fixed is not None and fixed.changed else ""
+        click.echo(text, nl=False)
+        sys.exit(EXIT_FINDINGS if text else EXIT_CLEAN)
+    if fixed is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return report
+    click.echo(fixed.after, nl=False)
+    return relint(fixed.after) if fixed.changed else report
+
+
 def _interactive() -> bool:
     return sys.stdin.isatty()
 
@@ -46,10 +71,12 @@ def _interactive() -> bool:
 @click.option("--out", "output", type=click.Path(file_okay=False),
               help="The folder to write <use-case>.<language>.sms into.  [default: .]")
 @click.option("-o", "--output", "old_output", type=click.Path(file_okay=False), hidden=True)  # the old spelling
+@click.option("--market", help="Where the messages go: us, fr, ca, gb, or several (us,ca). Asked in a terminal; "
+              "default: market in the configuration, else the library template's (en: us, fr: fr).")
 @click.option("--force", is_flag=True, help="Overwrite a file of the same name.")
 @CONFIG_OPTION
 def new(name: str, lang: str | None, old_lang: str | None, brand: str | None, output: str | None,
-        old_output: str | None, force: bool, config_file: str | None) -> None:
+        old_output: str | None, force: bool, config_file: str | None, market: str | None) -> None:
     """Create a template from the library: NAME is an id as `templater list` prints it
     (retail.order-shipped.en) or a use case with --language (retail.order-shipped --language fr).
     """
@@ -74,14 +101,32 @@ def new(name: str, lang: str | None, old_lang: str | None, brand: str | None, ou
     if lang not in by_lang:
         raise click.UsageError(f"{case} has no '{lang}' template (it has {', '.join(sorted(by_lang))})")
     entry = by_lang[lang]
+    chosen = _market(market, config.market, entry)
     path = Path(output) / generate.file_name(entry)
-    generate.write_new(path, generate.generate(entry, brand, config.opt_out), force)
+    generate.write_new(path, generate.generate(entry, brand, config.opt_out, chosen), force)
     click.echo(f"created {path} from {entry.id}")
     report = api.lint_project([str(path)], config_file)
     if report.findings:
         click.echo(format_findings(report.findings, 1), err=True)
     if report.failed():
         sys.exit(EXIT_FINDINGS)
+
+
+def _market(given: str | None, configured: tuple[str, ...], entry: Any) -> tuple[str, ...]:
+    """The markets of a new template: --market, else the configuration's, else asked in a terminal
+    (the library template's own market offered), else the library template's (docs/markets.md)."""
+    from templater import markets
+
+    if given is None and not configured and _interactive():
+        own = markets.from_tag(entry.language)[0] or "us"
+        given = click.prompt(f"Market, where the messages go ({', '.join(markets.ids())}, or several: us,ca)",
+                             default=own)
+    if given is None:
+        return configured
+    try:
+        return markets.parse([m for m in given.replace(" ", "").split(",") if m])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--market") from None
 
 
 def _show(value: Any, nested: bool = False) -> str:

@@ -28,6 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "rule_folders": (),
     "per_path_ignores": {},
     "language": None,
+    "market": (),
     "brand": None,
     "opt_out": {},
     "max_segments": None,
@@ -53,6 +54,7 @@ class Config:
     rule_folders: tuple[Path, ...] = ()
     per_path_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     language: str | None = None
+    market: tuple[str, ...] = ()
     brand: str | None = None
     opt_out: dict[str, str] = field(default_factory=dict)
     max_segments: int | None = None
@@ -148,6 +150,12 @@ def _language(value: Any) -> str:
     return value
 
 
+def _market(value: Any) -> tuple[str, ...]:
+    from templater import markets
+
+    return markets.parse(value)
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip() or "\n" in value:
         raise ValueError("must be a non-empty one-line string")
@@ -181,7 +189,7 @@ def _positive(value: Any) -> int:
 
 PARSERS: dict[str, Callable[[Any], Any]] = {
     "select": _rule_list, "ignore": _rule_list, "severity": _severity_map, "fail_on": _severity,
-    "rule_folders": _folders, "per_path_ignores": _path_ignores, "language": _language,
+    "rule_folders": _folders, "per_path_ignores": _path_ignores, "language": _language, "market": _market,
     "brand": _text, "opt_out": _opt_out, "max_segments": _positive, "brand_domains": _domains,
     "rule_options": _rule_options,
     "exclude": _globs, "extend_exclude": _globs,

@@ -75,7 +75,7 @@ def _opt_out(body: str, wording: str | None, category: str | None) -> str:
     return body
 
 
-def generate(entry: Entry, brand: str, opt_out: dict[str, str]) -> str:
+def generate(entry: Entry, brand: str, opt_out: dict[str, str], market: tuple[str, ...] = ()) -> str:
     """The text of a new template: the library one with the brand written in as the sender name
     that opens the message and as `brand` in the metadata (the `brand` variable removed), a local
     id, and the configured opt-out wording of the language in place of the library's.
@@ -95,6 +95,9 @@ def generate(entry: Entry, brand: str, opt_out: dict[str, str]) -> str:
     # The brand in the metadata too: the sender rule reads it there when the body names it literally.
     head = _ID_LINE.sub(f"id: {entry.use_case}.{entry.language}\nbrand: {json.dumps(brand, ensure_ascii=False)}",
                         head, count=1)
+    if market:  # the markets the user chose, in place of the library template's own
+        value = market[0] if len(market) == 1 else f"[{', '.join(market)}]"
+        head = re.sub(r"(?m)^market: .*$", lambda _m: f"market: {value}", head, count=1)
     head = head.replace("---\n", f"---\n# Made with `templater new {entry.id}` for {brand}.\n", 1)
     return head + body
 

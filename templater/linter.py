@@ -9,6 +9,7 @@ from templater import suppress
 from templater.context import Hit, LintContext
 from templater.errors import InternalError, RulePackError, processing
 from templater.findings import Finding, Severity
+from templater.markets import of_template
 from templater.rulepacks import checks  # noqa: F401 - registers the builtin checks
 from templater.rulepacks.kinds import checks_messages, run
 from templater.rulepacks.registry import REGISTRY
@@ -30,6 +31,7 @@ class LintOptions:
     severity: dict[str, Severity] = field(default_factory=dict)
     max_output: int = 1600
     language: str | None = None           # for templates that declare none (configuration)
+    market: tuple[str, ...] = ()          # for templates whose market is neither declared nor in their tag
     max_segments: int | None = None       # given to every rule with a `max_segments` option
     shared_options: dict[str, Any] = field(default_factory=dict)      # likewise, by option name
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> its options
@@ -49,6 +51,7 @@ class FileResult:
     template_id: str | None = None
     id_line: int = 1
     directives: list[suppress.Directive] = field(default_factory=list)
+    market_defaulted: str | None = None   # the bare language whose default market was used ('en')
 
 
 class Linter:
@@ -96,13 +99,14 @@ class Linter:
         if template.meta.get("language") in (None, ""):
             self._infer_language(template)
         ctx = LintContext(template, self.ruleset, problems, self.options.max_output)
+        markets, defaulted = of_template(template.meta, self.options.market)
         for rule in self.active:
-            if rule.id in RUN_LEVEL:
+            if rule.id in RUN_LEVEL or not rule.runs_in(markets):
                 continue
             for hit in run(rule, ctx):
                 findings.append(self._finding(rule, hit, template, path))
         return FileResult(path, sorted(set(findings)), template.id, template.key_line("id"),
-                          suppress.parse(template))
+                          suppress.parse(template), template.language if defaulted else None)
 
     def _infer_language(self, template: Template) -> None:
         """A template that declares no language: the configuration's, else the body's when it
@@ -130,8 +134,9 @@ class Linter:
         silenced = {r for d in directives if d.action == "disable" for r in d.rules}
         places = {(f.rule, f.message): (f.line, f.column) for f in reversed(known.findings)} if known else {}
         findings = []
+        markets = of_template(template.meta, self.options.market)[0]
         for rule in self.active:
-            if checks_messages(rule) and rule.id not in silenced:
+            if checks_messages(rule) and rule.id not in silenced and rule.runs_in(markets):
                 for hit in run(rule, ctx):
                     line, column = places.get((rule.id, rule.message_of(hit.variant).format(**hit.params)),
                                               (template.body_line, 1))
@@ -149,14 +154,18 @@ class Linter:
         try:
             source = read_source(file)
         except (OSError, ValueError) as exc:
-            return self._unreadable(display, str(exc), getattr(exc, "line", 1))  # line of a bad byte or NUL
+            return self.unreadable(display, str(exc), getattr(exc, "line", 1))  # line of a bad byte or NUL
+        return self.lint_text(source, display, default_id)
+
+    def lint_text(self, source: str, display: str, default_id: str) -> FileResult:
+        """Lint one template's text (a file's, standard input's, an editor's buffer)."""
         try:
             with processing(display):  # an unexpected error names the file, here or in a worker
                 return self.lint_source(source, display, default_id)
         except InternalError as exc:  # that file's finding: the other files' findings are kept
-            return self._unreadable(display, f"{exc.message}", 1)
+            return self.unreadable(display, f"{exc.message}", 1)
 
-    def _unreadable(self, display: str, problem: str, line: int) -> FileResult:
+    def unreadable(self, display: str, problem: str, line: int) -> FileResult:
         rule = self.ruleset.rules.get("unreadable-file")
         if rule is None or rule not in self.active:
             return FileResult(display, [])

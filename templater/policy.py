@@ -174,6 +174,7 @@ class Policies:
             select=self.select or base.select or config.select,
             ignore=(*config.ignore, *base.ignore, *self.ignore, *extra),
             severity={**config.severity, **base.severity}, max_output=base.max_output,
-            language=base.language or config.language, max_segments=base.max_segments or config.max_segments,
+            language=base.language or config.language, market=base.market or config.market,
+            max_segments=base.max_segments or config.max_segments,
             shared_options={"brand_domains": list(config.brand_domains) or None, **base.shared_options},
             rule_options={**config.rule_options, **base.rule_options})

@@ -120,7 +120,11 @@ class UnreadableTemplate(ValueError):
 def read_source(path: Path) -> str:
     """Read a template file as text: UTF-8 (a byte-order mark allowed), CRLF folded to LF."""
     with path.open("rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)  # never more, whatever the file's size
+        return decode_source(handle.read(MAX_FILE_BYTES + 1))  # never more, whatever the file's size
+
+
+def decode_source(data: bytes) -> str:
+    """A template's bytes (a file's, or standard input's) as text, as read_source reads them."""
     if len(data) > MAX_FILE_BYTES:
         raise UnreadableTemplate(f"file is over the {MAX_FILE_BYTES:,}-byte limit for a template")
     if b"\x00" in data:

@@ -65,3 +65,16 @@ def write(tmp_path: Path):
 def pre_commit_home(tmp_path_factory) -> Path:
     """One pre-commit store for the session: the hook's environment is built once and reused."""
     return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def library_for_markets(folder: Path, template_id: str, markets: str) -> str:
+    """A copy of a library template that declares `market: [markets]` (issue 21: a bulk render sends
+    only to rows of the template's markets), written in folder; returns its path."""
+    from templater.library import find
+
+    source = find(template_id).source
+    path = folder / f"{template_id}.sms"
+    import re
+
+    path.write_text(re.sub(r"(?m)^market: .*$", f"market: [{markets}]", source, count=1), encoding="utf-8")
+    return str(path)

@@ -249,4 +249,19 @@ def test_main_measures_the_rules_alone_and_with_the_scorer(tmp_path: Path, capsy
     accuracy.main([str(tmp_path)])
     out = capsys.readouterr().out
     assert "HEADLINE, leave-source-out: rules alone" in out and "HEADLINE, leave-source-out: rules + scorer" in out
-    assert "targets (rules + scorer)" in out
+    judged = "shipped (scorer" if accuracy.train_scorer.SHIPPED else "rules alone"
+    assert f"targets ({judged}" in out
+
+
+def test_the_exit_status_judges_what_ships(monkeypatch: pytest.MonkeyPatch) -> None:
+    def reports(tag):
+        return [replace(accuracy.report(lang, [], {}), predicted={"by": tag}) for lang in ("en", "fr")]
+
+    alone = accuracy.Measurement("rules alone", "c", reports("alone"), reports("alone"), reports("alone"))
+    scored = accuracy.Measurement("rules + scorer", "c", reports("scorer"), reports("scorer"), reports("scorer"))
+    monkeypatch.setattr(accuracy.train_scorer, "SHIPPED", ())
+    assert accuracy.shipped([alone, scored]) is alone
+    monkeypatch.setattr(accuracy.train_scorer, "SHIPPED", ("en",))
+    judged = accuracy.shipped([alone, scored])
+    assert [r.predicted["by"] for r in judged.frozen + judged.kfold] == ["scorer", "alone"] * 2
+    assert judged.detector == "shipped (scorer: en)"

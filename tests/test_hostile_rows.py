@@ -30,8 +30,10 @@ def test_numbers_of_16_to_19_digits_are_sent_and_deduplicated(jobs: str, tmp_pat
             "+12125550123,Cy,express,t\n+4989123456789012,Di,express,t\n" + "+12125550124,Ed,express,t\n" * 40)
     sent, rejects = _batch(tmp_path, write, rows, "people.csv", "--jobs", jobs, "--chunk-size", "3",
                            category="transactional")
-    assert [m["phone"] for m in sent] == ["+498912345678901", "+4989123456789012", "+12125550123",
-                                          "+12125550124"]
+    # The German numbers are valid (not invalid-phone) but in no market templater knows (issue 21).
+    assert [m["phone"] for m in sent] == ["+12125550123", "+12125550124"]
+    assert {line: rejects[line]["reason"] for line in (2, 3)} == dict.fromkeys((2, 3), "wrong-market")
+    assert rejects[3]["phone"] == "+4989123456789012"
     assert rejects[5]["reason"] == "duplicate" and rejects[5]["detail"] == "+4989123456789012 already had a row on line 3"
     assert sum(r["reason"] == "duplicate" for r in rejects.values()) == 40
 

@@ -73,10 +73,26 @@ def test_without_a_terminal_missing_options_fail_and_are_listed(tmp_path):
 
 
 def test_on_a_terminal_it_prompts_for_what_is_missing(tmp_path):
-    code, screen = run_in_terminal("new", "retail.order-shipped", "-o", "out", cwd=tmp_path, answers=("fr", "Acme"))
+    code, screen = run_in_terminal("new", "retail.order-shipped", "-o", "out", cwd=tmp_path, answers=("fr", "Acme", ""))
     assert code == 0, screen
     assert "Language (en, fr):" in screen and "Brand (the sender name that opens every message):" in screen
     assert _body(tmp_path / "out" / "order-shipped.fr.sms").startswith("Acme: Bonjour")
+    assert "\nmarket: fr\n" in (tmp_path / "out" / "order-shipped.fr.sms").read_text(encoding="utf-8")  # the default
+
+
+def test_new_asks_for_the_market_and_lints_the_template_for_it(tmp_path):
+    # Issue 21: the market decides the law; a French discount for Quebec is linted under CASL.
+    code, screen = run_in_terminal("new", "retail.coupon", "-o", "out", cwd=tmp_path, answers=("fr", "Acme", "ca"))
+    assert code == 0, screen
+    assert "Market, where the messages go (us, fr, ca, gb, or several: us,ca) [fr]:" in screen
+    made = tmp_path / "out" / "coupon.fr.sms"
+    assert "\nmarket: ca\n" in made.read_text(encoding="utf-8")
+    # Without a terminal: --market, else the configuration's, else the library template's own.
+    result = run_cli("new", "retail.coupon.en", "--brand", "Acme", "--market", "us,ca", "-o", str(tmp_path / "two"))
+    assert result.exit_code == 0, result.output
+    assert "\nmarket: [us, ca]\n" in (tmp_path / "two" / "coupon.en.sms").read_text(encoding="utf-8")
+    bad = run_cli("new", "retail.coupon.en", "--brand", "Acme", "--market", "eu", "-o", str(tmp_path / "bad"))
+    assert bad.exit_code == 2 and "'eu' is not a market templater knows (us, fr, ca, gb)" in bad.output
 
 
 def test_an_existing_file_is_kept_unless_forced(tmp_path):

@@ -25,6 +25,7 @@ def wheel(tmp_path_factory) -> Path:
 def test_wheel_holds_rule_packs_and_library(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.startswith("templater/rules/") and n.endswith(".yaml") for n in names)
+    assert "templater/markets.yaml" in names  # the markets table (issue 21)
     shipped = {p.name for p in (ROOT / "templater" / "data").glob("scorer.*.json")}
     assert {n.rsplit("/", 1)[1] for n in names if n.startswith("templater/data/scorer.")} == shipped
     sms = [n for n in names if n.startswith("templater/template_library/") and n.endswith(".sms")]

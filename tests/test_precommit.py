@@ -104,3 +104,23 @@ def test_a_staged_template_reusing_a_committed_id_is_refused(tmp_path, pre_commi
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "templates/copy.en.sms:2:1: error duplicate-id" in refused.stderr
     assert "templates/order-shipped.en.sms:2" in refused.stderr
+
+
+def test_the_fix_hook_rewrites_the_staged_template_and_refuses_the_commit_once(tmp_path, pre_commit_home):
+    head = _head()
+    repo = _content_repo(tmp_path)
+    (repo / "templates" / "flash-sale.en.sms").unlink()
+    dashed = GOOD.replace("has shipped{%", "has shipped \u2014 thank you{%")
+    (repo / "templates" / "order-shipped.en.sms").write_text(dashed, encoding="utf-8")
+    config = {"repos": [{"repo": str(CHECKOUT), "rev": head, "hooks": [{"id": "templater-fix"}]}]}
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    env = {"PRE_COMMIT_HOME": str(pre_commit_home)}
+    assert _run(repo, *PRE_COMMIT, "install", env=env).returncode == 0
+    assert _run(repo, "git", "add", ".").returncode == 0
+    refused = _run(repo, "git", "commit", "-m", "shipped", env=env)
+    assert refused.returncode == 1 and "files were modified by this hook" in refused.stdout + refused.stderr
+    fixed = (repo / "templates" / "order-shipped.en.sms").read_text(encoding="utf-8")
+    assert fixed == dashed.replace("\u2014", "-")
+    assert _run(repo, "git", "add", ".").returncode == 0
+    passed = _run(repo, "git", "commit", "-m", "shipped", env=env)
+    assert passed.returncode == 0, passed.stdout + passed.stderr

@@ -186,10 +186,12 @@ def test_single_message_render_is_unchanged():
 
 
 def test_a_number_without_a_known_time_zone_cannot_pass_quiet_hours(tmp_path):
-    # An Iridium satellite number: valid, but phonenumbers places it in no zone.
+    # An Iridium satellite number: valid, but phonenumbers places it in no zone and in no country,
+    # so in no market either: it is rejected before quiet hours are even asked (issue 21).
     _, messages, rejects = batch(tmp_path, "retail.discount.en", "satellite.csv", *DISCOUNT)
     assert messages == {}
-    assert reasons(rejects) == {2: "unknown-timezone", 3: "duplicate"}
+    assert reasons(rejects) == {2: "wrong-market", 3: "duplicate"}
+    assert "no market templater knows" in rejects[2]["detail"]
 
 
 def test_a_message_the_sandbox_refuses_is_a_render_error(tmp_path):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import library_for_markets, run_cli
 
 DATA = Path(__file__).parent / "data" / "recipients"
 DISCOUNT = ["--var", "brand=Acme", "--var", "percent=20", "--var", "products=spring jackets",
@@ -18,7 +18,9 @@ DISCOUNT = ["--var", "brand=Acme", "--var", "percent=20", "--var", "products=spr
 def verdicts(tmp_path: Path, send_at: str, *args: str) -> dict[int, str]:
     """Line -> 'sent' or the reject detail, for zones.csv sent at send_at."""
     out = tmp_path / "out.jsonl"
-    result = run_cli("render", "retail.discount.en", "--recipients", str(DATA / "zones.csv"), "--out", str(out),
+    # zones.csv holds a French mobile: the template is declared for both markets (issue 21).
+    template = library_for_markets(tmp_path, "retail.discount.en", "us, fr")
+    result = run_cli("render", template, "--recipients", str(DATA / "zones.csv"), "--out", str(out),
                      "--send-at", send_at, "--jobs", "1", *DISCOUNT, *args)
     assert result.exit_code == 0, result.output
     found = {m["line"]: "sent" for m in map(json.loads, out.read_text("utf-8").splitlines())}
@@ -39,8 +41,11 @@ def test_tcpa_window_in_every_zone_of_the_number(tmp_path):
 
 def test_the_window_start_is_inclusive_and_its_end_exclusive(tmp_path):
     assert verdicts(tmp_path, "2025-05-06T15:00:00Z")[3] == "sent"  # 8:00 sharp in Los Angeles
-    found = verdicts(tmp_path, "2025-05-06T19:00:00Z")  # 21:00 sharp in Paris
+    found = verdicts(tmp_path, "2025-05-06T19:00:00Z", "--quiet-hours", "tcpa")  # 21:00 sharp in Paris
     assert found[4] == "21:00 is outside 08:00-21:00 in Europe/Paris" and found[2] == "sent"
+    # By default the French row follows its market's window (fr: 08:00-20:00), the US rows tcpa's.
+    found = verdicts(tmp_path, "2025-05-06T19:00:00Z")
+    assert found[4] == "21:00 is outside 08:00-20:00 in Europe/Paris" and found[2] == "sent"
 
 
 def test_the_rows_timezone_wins_over_the_numbers(tmp_path):

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, template_source
+import tempfile
+
+from conftest import library_for_markets, run_cli, template_source
 from terminal import run_in_terminal
 
 DATA = Path(__file__).parent / "data" / "recipients"
@@ -29,7 +31,12 @@ def lines(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text("utf-8").splitlines()]
 
 
-def render(*args: str, template: str = "retail.discount.en"):
+# These lists mix US, French, UK and Belgian numbers: the English template is declared for all four
+# markets templater knows (issue 21), so only the Belgian rows are outside its markets (wrong-market).
+ALL_MARKETS = library_for_markets(Path(tempfile.mkdtemp()), "retail.discount.en", "us, fr, ca, gb")
+
+
+def render(*args: str, template: str = ALL_MARKETS):
     return run_cli("render", template, "--send-at", SEND_AT, *args)
 
 
@@ -166,7 +173,8 @@ def test_mixed_us_fr_list_with_national_numbers_and_a_country_column(tmp_path):
     sent = {m["account"]: m["phone"] for m in lines(out)}
     rejects = {r["account"]: r for r in lines(tmp_path / "out.rejects.jsonl")}
     assert sent["A-1"] == "+12125550100" and sent["A-2"] == "+33612345678"   # national, in US then FR
-    assert sent["A-4"] == "+32470123456"      # the country column (BE) wins over --default-region
+    assert rejects["A-4"]["phone"] == "+32470123456"  # the country column (BE) wins over --default-region,
+    assert rejects["A-4"]["reason"] == "wrong-market"  # and Belgium is in none of the template's markets
     assert sent["A-5"] == "+33470123456"      # the same digits without a country: FR
     assert sent["A-6"] == "+442079460958" and sent["A-9"] == "+14055550199"   # GB; USA as a name
     assert rejects["A-7"]["reason"] == "invalid-phone"
@@ -180,12 +188,12 @@ def test_a_national_number_valid_in_several_default_regions_is_ambiguous(tmp_pat
     rejects = {r["account"]: r for r in lines(tmp_path / "out.rejects.jsonl")}
     assert rejects["A-5"]["reason"] == "ambiguous-phone"
     assert "valid as FR +33470123456 and as BE +32470123456" in rejects["A-5"]["detail"]
-    assert "A-4" not in rejects  # the row that says BE is not ambiguous
+    assert rejects["A-4"]["reason"] == "wrong-market"  # the row that says BE is not ambiguous
 
 
 def test_quiet_hours_auto_picks_each_rows_profile_from_country_and_us_state(tmp_path):
     out = tmp_path / "out.jsonl"
-    result = run_cli("render", "retail.discount.en", "--recipients", str(DATA / "mixed-us-fr.csv"), "--out", str(out),
+    result = run_cli("render", ALL_MARKETS, "--recipients", str(DATA / "mixed-us-fr.csv"), "--out", str(out),
                      *DISCOUNT, "--default-region", "US,FR", "--quiet-hours", "auto", "--send-at", EVENING,
                      "--keep", "account")
     assert result.exit_code == 0, result.output
@@ -196,9 +204,8 @@ def test_quiet_hours_auto_picks_each_rows_profile_from_country_and_us_state(tmp_
     assert rejects["A-3"]["reason"] == "quiet-hours"       # Miami 20:30: Florida's law ends at 20:00
     assert rejects["A-3"]["detail"] == "20:30 is outside 08:00-20:00 in America/New_York"
     assert rejects["A-2"]["reason"] == "quiet-hours"       # Paris 02:30: the fr profile
-    for account in ("A-4", "A-6", "A-8"):                # BE and GB: no profile, never sent blind
-        assert rejects[account]["reason"] == "no-quiet-hours-profile"
-        assert "--quiet-hours PROFILE" in rejects[account]["detail"]
+    assert rejects["A-4"]["reason"] == "wrong-market"      # BE: no market, never sent blind
+    assert {"A-6", "A-8"} <= sent                         # GB: PECR sets no sending hours (markets.yaml)
 
 
 # 5. Pass-through columns ---------------------------------------------------------------------------
@@ -305,7 +312,8 @@ def test_dry_run_prints_counts_by_reason_and_five_samples_and_writes_nothing(tmp
     assert result.exit_code == 0, result.output
     assert list(tmp_path.iterdir()) == []
     out = result.stdout
-    assert "input              9" in out and "rendered           8" in out and "  invalid-phone               1" in out
+    assert "input              9" in out and "rendered           7" in out and "  invalid-phone               1" in out
+    assert "  wrong-market                1" in out  # the Belgian number
     assert "dry run: nothing written; the first 5 messages:" in out
     assert out.count("  Acme: Hi ") == 5 and "+12125550100  Acme: Hi Ana, take 20%" in out
     assert "->" not in out
@@ -378,7 +386,7 @@ def test_an_opt_out_like_json_key_stops_the_run_or_rejects_its_row(tmp_path, wri
 
 def test_a_local_template_variable_named_like_a_country_stays_a_variable(tmp_path, write):
     body = "Acme: your parcel to {{ country }} has shipped. Reply STOP to opt out."
-    tpl = write("shipped.sms", template_source(body, "transactional", id="acme.shipped", variables={
+    tpl = write("shipped.sms", template_source(body, "transactional", id="acme.shipped", market=["us", "fr"], variables={
         "country": {"description": "Destination country", "example": "FR", "required": True}}))
     people = write("people.csv", "phone,consent,consent_scope,Country\n0612345678,express,acme.shipped,FR\n")
     out = tmp_path / "out.jsonl"
@@ -419,3 +427,16 @@ def test_quiet_hours_auto_gives_a_us_number_without_a_state_the_strictest_us_win
     tcpa = run_cli("render", "retail.discount.en", "--recipients", str(people), "--out", str(out), *DISCOUNT,
                    "--quiet-hours", "tcpa", "--send-at", late)
     assert tcpa.exit_code == 0 and len(lines(out)) == 2              # the near miss: tcpa sends both
+
+
+def test_mapping_is_the_same_in_worker_processes(tmp_path):
+    # Chunks of one row over two processes: the header mapped once in the parent, the JSON key sets
+    # in each worker; the results match one process.
+    results = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}.jsonl"
+        result = render("--recipients", str(DATA / "excel-fr.csv"), "--out", str(out), *DISCOUNT, "--default-region",
+                        "FR", "--keep", "Code client", "--jobs", jobs, "--chunk-size", "1", template="retail.discount.fr")
+        assert result.exit_code == 0, result.output
+        results.append((out.read_text("utf-8"), (tmp_path / f"out{jobs}.rejects.jsonl").read_text("utf-8")))
+    assert results[0] == results[1] and results[0][0].count("\n") == 3

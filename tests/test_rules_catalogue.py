@@ -26,7 +26,7 @@ def test_listing_has_every_rule_with_severity_category_and_languages() -> None:
     result = run_cli("rules")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["RULE", "SEVERITY", "CATEGORY", "APPLIES", "TO", "LANGUAGES"]
+    assert lines[0].split() == ["RULE", "SEVERITY", "CATEGORY", "APPLIES", "TO", "MARKETS", "LANGUAGES"]
     rows = {line.split()[0]: line.split() for line in lines[1:]}
     assert set(rows) == set(api.ruleset().rules)
     assert rows["url-shortener"][1:4] == ["error", "links", "all"]
@@ -39,7 +39,7 @@ def test_json_listing() -> None:
     data = {r["id"]: r for r in json.loads(result.stdout)}
     assert data["ucs2-encoding"] == {
         "id": "ucs2-encoding", "severity": "warning", "category": "encoding", "applies_to": "all",
-        "languages": ["any"], "rendered_messages": True,
+        "languages": ["any"], "markets": ["us", "fr", "ca", "gb"], "sources": {}, "rendered_messages": True,
         "summary": api.ruleset().rules["ucs2-encoding"].summary}
     assert data["shaft-alcohol"]["languages"] == ["en", "fr"] and data["shaft-alcohol"]["category"] == "shaft"
     assert data["missing-in-reply-to"]["rendered_messages"] is False

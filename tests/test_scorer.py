@@ -117,11 +117,15 @@ def test_the_mixed_content_examples_that_must_fire_still_fire_as_errors() -> Non
         assert severities, example
 
 
-def test_shipped_models_are_small_and_carry_their_threshold() -> None:
-    for path in (ROOT / "templater" / "data").glob("scorer.*.json"):
+def test_the_shipped_models_are_those_the_trainer_ships_and_small() -> None:
+    shipped = sorted((ROOT / "templater" / "data").glob("scorer.*.json"))
+    assert [p.name.split(".")[1] for p in shipped] == sorted(_train_scorer().SHIPPED)
+    for path in shipped:
         data = json.loads(path.read_text(encoding="utf-8"))
         assert path.stat().st_size < 200_000 and 0 < len(data["features"]) <= 3000
         assert data["language"] == path.name.split(".")[1] and isinstance(data["threshold"], float)
+    for language in ("en", "fr"):  # without a shipped model the scorer says nothing
+        assert (scorer.model(language) is None) == (language not in _train_scorer().SHIPPED)
 
 
 def test_the_trainer_ships_what_scikit_learn_fitted(tmp_path: Path) -> None:

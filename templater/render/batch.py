@@ -16,7 +16,9 @@ from templater.render.gating import parse_duration
 from templater.render.columns import ColumnError, ColumnMap, fold, parse_pairs
 from templater.render.outputs import OUT_FORMATS, AtomicFile, LineFormat, NullFile, StdoutFile, rejects_path
 from templater.render.phones import check_region, load_suppression, suppression_from
-from templater.render.quiet_hours import AUTO, DEFAULT_PROFILE, parse_window
+from templater.markets import of_template
+from templater.markets import parse as parse_market
+from templater.render.quiet_hours import AUTO, MARKET, parse_window
 from templater.render.recipients import (MAX_RECORD_BYTES, Job, Jobs, Lines, RowReader, decoded_lines,
                                          detect_format, raw_text, read_header)
 from templater.render.rows import RowProcessor, Spec
@@ -341,9 +343,9 @@ def make_spec(template: Template, ruleset: RuleSet, *, recipients: str, values: 
               recipients_format: str | None = None,
               out_format: str = "jsonl", default_region: str | Iterable[str] | None = None,
               suppress: str | os.PathLike | Iterable[str] | None = None,
-              send_at: datetime | str | None = None, quiet_hours: str = DEFAULT_PROFILE,
+              send_at: datetime | str | None = None, quiet_hours: str | None = None,
               reply_window: timedelta | str = "24h", max_output: int = DEFAULT_MAX_OUTPUT,
-              columns: dict[str, str] | Iterable[str] | None = None, phone_column: str | None = None,
+              market: str | Iterable[str] | None = None, columns: dict[str, str] | Iterable[str] | None = None, phone_column: str | None = None,
               keep: Iterable[str] = (), allow_unknown_columns: bool = False,
               delimiter: str | None = None, linter: Linter | None = None,
               admitted: FileResult | None = None) -> Spec:
@@ -357,7 +359,11 @@ def make_spec(template: Template, ruleset: RuleSet, *, recipients: str, values: 
         suppressed = load_suppression(os.fspath(suppress), region)
     else:
         suppressed = suppression_from(suppress, region)
-    window = AUTO if quiet_hours.strip() == AUTO else parse_window(quiet_hours)
+    # By default each row's window is its market's; a profile or window given applies to every row.
+    spec = (quiet_hours or MARKET).strip()
+    window = spec if spec in (AUTO, MARKET) else parse_window(spec)
+    configured = parse_market(market) if market else (linter.options.market if linter is not None else ())
+    markets = of_template(template.meta, configured)[0]  # as lint decides them, configuration included
     if not isinstance(reply_window, timedelta):
         reply_window = parse_duration(reply_window)
     delimiter = _delimiter(delimiter)
@@ -368,7 +374,7 @@ def make_spec(template: Template, ruleset: RuleSet, *, recipients: str, values: 
                 default_region=region, send_at=sending_time(send_at), window=window,
                 reply_window=reply_window, suppressed=suppressed, constants=constants,
                 max_output=max_output, delimiter=delimiter, columns=column_map, warnings=warnings,
-                linter=linter, admitted=admitted)
+                linter=linter, admitted=admitted, markets=markets)
 
 
 _DELIMITER_NAMES = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}

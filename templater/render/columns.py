@@ -95,11 +95,12 @@ class ColumnMap:
         close = difflib.get_close_matches(fold(name), list(choices), n=1, cutoff=0.75)
         return f" (did you mean {choices[close[0]]}?)" if close else ""
 
-    def map(self, names: list[str], complete: bool = True) -> Mapped:
+    def map(self, names: list[str], complete: bool = True, warn: bool = True) -> Mapped:
         """Each column's row key; ColumnError when the mapping is unsafe or impossible.
 
         complete: the names are the whole header (CSV, or the first JSON row): options that name a
-        column missing from it are errors, and the phone must be there.
+        column missing from it are errors, and the phone must be there. warn: work out the
+        warnings (not for later JSON rows, whose warnings nobody sees).
         """
         keys: list[str | None] = [None] * len(names)
         folded = [fold(n) for n in names]
@@ -151,7 +152,7 @@ class ColumnMap:
                 raise ColumnError(f"the column '{name}' looks like consent or opt-out data but templater "
                                   "does not read it: map it (--column opt_out=HEADER, --column consent=HEADER), "
                                   "remove it, or pass --allow-unknown-columns if it is not about SMS")
-            if folded[i] in kept or name in kept:
+            if not warn or folded[i] in kept or name in kept:
                 continue
             hint = self.suggest(name)
             if hint:
@@ -185,7 +186,7 @@ class ColumnMap:
         found = self._rows.get(names)
         if found is None:
             try:
-                found = self.map(list(names), complete=False)
+                found = self.map(list(names), complete=False, warn=False)
             except ColumnError as exc:
                 found = str(exc)
             if len(self._rows) >= 1024:

@@ -56,8 +56,17 @@ def _text(value: object) -> str:
 class Gate:
     """Decides, for one template and sending time, whether a row's consent allows the message."""
 
-    def __init__(self, template: Template, send_at: datetime, reply_window: timedelta) -> None:
+    def __init__(self, template: Template, send_at: datetime, reply_window: timedelta,
+                 market: str | None = None) -> None:
         self.category = template.category
+        # The promotional consent the row's market's law asks (markets.yaml); the US level without a market.
+        self.promotional_level = "express_written"
+        if market is not None:
+            from templater.markets import markets
+
+            consent = markets()[market].requirement("consent")
+            self.promotional_level = ((consent.consent or {}) if consent else {}).get("promotional", "express_written")
+        self.market = market
         self.send_at = send_at
         self.reply_window = reply_window
         use_case = template.meta.get("use_case")
@@ -125,14 +134,18 @@ class Gate:
         return value
 
     def _needs(self) -> str:
-        return "express_written" if self.category == "promotional" else "express or express_written"
+        if self.category != "promotional":
+            return "express or express_written"
+        stronger = CONSENT_LEVELS[CONSENT_LEVELS.index(self.promotional_level):]
+        where = f" in market {self.market}" if self.market not in (None, "us") else ""  # US: the baseline
+        return " or ".join(stronger) + where
 
     def _promotional(self, row: Mapping[str, object]) -> Verdict:
         consent = self._consent(row)
         if isinstance(consent, tuple):
             return consent
-        if consent != "express_written":
-            return "no-consent", f"consent is {consent}; promotional messages need express_written"
+        if CONSENT_LEVELS.index(consent) < CONSENT_LEVELS.index(self.promotional_level):
+            return "no-consent", f"consent is {consent}; promotional messages need {self._needs()}"
         return None
 
     def _transactional(self, row: Mapping[str, object]) -> Verdict:

@@ -38,18 +38,20 @@ class Window:
 
 
 _ALL_WEEK = frozenset(range(7))
-PROFILES = {
-    # 47 CFR 64.1200(c)(1): no telephone solicitation before 8 am or after 9 pm, called party's time.
-    "tcpa": Window("tcpa", time(8), time(21)),
-    # Florida Telephone Solicitation Act (Fla. Stat. 501.059): 8 am to 8 pm, called person's time.
-    "us-fl": Window("us-fl", time(8), time(20)),
-    # Oklahoma Telephone Solicitation Act of 2022: 8 am to 8 pm.
-    "us-ok": Window("us-ok", time(8), time(20)),
-    # Maryland Stop the Spam Calls Act of 2023: 8 am to 8 pm.
-    "us-md": Window("us-md", time(8), time(20)),
-    # French industry practice (no statute): Monday to Saturday, 8 am to 8 pm, never on public holidays.
-    "fr": Window("fr", time(8), time(20), frozenset(range(6)), "FR"),
-}
+
+
+def _profiles() -> dict[str, Window]:
+    """The named windows of templater/markets.yaml's quiet-hours table (each with its source there)."""
+    from templater.markets import DAYS, quiet_hours_table
+
+    out = {}
+    for name, spec in quiet_hours_table().items():
+        start, end = (time.fromisoformat(t) for t in spec["window"].split("-"))
+        out[name] = Window(name, start, end, frozenset(DAYS.index(d) for d in spec["days"]), spec.get("holidays"))
+    return out
+
+
+PROFILES = _profiles()
 DEFAULT_PROFILE = "tcpa"
 
 _CUSTOM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -62,7 +64,7 @@ def parse_window(spec: str) -> Window:
         return PROFILES[spec]
     m = _CUSTOM.match(spec)
     if not m:
-        raise ConfigError(f"--quiet-hours '{spec}': give a profile ({', '.join(PROFILES)}) or a window "
+        raise ConfigError(f"--quiet-hours '{spec}': give market, auto, a profile ({', '.join(PROFILES)}) or a window "
                           "such as 09:00-20:00")
     h1, m1, h2, m2 = (int(g) for g in m.groups())
     if h2 == 24 and m2:
@@ -131,9 +133,10 @@ class QuietHours:
         return verdict
 
 
-# --quiet-hours auto: each row's window from its number's country and, in the US, its state.
+# Per row: by default each row's window is its market's (markets.yaml: us -> tcpa, fr -> fr, none
+# for ca and gb, whose law sets no hours); --quiet-hours auto also refines the US by state.
 AUTO = "auto"
-COUNTRY_PROFILES = {"US": "tcpa", "FR": "fr"}
+MARKET = "market"
 STATE_PROFILES = {"FL": "us-fl", "OK": "us-ok", "MD": "us-md"}
 # A US number whose state phonenumbers does not give (toll-free, non-geographic): the strictest
 # US window, since the recipient may live in a state with a stricter law.
@@ -141,14 +144,16 @@ US_STATE_UNKNOWN = Window("us, state unknown", time(8), time(20))
 _STATE_NAMES = {"florida": "FL", "oklahoma": "OK", "maryland": "MD"}
 
 
-def profile_for(country: str | None, state: str | None) -> Window | None:
-    """The quiet-hours window for a recipient in this country (and US state); None when templater
-    has no profile for the country. The one place that decides it (markets will choose it too)."""
-    if country == "US":
+def profile_for(market: str, state: str | None, by_state: bool = True) -> Window | None:
+    """The quiet-hours window for a recipient in this market (and, with by_state, US state); None
+    when the market's law sets no hours. The one place that decides it."""
+    from templater.markets import markets
+
+    if market == "us" and by_state:
         if state is None:
             return US_STATE_UNKNOWN
         return PROFILES[STATE_PROFILES.get(state, "tcpa")]
-    name = COUNTRY_PROFILES.get(country or "")
+    name = markets()[market].quiet_hours
     return PROFILES[name] if name else None
 
 
@@ -163,23 +168,35 @@ def us_state(description: str) -> str | None:
 
 
 class RowProfiles:
-    """--quiet-hours auto: the window of each row, from its number (cached by country code and, for
-    +1, area code), with one QuietHours per window."""
+    """Each row's place (country, market, US state) from its number, cached by country code and,
+    for +1, area code; and its quiet-hours check, one QuietHours per window."""
 
-    def __init__(self, send_at: datetime) -> None:
+    def __init__(self, send_at: datetime, by_state: bool = False) -> None:
         self.send_at = send_at
+        self.by_state = by_state
         self._checks: dict[str, QuietHours] = {}
         self._places: dict[str, tuple[str | None, str | None]] = {}
+        self._states: dict[str, str | None] = {}
         _calendar("FR")  # loaded now, before any fork
 
-    def for_row(self, row: dict, phone: str) -> QuietHours | str:
-        """The row's quiet-hours check, or why it has none (the row is then rejected)."""
-        country, state = self._place(phone)
-        window = profile_for(country, state)
+    def market(self, phone: str) -> tuple[str | None, str | None]:
+        """(market, region code) of a valid E.164 number; market None when templater knows none."""
+        return self._place(phone)
+
+    def for_row(self, row: dict, phone: str) -> QuietHours | None | str:
+        """The row's quiet-hours check, None when its market's law sets no hours, or why it has
+        none (the row is then rejected)."""
+        market, country = self._place(phone)
+        if market is None:
+            from templater.markets import ids
+
+            return (f"no quiet-hours profile for {country or 'unknown-country'} numbers: templater knows the "
+                    f"markets {', '.join(ids())}; send them in a run of their own with --quiet-hours "
+                    "PROFILE|HH:MM-HH:MM")
+        state = self._state(phone) if market == "us" and self.by_state else None
+        window = profile_for(market, state, self.by_state)
         if window is None:
-            return (f"no quiet-hours profile for {country or 'unknown-country'} numbers with --quiet-hours auto "
-                    f"(profiles exist for {', '.join(sorted(COUNTRY_PROFILES))}): send them in a run of their own "
-                    "with --quiet-hours PROFILE|HH:MM-HH:MM")
+            return None
         check = self._checks.get(window.name)
         if check is None:
             check = self._checks[window.name] = QuietHours(window, self.send_at)
@@ -188,20 +205,29 @@ class RowProfiles:
     def _place(self, phone: str) -> tuple[str | None, str | None]:
         import phonenumbers
 
+        from templater.markets import for_region
+
         key = phone[:5] if phone.startswith("+1") else phone[:4]
         found = self._places.get(key)
         if found is not None:
             return found
         number = phonenumbers.parse(phone, None)
         country = phonenumbers.region_code_for_number(number)
-        state = None
-        if country == "US":
-            from phonenumbers import geocoder
-
-            state = us_state(geocoder.description_for_number(number, "en"))
-        found = (country, state)
+        found = (for_region(country), country)
         regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code, ())
-        if number.country_code == 1 or len(regions) == 1:  # the key decides the country (and state)
+        if number.country_code == 1 or len(regions) == 1:  # the key decides the country
             if len(self._places) < 4096:
                 self._places[key] = found
         return found
+
+    def _state(self, phone: str) -> str | None:
+        key = phone[:5]  # a US area code decides the state
+        if key in self._states:
+            return self._states[key]
+        import phonenumbers
+        from phonenumbers import geocoder
+
+        state = us_state(geocoder.description_for_number(phonenumbers.parse(phone, None), "en"))
+        if len(self._states) < 4096:
+            self._states[key] = state
+        return state

@@ -19,7 +19,7 @@ from templater.render.gating import Gate
 from templater.render.outputs import LineFormat
 from templater.render.phones import Phones
 from templater.render.phones import region_of
-from templater.render.quiet_hours import AUTO, QuietHours, RowProfiles, Window
+from templater.render.quiet_hours import AUTO, MARKET, QuietHours, RowProfiles, Window
 from templater.render.recheck import MessageCheck
 from templater.render.recipients import Job, Lines, Record, RowReader, raw_text
 from templater.render.message import Renderer
@@ -47,7 +47,7 @@ class Spec:
     header: list[str] | None
     default_region: tuple[str, ...] | str | None
     send_at: datetime
-    window: Window | str          # a window, or quiet_hours.AUTO: each row's from its number
+    window: Window | str          # a window for every row, or quiet_hours.MARKET / AUTO: each row's from its number
     reply_window: timedelta
     suppressed: frozenset[str] = field(default_factory=frozenset)
     constants: dict[str, Any] = field(default_factory=dict)  # values for variables a row leaves empty
@@ -60,6 +60,7 @@ class Spec:
     region_key: str | None = None              # the row key holding a region/country, if any
     keep: list[tuple[str, str]] = field(default_factory=list)   # --keep: (output name, row key)
     warnings: list[str] = field(default_factory=list)           # found while validating the settings
+    markets: tuple[str, ...] = ()              # the template's markets: rows of other markets are rejected
 
 
 # (line, E.164 or None, output line, reason or None, rule or None)
@@ -124,9 +125,12 @@ class RowProcessor:
         self.base = {**self.renderer.defaults, **constants}  # under each row's own non-empty values
         self.gate = Gate(t, spec.send_at, spec.reply_window)
         promotional = t.category == "promotional"
-        auto = spec.window == AUTO
-        self.quiet = QuietHours(spec.window, spec.send_at) if promotional and not auto else None  # type: ignore[arg-type]
-        self.profiles = RowProfiles(spec.send_at) if promotional and auto else None
+        per_row = spec.window in (AUTO, MARKET)
+        self.places = RowProfiles(spec.send_at, by_state=spec.window == AUTO)
+        self.quiet = QuietHours(spec.window, spec.send_at) if promotional and not per_row else None  # type: ignore[arg-type]
+        self.profiles = self.places if promotional and per_row else None
+        self._markets = frozenset(spec.markets)
+        self._gates: dict[str, Any] = {}   # market -> its consent gate's check
         self.phones = Phones(spec.default_region)
         self.reader = RowReader(spec.recipients_format, spec.header, spec.delimiter or ",", spec.columns)
         self.format = LineFormat(spec.fmt, t.id, t.category or "", spec.keep)
@@ -169,7 +173,15 @@ class RowProcessor:
             return self.reject(record, reason, f"'{raw_phone}': {why}", row)
         if phone in self._suppressed:
             return self.reject(record, "suppressed", "the number is on the suppression list", row, phone)
-        verdict = self._gate(row)
+        gate = self._gate
+        if self._markets:
+            market, country = self.places.market(phone)
+            if market not in self._markets:
+                where = f"market {market}" if market else "no market templater knows"
+                return self.reject(record, "wrong-market", f"{country or 'unknown-country'} number ({where}); the "
+                                   f"template is for {', '.join(sorted(self._markets))}", row, phone)
+            gate = self._gates.get(market) or self._market_gate(market)
+        verdict = gate(row)
         if verdict is None and (self.quiet is not None or self.profiles is not None):
             verdict = self._quiet_hours(row, phone)
         if verdict is not None:
@@ -202,12 +214,20 @@ class RowProcessor:
         return (record.line, phone, self._message(phone, text, enc.encoding, enc.segments, enc.characters,
                                                   record.line, row), None, None)
 
+    def _market_gate(self, market: str) -> Any:
+        """The consent gate of one market (its law's promotional consent level), made once."""
+        t = self.spec.template
+        gate = self._gates[market] = Gate(t, self.spec.send_at, self.spec.reply_window, market).check
+        return gate
+
     def _quiet_hours(self, row: dict, phone: str) -> tuple[str, str] | None:
         quiet = self.quiet
         if quiet is None:
             found = self.profiles.for_row(row, phone)  # type: ignore[union-attr]
             if isinstance(found, str):
                 return "no-quiet-hours-profile", found
+            if found is None:  # the row's market sets no hours
+                return None
             quiet = found
         tz = str(row.get("timezone") or "").strip()
         zones = (tz,) if tz else self.phones.zones(phone)

@@ -79,6 +79,13 @@ def invalid_metadata(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     for key in ("id", "description", "category", "language", "consent"):
         if key in meta and meta[key] is not None and not isinstance(meta[key], str):
             yield Hit(rule.id, {"key": key, "problem": "must be a string"}, line=ctx.template.key_line(key))
+    if meta.get("market") not in (None, "", []):
+        from templater import markets
+
+        try:
+            markets.parse(meta["market"])
+        except ValueError as exc:
+            yield Hit(rule.id, {"key": "market", "problem": str(exc)}, line=ctx.template.key_line("market"))
     variables = meta.get("variables")
     if variables is not None and not isinstance(variables, dict):
         yield Hit(rule.id, {"key": "variables", "problem": "must map each variable name to its description, "

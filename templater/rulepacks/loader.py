@@ -213,7 +213,8 @@ def _folded(patterns: Any) -> Any:
 # place (one pack entry, usually the English pack); any other entry for the same id - a language
 # pack, a project pack - adds only LANGUAGE_KEYS. Repeating a definition key with the same value is
 # tolerated; a different value is a load error naming both places.
-DEFINITION_KEYS = ("kind", "severity", "applies_to", "message", "summary", "doc", "variants", "check", "options")
+DEFINITION_KEYS = ("kind", "severity", "applies_to", "message", "summary", "doc", "variants", "check", "options",
+                   "markets")
 LANGUAGE_KEYS = ("patterns", "suggestion", "examples")
 RULE_KEYS = {"id", *DEFINITION_KEYS, *LANGUAGE_KEYS}
 
@@ -249,6 +250,13 @@ def _definition_value(pack: _Pack, raw: dict, key: str, what: str) -> Any:
         return tuple(value)
     if key in ("message", "summary", "doc"):
         return pack.text(raw, key, what)
+    if key == "markets":  # the markets whose law asks for the rule; absent: every market
+        from templater import markets
+
+        try:
+            return markets.parse(value)
+        except ValueError as exc:
+            raise pack.fail(f"{what}: 'markets' {exc}", raw, key) from None
     if key == "variants":
         variants = {}
         for name, spec in (value or {}).items():
@@ -313,7 +321,7 @@ def _finish_rule(rid: str, draft: _Draft) -> Rule:
     return Rule(rid, kind, value["severity"], value["message"], value["summary"], value["doc"],
                 value.get("applies_to"), patterns=draft.patterns, suggestion=draft.suggestion,
                 variants=value.get("variants") or {}, check=value.get("check"), options=value.get("options") or {},
-                fail=draft.fail, passes=draft.passes, packs=draft.packs)
+                markets=value.get("markets"), fail=draft.fail, passes=draft.passes, packs=draft.packs)
 
 
 def load_pack(path: Path, ruleset: RuleSet, drafts: dict[str, _Draft]) -> None:

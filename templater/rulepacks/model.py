@@ -63,6 +63,7 @@ class Rule:
     variants: dict[str, Variant] = field(default_factory=dict)
     check: str | None = None
     options: dict = field(default_factory=dict)
+    markets: tuple[str, ...] | None = None  # where the law asks for it (markets.yaml); None: every market
     fail: list[Example] = field(default_factory=list)
     passes: list[Example] = field(default_factory=list)
     packs: list[str] = field(default_factory=list)
@@ -76,6 +77,10 @@ class Rule:
         """The rule's patterns for a language, else its language-neutral ('any') ones."""
         found = self.patterns.get(language)
         return found if found is not None else self.patterns.get("any")
+
+    def runs_in(self, markets: tuple[str, ...]) -> bool:
+        """Whether the rule applies to a template for these markets."""
+        return self.markets is None or not set(self.markets).isdisjoint(markets)
 
     def severity_of(self, variant: str | None) -> Severity:
         return self.variants[variant].severity if variant else self.severity
