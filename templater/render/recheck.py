@@ -78,7 +78,7 @@ class MessageCheck:
                     self.requirements.append(_Requirement(pattern))
             elif spec.fires_when == "present":
                 found = spec.triggers(rule, linter.ruleset, category, language)
-                self.signals = self.signals or (spec.on_view and bool(found))
+                self.signals = self.signals or (spec.reads_view and bool(found))
                 alarms += found
             else:
                 self.always = True  # a check that may fire on anything: always run the linter

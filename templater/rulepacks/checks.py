@@ -156,7 +156,7 @@ def _answers(signal: Signal, template: Template) -> bool:
 
 
 @check("mixed_content", needs_body=True, on_messages=True, fires_when="present",
-       triggers=_mixing_markers, on_view=True)
+       triggers=_mixing_markers, reads_view=True)
 def mixed_content(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     category = ctx.template.category
     if category not in ("transactional", "conversational"):

@@ -36,7 +36,7 @@ class CheckSpec:
     # None (anything: every message is linted in full).
     fires_when: str | None = None
     triggers: Triggers = own_patterns
-    on_view: bool = False           # its triggers match a message's matching view (matching.py), not the text
+    reads_view: bool = False        # its triggers are signal patterns, which read a message's matching view
 
 
 REGISTRY: dict[str, CheckSpec] = {}
