@@ -109,12 +109,15 @@ class Policies:
     def discover(self, paths: Iterable[str]) -> list[tuple[Path, str, str]]:
         """(file, display path, default id) of every template the paths name, found as
         discovery.py says, each id from its project root."""
-        out, real = [], {}
+        out, roots = [], {}
         for file, display, fallback in discovery.discover(paths, self.excludes_for):
-            folder = real.get(file.parent)
-            if folder is None:
-                folder = real[file.parent] = file.parent.resolve()
-            out.append((file, display, self.for_path(file).default_id(file, fallback, folder)))
+            policy = self.for_path(file)
+            known = roots.get((id(policy), file.parent))  # one root per folder and policy, not per file
+            if known is None:
+                folder = file.parent.resolve()
+                known = roots[(id(policy), file.parent)] = (folder, policy.root_for(folder))
+            folder, root = known
+            out.append((file, display, discovery.default_id(folder / file.name, root, fallback)))
         return out
 
     def elsewhere(self, paths: Iterable[str], entries: list[tuple[Path, str, str]]) -> dict[str, str]:

@@ -28,7 +28,7 @@ CONSENT_FOR = {"promotional": "express_written", "transactional": "express", "co
 # finding with "did you mean": a misspelt key is otherwise silently ignored.
 METADATA_KEYS = ("id", "category", "language", "market", "description", "consent", "variables", "recurring",
                  "in_reply_to", "age_gated", "brand", "program", "brand_domains", "frequency", "industry",
-                 "use_case")
+                 "use_case", "market")
 VARIABLE_KEYS = ("description", "example", "required", "default")
 CUSTOM_KEY_PREFIX = "x-"
 
