@@ -142,14 +142,13 @@ function draw() {
   follow();
 }
 
-// The end of a finding's span: the text its message quotes when the line holds it at the
-// finding's column ('Use code SAVE20' is promotional...), else the tag or word that starts there.
+// The end of a finding's span: the API's own end (end_line, end_column: the column after its last
+// character, as `lint --format json` gives it); a span running past its line is underlined to the
+// line's end; a finding that is a point (duplicate-id, a suppression comment) gets the tag or word
+// that starts there, so that it stays visible.
 function findingEnd(f, chars, start) {
-  const rest = chars.slice(start).join("");
-  for (const m of f.message.matchAll(/'([^']+)'|"([^"]+)"|‘([^’]+)’/g)) {
-    const quoted = m[1] || m[2] || m[3];
-    if (rest.toLowerCase().startsWith(quoted.toLowerCase())) return start + Array.from(quoted).length;
-  }
+  if (f.end_line === f.line && f.end_column > f.column) return f.end_column - 1;
+  if (f.end_line > f.line) return chars.length;
   return spanEndChars(chars, start);
 }
 
