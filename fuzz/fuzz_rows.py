@@ -41,9 +41,9 @@ _CHECKS: dict = {}
 _MessageCheck = rows.MessageCheck
 
 
-def _check_once(linter, template, simple=None):  # noqa: ANN001, ANN202
+def _check_once(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
     if "check" not in _CHECKS:
-        _CHECKS["check"] = _MessageCheck(linter, template, simple)
+        _CHECKS["check"] = _MessageCheck(*args, **kwargs)
     return _CHECKS["check"]
 
 

@@ -180,3 +180,22 @@ def test_a_template_under_the_use_case_may_name_it(tmp_path: Path, write) -> Non
     result = run_cli("render", str(template), "--recipients", str(people), "--out", str(tmp_path / "o.jsonl"),
                      "--send-at", SEND_AT)
     assert result.exit_code == 0 and len((tmp_path / "o.jsonl").read_text().splitlines()) == 1
+
+
+def test_a_lone_carriage_return_in_a_rejected_row_keeps_the_csv_rejects_file_whole(tmp_path: Path, write) -> None:
+    # Found by fuzz/fuzz_rows.py: a row that is not UTF-8 and holds a lone CR is rejected with its
+    # raw text, and csv.writer (Python < 3.12) wrote that CR unquoted, so every reader saw two rows.
+    template = write("t.sms", template_source(BODY, category="transactional",
+                                              variables={"name": {"example": "Ana"}}))
+    people = write("people.csv", b"phone,name,consent,consent_scope\nN\xe1m\x00\rm\n+12125550123,Bo,express,t\n")
+    out, rejects = tmp_path / "out.csv", tmp_path / "rejects.csv"
+    result = run_cli("render", str(template), "--recipients", str(people), "--out", str(out),
+                     "--rejects", str(rejects), "--send-at", SEND_AT)
+    assert result.exit_code == 0, result.output
+    import csv
+    with rejects.open(encoding="utf-8", newline="") as f:
+        refused = list(csv.DictReader(f))
+    assert [(r["line"], r["reason"]) for r in refused] == [("2", "undecodable")]
+    assert refused[0]["raw"].endswith("\rm")
+    with out.open(encoding="utf-8", newline="") as f:
+        assert [r["line"] for r in csv.DictReader(f)] == ["3"]

@@ -38,17 +38,22 @@ def rejects_path(out: str) -> str:
 
 
 class _CsvLine:
-    """One CSV line at a time, as a string (csv.writer needs a file)."""
+    """One CSV line at a time, as a string (csv.writer needs a file), ended by "\n".
+
+    The writer is told that lines end in "\r\n" so that it quotes every field holding either
+    character (Python before 3.12 quotes only the line terminator's own characters: a lone CR in a
+    raw row split the rejects file for every reader); the "\r\n" it writes is replaced by "\n".
+    """
 
     def __init__(self) -> None:
         self.buffer = io.StringIO()
-        self.writer = csv.writer(self.buffer, lineterminator="\n")
+        self.writer = csv.writer(self.buffer, lineterminator="\r\n")
 
     def __call__(self, row: tuple) -> str:
         self.buffer.seek(0)
         self.buffer.truncate()
         self.writer.writerow(row)
-        return self.buffer.getvalue()
+        return self.buffer.getvalue()[:-2] + "\n"
 
 
 # A cell a spreadsheet would run as a formula starts with one of these (OWASP, "CSV Injection").
