@@ -14,7 +14,7 @@ from templater import graphemes
 from templater.context import LintContext
 from templater.encoding import GSM_ALL, GSM_BASIC, GSM_EXTENSION, Encoding, analyze
 from templater.linter import FileResult, Linter
-from templater.render import sandbox
+from templater.jinja import sandbox
 from templater.render.gating import Gate
 from templater.render.outputs import LineFormat
 from templater.render.phones import Phones
