@@ -142,7 +142,12 @@ class RowProcessor:
     def process(self, job: Job) -> list[Result]:
         """Results for a job's records, in order; each render is bounded by the row deadline."""
         records = job.records(self.spec.recipients_format) if isinstance(job, Lines) else job
-        rows = self.reader.read_all(records)
+        return self.process_rows(records, self.reader.read_all(records))
+
+    def process_rows(self, records: list[Record], rows: list) -> list[Result]:
+        """Results for records already read into rows (a dict, or (reason, detail) for an unreadable
+        one), in order: what process() does after reading, and what templater.engines.core calls
+        for rows that come as columns (Parquet) rather than as text."""
         with Alarm(self.spec.timeout) as arm:
             return [self._one(record, row, arm) for record, row in zip(records, rows)]
 
