@@ -327,7 +327,7 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--scheduler", metavar="ADDRESS", help="--engine dask: a running Dask scheduler (tcp://HOST:8786); "
               "default: a local cluster of --jobs worker processes. --engine spark: the Spark master.")
 @click.option("--partition-size", metavar="SIZE", help="--engine dask|spark: input bytes per task, such as 32M "
-              "(default 32M).")
+              "(default 16M).")
 @click.option("--max-memory", metavar="SIZE", envvar="TEMPLATER_MAX_MEMORY",
               help="Cap each rendering process's address space (RLIMIT_AS), such as 512M or 2G; also "
                    "TEMPLATER_MAX_MEMORY. See docs/security.md.")

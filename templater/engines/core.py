@@ -49,11 +49,13 @@ The order matters and is the local run's: the core's reasons, then suppression, 
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import json
 import pickle
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from templater.errors import RenderError
 from templater.render.recipients import Record
@@ -254,21 +256,37 @@ class Core:
 
     def from_records(self, records: list[Record]) -> dict[str, list]:
         """Ledger rows for CSV / JSON Lines records (row_id: each record's line)."""
-        rows = self.processor.reader.read_all(records)
-        return self._batch(self.processor.process_rows(records, rows))
+        with _no_gc():
+            rows = self.processor.reader.read_all(records)
+            return self._batch(self.processor.process_rows(records, rows))
 
     def from_rows(self, row_ids: Sequence[int], rows: Iterable[Sequence[Any]]) -> dict[str, list]:
         """Ledger rows for rows given as value sequences in the order of Plan.names (Parquet)."""
         keys = self._keys
-        records = [Record(int(row_id), b"") for row_id in row_ids]
-        dicts = [dict(zip(keys, values)) for values in rows]
-        return self._batch(self.processor.process_rows(records, dicts))
+        with _no_gc():
+            records = [Record(int(row_id), b"") for row_id in row_ids]
+            dicts = [dict(zip(keys, values)) for values in rows]
+            return self._batch(self.processor.process_rows(records, dicts))
 
     def _batch(self, results: list) -> dict[str, list]:
         rows = [r[2] for r in results]
         if not rows:
             return {name: [] for name in self.columns}
         return dict(zip(self.columns, map(list, zip(*rows))))
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic garbage collector off for one batch: a batch makes many objects that live until it
+    ends, and a worker's heap (pandas, the scheduler's client) is large, so each collection would
+    walk it again and again (about a tenth of a batch's time). Cycles made meanwhile go afterwards."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 _CORES: dict[str, Core] = {}

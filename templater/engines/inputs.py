@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,11 +26,9 @@ from templater.errors import InputError
 from templater.render.recipients import (MAX_RECORD_BYTES, Jobs, Lines, Record, decoded_lines, detect_format,
                                          read_header)
 
-PART_BYTES = 32 << 20
+PART_BYTES = 16 << 20
 _BOM = b"\xef\xbb\xbf"
 _BLOCK = 8 << 20
-# A line with an odd number of '"' opens (or closes) a quoted field that spans lines.
-_ODD_QUOTES = re.compile(rb'^[^"\n]*(?:"[^"\n]*"[^"\n]*)*"[^"\n]*$', re.M)
 
 
 @dataclass(frozen=True)
@@ -153,7 +150,7 @@ def _text_file(path: str, fmt: str, delimiter: str | None, part_bytes: int,
             if not block:
                 break
             block += _whole_line(stream) if not block.endswith(b"\n") else b""
-            if fmt == "csv" and b'"' in block and _ODD_QUOTES.search(block):
+            if fmt == "csv" and not whole and b'"' in block and _odd_quotes(block):
                 whole = True
             line += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
             if stream.tell() - start >= part_bytes:
@@ -166,6 +163,12 @@ def _text_file(path: str, fmt: str, delimiter: str | None, part_bytes: int,
         if whole:  # a record may span lines: one part, framed as the local run frames it
             parts = [Part(path, fmt, 0, -1, taken + 1, offset, rows=line - taken - 1, delimiter=delimiter or ",")]
         return names, delimiter, parts, line - 1
+
+
+def _odd_quotes(block: bytes) -> bool:
+    """Whether a line of the block has an odd number of '"': it opens (or closes) a quoted field
+    that spans lines."""
+    return any(line.count(b'"') & 1 for line in block.split(b"\n"))
 
 
 def _whole_line(stream: Any) -> bytes:
