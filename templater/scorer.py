@@ -142,7 +142,8 @@ class Model:
         return found
 
     def _read_sentence(self, sentence: str) -> tuple[list[str], list[int]]:
-        words, ids = [], []
+        words: list[str] = []
+        ids: list[int] = []
         for token in sentence.split():
             word, token_ids = self._token(token)
             words.append(word)
@@ -183,7 +184,8 @@ class Model:
     def _weighed_most(self, sentences: list[str], most: int = 3) -> tuple[str, ...]:
         """The words (and word pairs) whose features pushed the text's score up the most, from its
         prepared sentences (the norm scales every contribution alike, so it is left out)."""
-        weight, pushed = self._weight, {}
+        weight = self._weight
+        pushed: dict[str, float] = {}
         for sentence in sentences:
             words = []
             for token in sentence.split():
@@ -240,7 +242,7 @@ def evidence(text: str, language: str | None) -> Evidence | None:
     for lang in ((language,) if language else LANGUAGES):
         m = model(lang)
         found = m.opinion(text) if m is not None else None
-        if found is not None and (best is None or found.score - m.threshold > best[0]):
+        if m is not None and found is not None and (best is None or found.score - m.threshold > best[0]):
             best = (found.score - m.threshold, found)
     if best is None:
         return None
