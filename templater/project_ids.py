@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from templater import __version__
+from templater.version import __version__
 from templater.rulepacks.cache import cache_dir, prune
 from templater.template import parse, read_source
 

@@ -96,8 +96,11 @@ def second_opinion(evidence: list[Evidence], text: str, language: str | None) ->
         return []
     from templater import scorer
 
-    found = scorer.evidence(text, language)
-    return [found] if found is not None else []
+    found = scorer.strongest(text, language)
+    if found is None:
+        return []
+    return [Evidence(scorer.SIGNAL, "promotional", text[found.start:found.end], found.start, found.end,
+                     words=found.words)]
 
 
 _SHIPPED: list[bool] = []
