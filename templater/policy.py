@@ -7,6 +7,7 @@ per_path_ignores) share one Policy: it is built once, never per file or per row.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -16,7 +17,8 @@ from templater.findings import Finding, Severity
 from templater.linter import FileResult, Linter, LintOptions
 from templater.resources import rules_dir
 from templater.rulepacks.loader import RuleSet, load_ruleset
-from templater.template import Problem, Template, parse, read_source
+from templater.project_ids import DeclaredIds
+from templater.template import Problem, Template
 from templater.text import normalize
 
 _RULESETS: dict[tuple[str, ...], RuleSet] = {}
@@ -37,8 +39,8 @@ def checked_ruleset(config: configuration.Config) -> RuleSet:
     configuration.check_rule_options(config, {r.id: r.options for r in rules.rules.values()})
     opt_out = rules.rules.get(configuration.OPT_OUT_RULE)
     for lang, wording in config.opt_out.items():
-        pattern = opt_out.patterns.get(lang) if opt_out else None
-        if pattern is not None and not pattern.search(normalize(wording)):
+        pattern = opt_out.patterns.get(lang) if opt_out is not None else None
+        if opt_out is not None and pattern is not None and not pattern.search(normalize(wording)):
             raise config.error(f"opt_out.{lang}", f"'{wording}' is not opt-out wording that rule "
                                f"{opt_out.id} recognises: write for example {opt_out.suggestion.get(lang, '')}")
     return rules
@@ -109,7 +111,8 @@ class Policies:
     def discover(self, paths: Iterable[str]) -> list[tuple[Path, str, str]]:
         """(file, display path, default id) of every template the paths name, found as
         discovery.py says, each id from its project root."""
-        out, roots = [], {}
+        out: list[tuple[Path, str, str]] = []
+        roots: dict[tuple[int, Path], tuple[Path, Path]] = {}
         for file, display, fallback in discovery.discover(paths, self.excludes_for):
             policy = self.for_path(file)
             known = roots.get((id(policy), file.parent))  # one root per folder and policy, not per file
@@ -129,7 +132,7 @@ class Policies:
         configuration file or a git work tree is read, never the current folder by default.
         """
         given = [Path(p).resolve() for p in paths if Path(p).is_dir()]
-        linted = {file.resolve() for file, _d, _i in entries}
+        linted = {str(file.resolve()) for file, _d, _i in entries}
         roots = set()
         for file, _d, _i in entries:
             policy = self.for_path(file)
@@ -139,17 +142,34 @@ class Policies:
                 roots.add(root)
         found: dict[str, str] = {}
         for root in sorted(roots):
-            for file in discovery.walk(root, self.excludes_for):
-                if file.resolve() in linted:
+            ids = DeclaredIds(root)
+            folders: dict[str, tuple[str, str, str]] = {}  # folder -> (rel to root, id prefix, shown)
+            for current, real, entry in discovery.entries(root, self.excludes_for):
+                name = entry.name
+                known = folders.get(current)
+                if known is None:
+                    folder_rel = os.path.relpath(current, root).replace(os.sep, "/")
+                    id_root = self.for_path(Path(current, name)).root_for(real)
+                    try:
+                        prefix = ".".join(real.relative_to(id_root).parts)
+                    except ValueError:  # outside its project root: the path below this root
+                        prefix = "" if folder_rel == "." else folder_rel.replace("/", ".")
+                    shown = _shown(real)
+                    known = folders[current] = ("" if folder_rel == "." else folder_rel + "/", prefix,
+                                                "" if shown == "." else shown + os.sep)
+                folder_rel, prefix, shown = known
+                rel, file = folder_rel + name, entry.path
+                if (os.path.realpath(file) if entry.is_symlink() else os.path.join(real, name)) in linted:
+                    ids.keep(rel)
                     continue
-                try:
-                    source = read_source(file)
-                except (OSError, ValueError):
-                    continue  # unreadable: it has no id to clash with
-                fallback = ".".join(file.relative_to(root).with_suffix("").parts)
-                template, _problems = parse(source, str(file), self.for_path(file).default_id(file, fallback))
-                if template is not None:
-                    found.setdefault(template.id, f"{_shown(file)}:{template.key_line('id')}")
+                declared = ids.declared(entry, rel)
+                if declared is None:
+                    continue  # unreadable or no front matter: it has no id to clash with
+                tid, line = declared
+                if tid is None:
+                    tid = f"{prefix}.{name[:-len(discovery.SUFFIX)]}" if prefix else name[:-len(discovery.SUFFIX)]
+                found.setdefault(tid, f"{shown}{name}:{line}")
+            ids.save()
         return found
 
     def for_path(self, path: Path) -> Policy:
