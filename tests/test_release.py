@@ -93,3 +93,16 @@ def test_the_documented_pinned_install_works_from_a_local_clone(tmp_path):
     rules = {r["id"]: r for r in json.loads(sarif.stdout)["runs"][0]["tool"]["driver"]["rules"]}
     # A clone on disk has no web page: the link is the project's repository at the tag.
     assert rules["missing-opt-out"]["helpUri"] == f"{REPOSITORY}/blob/{tag}/docs/rules.md#missing-opt-out"
+    # Installed from a web address instead (pip records it and the commit): the link is that
+    # repository's docs at that commit, without the credentials the address carried.
+    [record] = (venv / "lib").glob("python*/site-packages/templater-*.dist-info/direct_url.json")
+    direct = json.loads(record.read_text(encoding="utf-8"))
+    commit = _git("rev-parse", f"{tag}^{{commit}}", cwd=clone)
+    assert direct["vcs_info"]["commit_id"] == commit and direct["vcs_info"]["requested_revision"] == tag
+    record.write_text(json.dumps({**direct, "url": "https://ci-token:s3cret@github.com/acme/templater.git"}),
+                      encoding="utf-8")
+    sarif = subprocess.run([exe, "lint", "--format", "sarif", "templates"], cwd=repo, capture_output=True, text=True)
+    rules = {r["id"]: r for r in json.loads(sarif.stdout)["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["missing-opt-out"]["helpUri"] == (f"https://github.com/acme/templater/blob/{commit}"
+                                                   "/docs/rules.md#missing-opt-out")
+    assert "s3cret" not in sarif.stdout
