@@ -37,8 +37,8 @@ def checked_ruleset(config: configuration.Config) -> RuleSet:
     configuration.check_rule_options(config, {r.id: r.options for r in rules.rules.values()})
     opt_out = rules.rules.get(configuration.OPT_OUT_RULE)
     for lang, wording in config.opt_out.items():
-        pattern = opt_out.patterns.get(lang) if opt_out else None
-        if pattern is not None and not pattern.search(normalize(wording)):
+        pattern = opt_out.patterns.get(lang) if opt_out is not None else None
+        if opt_out is not None and pattern is not None and not pattern.search(normalize(wording)):
             raise config.error(f"opt_out.{lang}", f"'{wording}' is not opt-out wording that rule "
                                f"{opt_out.id} recognises: write for example {opt_out.suggestion.get(lang, '')}")
     return rules
@@ -101,7 +101,8 @@ class Policies:
     def discover(self, paths: Iterable[str]) -> list[tuple[Path, str, str]]:
         """(file, display path, default id) of every template the paths name, found as
         discovery.py says, each id from its project root."""
-        out, roots = [], {}
+        out: list[tuple[Path, str, str]] = []
+        roots: dict[tuple[int, Path], tuple[Path, Path]] = {}
         for file, display, fallback in discovery.discover(paths, self.excludes_for):
             policy = self.for_path(file)
             known = roots.get((id(policy), file.parent))  # one root per folder and policy, not per file

@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from templater import __version__, discovery
+from templater import discovery
+from templater.version import __version__
 from templater.rulepacks.cache import cache_dir, prune
 from templater.template import parse, read_source
 

@@ -48,7 +48,7 @@ def rules_doc_base() -> str:
     import json
     from importlib import metadata  # only SARIF and the language server need it: start-up stays quick
 
-    from templater import __version__
+    from templater.version import __version__
 
     try:
         dist = metadata.distribution("templater")

@@ -16,8 +16,8 @@ import pytest
 
 from conftest import template_source
 
-import templater
 from templater import resources
+from templater.version import __version__
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 PYPROJECT = (CHECKOUT / "pyproject.toml").read_text(encoding="utf-8")
@@ -35,7 +35,7 @@ def _pins() -> tuple[set[str], set[str]]:
 
 
 def test_the_version_and_the_pins_agree():
-    assert templater.__version__ == VERSION
+    assert __version__ == VERSION
     revs, refs = _pins()
     assert revs == refs == {f"v{VERSION}"}, "docs/ci.md pins another tag than the version's: see docs/release.md"
     assert "git tag -a vX.Y.Z" in RELEASE_DOC

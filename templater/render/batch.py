@@ -211,8 +211,8 @@ def run(spec: Spec, recipients: str, out: str, rejects: str, jobs: int | None, c
             first_line = taken + 1
             warnings += _map_columns(spec, names, recipients, taken)
         else:
-            lines, names, ahead = _first_objects(lines)
-            warnings += _map_columns(spec, names or [], recipients, None)
+            lines, keys, ahead = _first_objects(lines)
+            warnings += _map_columns(spec, keys or [], recipients, None)
         jobs_in = Jobs(lines, spec.recipients_format, first_line, chunk_size)
         processor = RowProcessor(spec)  # builds (and so validates) everything before any file is made
         if spec.recipients_format == "csv":
@@ -376,7 +376,7 @@ def _distinct(recipients: str, out: str, rejects: str) -> None:
         if path not in ("-", ""):
             check_writable(path, option)
     paths = {"--recipients": recipients, "--out": out, "--rejects": rejects}
-    real = {}
+    real: dict[str, str] = {}
     for option, path in paths.items():
         key = os.path.realpath(path) if path != "-" else "-"
         if key in real:

@@ -12,12 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-try:  # Python 3.11+
-    import re._constants as sre
-    import re._parser as sre_parse
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as sre  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+from templater.regex_parser import constants as sre, parser as sre_parse
 
 Literals = frozenset[str]
 
