@@ -18,7 +18,7 @@ from templater.findings import Severity
 from templater.interrupts import Terminated, stops_raise
 from templater.formatters import FORMATS, formatter
 from templater.formatters.text import format_findings
-from templater.parallel import default_jobs
+from templater.pool import default_jobs
 from templater.template import CATEGORIES, LANGUAGES
 from templater.text import printable
 
@@ -140,28 +140,31 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
     if stdin:
         data = sys.stdin.buffer.read()
 
-        def run(text: str | bytes = data) -> api.Report:
+        def lint_stdin(text: str | bytes = data) -> api.Report:
             return api.lint_text(text, stdin_filename or "-", config_file, _csv(select), _csv(ignore))
+        report = lint_stdin()
     else:
-        def run() -> api.Report:
+        def lint_paths() -> api.Report:
             return api.lint_project(paths, config_file, _csv(select), _csv(ignore), jobs or default_jobs())
-    report = run()
+        report = lint_paths()
     if fix or show_diff:
         from templater import cli_project
 
         if stdin:
-            report = cli_project.fix_stdin(report, data, show_diff, run)
+            report = cli_project.fix_stdin(report, data, show_diff, lint_stdin)
             out = sys.stderr
         else:
-            report = cli_project.fix(report, show_diff, run)
-    if write_baseline is not None or baseline is not None:
+            report = cli_project.fix(report, show_diff, lint_paths)
+    if write_baseline is not None:
         from templater import baseline as baselines
 
-        if write_baseline is not None:
-            count = baselines.write(report, write_baseline)
-            click.echo(f"wrote {count} finding{'s' if count != 1 else ''} of {len(report.files)} "
-                       f"file{'s' if len(report.files) != 1 else ''} to {write_baseline}", err=True)
-            return
+        count = baselines.write(report, write_baseline)
+        click.echo(f"wrote {count} finding{'s' if count != 1 else ''} of {len(report.files)} "
+                   f"file{'s' if len(report.files) != 1 else ''} to {write_baseline}", err=True)
+        return
+    if baseline is not None:
+        from templater import baseline as baselines
+
         report = baselines.apply(report, baseline)
     # NO_COLOR (no-color.org): any non-empty value turns colour off.
     colour = fmt in ("text", "concise") and out.isatty() and not os.environ.get("NO_COLOR") and output_file is None

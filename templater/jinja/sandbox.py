@@ -9,6 +9,7 @@ through the checks of `limits`.
 """
 from __future__ import annotations
 
+import io
 import math
 import operator
 from datetime import date, time
@@ -19,7 +20,7 @@ from typing import Any, Callable
 
 from jinja2 import StrictUndefined, Undefined, nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.exceptions import FilterArgumentError, SecurityError, TemplateSyntaxError
+from jinja2.exceptions import FilterArgumentError, SecurityError, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 
 from templater.jinja import limits
@@ -28,6 +29,9 @@ from templater.jinja.limits import (  # noqa: F401 - re-exported for callers of 
     RenderTimeout, TooDeep, TooManySteps, deadline)
 
 DEFAULT_MAX_OUTPUT = 1600
+# What rendering an untrusted body can raise: Jinja2's errors (the limits' among them) and the
+# Python errors a filter or operator raises on odd values ('{{ 1 // 0 }}', '{{ x|int(base=99) }}').
+RENDER_ERRORS = (TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError)
 MAX_SEQUENCE = 10_000      # items or characters built by '*' and '+'
 
 # Filters that only serve HTML or object inspection, and widen what a template can reach:
@@ -227,7 +231,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             if is_format_map:
                 if kwargs or len(args) != 1:
                     raise TypeError("format_map() takes exactly one argument")
-                args, kwargs = (), args[0]
+                return str(_BoundedFormatter(self).vformat(template, (), args[0]))
             return str(_BoundedFormatter(self).vformat(template, args, kwargs))
 
         return update_wrapper(wrapper, value)
@@ -235,18 +239,19 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     def _generate(self, source: nodes.Template, name: str | None, filename: str | None,
                   defer_init: bool = False) -> str:
         # Environment._generate, keeping the generator to read the names it saw the template read.
-        generator = self.code_generator_class(self, name, filename, defer_init=defer_init,
+        stream = io.StringIO()
+        generator = self.code_generator_class(self, name, filename, stream, defer_init=defer_init,
                                               optimized=self.optimized)
         generator.visit(source)
         _UNDECLARED[source] = frozenset(generator.undeclared)
-        return generator.stream.getvalue()
+        return stream.getvalue()
 
     def parse(self, source: str, name: str | None = None, filename: str | None = None,
               needs_compile: Callable[[nodes.Template], bool] | None = None) -> nodes.Template:
         """Parse a body, and compile it once so an unknown filter or test is a syntax error here.
 
         needs_compile(tree) False skips that compile, for a caller that knows the tree compiles
-        (templater.plain_body) and may never need its code; compile_ast compiles on demand.
+        (templater.jinja.plain) and may never need its code; compile_ast compiles on demand.
         """
         try:
             ast = super().parse(source, name, filename)
@@ -278,7 +283,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             raise LimitExceeded(f"'~' builds a value over the limit of {MAX_VALUE:,} characters")
         return "".join(str(p) for p in parts)
 
-    def concat(self, parts: Any) -> str:  # type: ignore[override]
+    def concat(self, parts: Any) -> str:
         """The text of a macro or {% set %} block, refused before joining if it is too big."""
         parts = list(parts)
         if sum(len(p) for p in parts) > MAX_VALUE:
@@ -307,12 +312,13 @@ def _finalize(value: Any) -> Any:
 # What a message may print: text, numbers (a Decimal too), true/false, none, and dates (YAML reads them). Anything
 # else would print as Python's repr: "['a', 'b']", "{'k': 1}", "<function … at 0x7f…>" (an address).
 _PRINTABLE = (str, int, float, type(None), date, time, Undefined)  # Undefined: str() raises
+_UNPRINTABLE_KINDS: dict[type, str] = {dict: "a mapping", list: "a list", tuple: "a list"}
 
 
 def _unprintable(value: Any) -> str:
     if isinstance(value, float):
         return f"the value {value} is not a number a message can show: give a finite number"
-    kind = {dict: "a mapping", list: "a list", tuple: "a list"}.get(type(value))
+    kind = _UNPRINTABLE_KINDS.get(type(value))
     if kind:
         return (f"{kind} cannot be printed in a message (it would print as Python's notation): print "
                 "one of its items, or join a list with |join(', ')")
@@ -399,6 +405,10 @@ def compile_ast(ast: nodes.Template, name: str) -> Any:
     return env.template_class.from_code(env, code, env.make_globals(None))
 
 
+def too_long(max_output: int) -> OutputTooLong:
+    return OutputTooLong(f"the rendered message is over the {max_output}-character limit")
+
+
 def render_bounded(template: Any, values: dict, max_output: int = DEFAULT_MAX_OUTPUT,
                    timeout: float = DEFAULT_TIMEOUT) -> str:
     """Render with the values, stopping as soon as the output passes max_output characters."""
@@ -409,7 +419,7 @@ def render_bounded(template: Any, values: dict, max_output: int = DEFAULT_MAX_OU
             for chunk in template.generate(values):
                 size += len(chunk)
                 if size > max_output:
-                    raise OutputTooLong(f"the rendered message is over the {max_output}-character limit")
+                    raise too_long(max_output)
                 parts.append(chunk)
     except RecursionError:
         raise TooDeep("the template calls itself too deeply (a macro or block that calls itself?)") from None
