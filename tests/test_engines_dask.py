@@ -224,3 +224,25 @@ def test_quoted_fields_across_lines_are_read_as_the_local_run_reads_them(tmp_pat
     got = dask_ledger(tmp_path / "ledger")
     assert got == local_ledger(tmp_path / "out.jsonl", tmp_path / "out.rejects.jsonl", ("customer_id",))
     assert "malformed-row" in {row["reason"] for row in got}
+
+
+def test_json_lines_in_two_files(tmp_path, cluster):
+    """JSON Lines, two files read in name order: row_ids run on from the first file's lines, and the
+    ledger is the local run's of the two files joined."""
+    recipients, stop = generate(tmp_path, 3000)
+    frame = pd.read_csv(recipients, dtype=str, keep_default_na=False, on_bad_lines="skip")
+    lines = [json.dumps(row, ensure_ascii=False) for row in frame.to_dict("records")]
+    lines.insert(5, "[1, 2]")  # not an object: malformed-row
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jsonl").write_text("\n".join(lines[:1400]) + "\n", encoding="utf-8")
+    (tmp_path / "in" / "b.jsonl").write_text("\n".join(lines[1400:]) + "\n", encoding="utf-8")
+    (tmp_path / "all.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    local = run_cli("render", TEMPLATE, "--recipients", str(tmp_path / "all.jsonl"), "--out",
+                    str(tmp_path / "out.jsonl"), "--jobs", "1", "--suppress", str(stop), *COMMON)
+    on_dask = run_cli("render", TEMPLATE, "--recipients", str(tmp_path / "in"), "--engine", "dask",
+                      "--scheduler", cluster[0].scheduler_address, "--partition-size", "64K",
+                      "--out", str(tmp_path / "ledger"), "--suppress", str(stop), *COMMON)
+    assert local.exit_code == on_dask.exit_code == 0, local.output + on_dask.output
+    assert summary_of(on_dask.stdout) == summary_of(local.stdout)
+    assert dask_ledger(tmp_path / "ledger") == local_ledger(tmp_path / "out.jsonl", tmp_path / "out.rejects.jsonl",
+                                                            ("customer_id",))

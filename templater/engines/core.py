@@ -16,7 +16,7 @@ arrow_schema(fields) -> pyarrow.Schema
 spark_ddl(fields) -> str                     "row_id long, status string, ..."
 
 prepare(template, fmt, names, path, *, config_file=None, values=None, delimiter=None,
-        join_suppression_at=JOIN_AT, **settings) -> Plan
+        join_suppression_at=JOIN_AT, ahead=None, **settings) -> Plan
     On the driver, once: lint the template under its policy (RenderBlocked as `render` raises),
     validate the settings (those of templater.api.render_batch: default_region, suppress, send_at,
     quiet_hours, reply_window, max_output, market, columns, phone_column, keep,
@@ -25,6 +25,7 @@ prepare(template, fmt, names, path, *, config_file=None, values=None, delimiter=
     defaults to now, fixed here so that every worker uses the same instant. fmt: csv | jsonl |
     parquet. A suppression list of more than join_suppression_at numbers is left out of the
     Plan (Plan.suppressed holds it) for the engine to join; a smaller one travels in the Plan.
+    ahead: JSON Lines, the first rows (inputs.Source.ahead) for the local run's pre-flight check.
 
 Plan                                         picklable; what a worker needs; .fields, .warnings,
                                              .suppressed (the numbers to join, or frozenset()),
@@ -187,7 +188,7 @@ class Plan:
 
 def prepare(template: Any, fmt: str, names: Sequence[str], path: str, *, config_file: Any = None,
             values: dict | None = None, delimiter: str | None = None, join_suppression_at: int = JOIN_AT,
-            **settings: Any) -> Plan:
+            ahead: Any = None, **settings: Any) -> Plan:
     """The Plan of a run (see the module docstring); InputError, ConfigError or RenderBlocked as
     `templater render --recipients` raises them, before any row is read."""
     from templater import api
@@ -206,6 +207,8 @@ def prepare(template: Any, fmt: str, names: Sequence[str], path: str, *, config_
     processor = RowProcessor(spec)
     if fmt != "jsonl":
         batch._preflight(spec, processor, path, 1)
+    elif ahead is not None:  # JSON Lines: the first rows' keys, as the local run checks them
+        batch._preflight_jsonl(spec, processor, path, ahead)
     joined: frozenset = frozenset()
     if len(spec.suppressed) > join_suppression_at:
         joined, spec.suppressed = spec.suppressed, frozenset()

@@ -287,7 +287,7 @@ def client_for(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
         except (OSError, TimeoutError) as exc:
             raise InputError(f"cannot reach the Dask scheduler ({exc}): start it, or check the address",
                              scheduler) from None
-    from templater.parallel import default_jobs
+    from templater.pool import default_jobs
 
     cluster = LocalCluster(n_workers=workers or default_jobs(), threads_per_worker=1, processes=True,
                            dashboard_address=None, silence_logs=logging.ERROR)
@@ -328,9 +328,8 @@ def run_cli(template: str, recipients: str, out: str, *, scheduler: str | None =
 
     started = time.perf_counter()
     source = inputs.open_source(recipients, recipients_format, delimiter, partition_size or inputs.PART_BYTES)
-    source.parts = [p for p in source.parts if p.rows != 0]
     plan = core.prepare(template, source.fmt, source.names, source.paths[0], config_file=config_file,
-                        values=values, delimiter=source.delimiter, **settings)
+                        values=values, delimiter=source.delimiter, ahead=source.ahead, **settings)
     for text in plan.warnings:
         if warn is not None:
             warn(text)
