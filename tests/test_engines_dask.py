@@ -1,0 +1,152 @@
+"""templater render --engine dask: the same ledger as the local run, row for row, and the same summary;
+a worker killed mid-run changes nothing."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+pytest.importorskip("dask.dataframe")
+pytest.importorskip("distributed")
+pd = pytest.importorskip("pandas")
+
+from conftest import run_cli  # noqa: E402
+from engines_data import SEND_AT, TEMPLATE, VARS, generate, local_ledger  # noqa: E402
+
+ROWS = int(os.environ.get("TEMPLATER_ENGINE_ROWS", "20000"))
+COMMON = ["--send-at", SEND_AT, "--keep", "customer_id", *VARS]
+
+
+def dask_ledger(folder) -> list[dict]:
+    frame = pd.read_parquet(folder).sort_values("row_id")
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return [{k: int(v) if k in ("row_id", "duplicate_of", "segments", "characters") and v is not None else v
+             for k, v in row.items()} for row in rows]
+
+
+def summary_of(output: str) -> list[str]:
+    """The summary lines, without the paths (the two runs write to different places)."""
+    return [line.split("  -> ")[0] for line in output.splitlines() if not line.startswith("templater: warning")]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """One recipients file, rendered locally (--jobs 2) and on Dask (2 workers, several partitions)."""
+    folder = tmp_path_factory.mktemp("engines")
+    recipients, stop = generate(folder, ROWS)
+    local = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--out", str(folder / "out.jsonl"),
+                    "--jobs", "2", "--suppress", str(stop), *COMMON)
+    assert local.exit_code == 0, local.output
+    on_dask = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "dask", "--jobs", "2",
+                      "--out", str(folder / "ledger"), "--partition-size", "256K", "--suppress", str(stop), *COMMON)
+    assert on_dask.exit_code == 0, on_dask.output
+    return folder, recipients, stop, local, on_dask
+
+
+def test_dask_ledger_is_the_local_run_row_for_row(runs):
+    folder, *_ = runs
+    expected = local_ledger(folder / "out.jsonl", folder / "out.rejects.jsonl", ("customer_id",))
+    got = dask_ledger(folder / "ledger")
+    assert len(got) == ROWS and len(list((folder / "ledger").glob("*.parquet"))) > 1
+    assert got == expected
+    reasons = {row["reason"] for row in got}
+    assert {"duplicate", "suppressed", "quiet-hours", "no-consent", "opted-out"} <= reasons
+
+
+def test_dask_prints_the_local_summary(runs):
+    *_, local, on_dask = runs
+    assert summary_of(on_dask.stdout) == summary_of(local.stdout)
+    assert "duplicate" in on_dask.stdout
+
+
+def test_the_ledger_folder_says_what_it_holds(runs):
+    folder, *_ = runs
+    facts = json.loads((folder / "ledger" / "_templater_ledger.json").read_text("utf-8"))
+    assert facts["input"] == facts["rows"] == facts["distinct"] == ROWS
+    assert [name for name, _ in facts["ledger"]][:3] == ["row_id", "status", "reason"]
+
+
+def test_a_large_suppression_list_is_joined_with_the_same_ledger(runs, monkeypatch):
+    folder, recipients, stop, *_ = runs
+    from templater.engines import core
+
+    monkeypatch.setattr(core, "JOIN_AT", 0)  # every list is joined, not shipped in the plan
+    result = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "dask", "--jobs", "2",
+                     "--out", str(folder / "joined"), "--partition-size", "512K", "--suppress", str(stop), *COMMON)
+    assert result.exit_code == 0, result.output
+    assert dask_ledger(folder / "joined") == dask_ledger(folder / "ledger")
+
+
+def test_parquet_input_in_several_files(runs):
+    """The same rows as Parquet files (strings, as the CSV holds them): the same decisions; row_ids
+    are positions over the files in name order, and a duplicate names its winner's row_id."""
+    folder, recipients, stop, *_ = runs
+    frame = pd.read_csv(recipients, dtype=str, keep_default_na=False, on_bad_lines="skip")
+    data = folder / "parquet"
+    data.mkdir()
+    for i, start in enumerate(range(0, len(frame), 6000)):
+        frame.iloc[start:start + 6000].to_parquet(data / f"part-{i}.parquet", index=False)
+    result = run_cli("render", TEMPLATE, "--recipients", str(data / "*.parquet"), "--engine", "dask", "--jobs", "2",
+                     "--out", str(folder / "from-parquet"), "--suppress", str(stop), *COMMON)
+    assert result.exit_code == 0, result.output
+    got = dask_ledger(folder / "from-parquet")
+    assert [row["row_id"] for row in got] == list(range(1, len(frame) + 1))
+    by_customer = {row["customer_id"]: row for row in dask_ledger(folder / "ledger")}
+    for row in got:
+        same = by_customer[row["customer_id"]]
+        assert (row["status"], row["reason"], row["text"]) == (same["status"], same["reason"], same["text"])
+        if row["reason"] == "duplicate":
+            assert got[row["duplicate_of"] - 1]["phone"] == row["phone"] and row["duplicate_of"] < row["row_id"]
+
+
+def test_a_worker_killed_mid_run_leaves_the_same_ledger(runs):
+    """A worker process is killed (SIGKILL) while it renders: Dask runs its tasks again elsewhere, and
+    the ledger is the clean run's, with every row once."""
+    from distributed import Client, LocalCluster
+
+    folder, recipients, stop, *_ = runs
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        killed = []
+
+        def kill_a_busy_worker() -> None:
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline and not killed:
+                busy = [w for w, tasks in client.processing().items()
+                        if any("templater-render" in str(t) for t in tasks)]
+                if busy:
+                    pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                    return
+                time.sleep(0.05)
+
+        killer = threading.Thread(target=kill_a_busy_worker)
+        killer.start()
+        result = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "dask",
+                         "--scheduler", cluster.scheduler_address, "--out", str(folder / "after-kill"),
+                         "--partition-size", "128K", "--suppress", str(stop), *COMMON)
+        killer.join()
+    assert killed, "no worker was busy rendering: nothing was killed"
+    assert result.exit_code == 0, result.output
+    assert dask_ledger(folder / "after-kill") == dask_ledger(folder / "ledger")
+
+
+def test_engine_errors_are_one_line(tmp_path, runs):
+    folder, recipients, *_ = runs
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "notes.txt").write_text("mine")
+    result = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "dask",
+                     "--out", str(tmp_path / "taken"), *COMMON)
+    assert result.exit_code == 2 and "not a templater ledger" in result.output
+    assert (tmp_path / "taken" / "notes.txt").read_text() == "mine"
+    result = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "dask", "--dry-run",
+                     "--out", str(tmp_path / "x"), *COMMON)
+    assert result.exit_code == 2 and "--dry-run is for the local run" in result.output
+    result = run_cli("render", TEMPLATE, "--recipients", str(tmp_path / "none-*.parquet"), "--engine", "dask",
+                     "--out", str(tmp_path / "x"), *COMMON)
+    assert result.exit_code == 2 and "no recipients file" in result.output
