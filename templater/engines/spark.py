@@ -20,20 +20,19 @@ gives the same rows and Spark keeps one successful attempt per task.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import shutil
 import time
-import uuid
 from typing import Any, Callable, Iterable, Iterator
 
-from templater.engines import core, inputs
+from templater.engines import core, folder, inputs
 from templater.engines.spark_session import session
-from templater.errors import InputError
+from templater.errors import InputError, RenderError
 
 SUB_BATCH = 10_000  # rows through the core at a time (bounds a task's memory; one Arrow batch each)
-MARKER = "_templater_ledger.json"
 
 
 # In the Python workers ----------------------------------------------------------------------------
@@ -237,9 +236,8 @@ def write(ledger: Any, out: str, input_rows: int, extra: dict | None = None) -> 
     """Write the ledger as Parquet files in the folder `out` (each file's rows in row_id order),
     reconcile what was written against input_rows, and only then put it in place (a previous
     ledger there is replaced; a folder holding anything else is refused). Returns the tally."""
-    _check_out(out)
-    target = os.path.abspath(out)
-    partial = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.partial-{uuid.uuid4().hex[:8]}")
+    folder.check_out(out, "Spark")
+    partial = folder.partial_path(out)
     try:
         ledger.sortWithinPartitions("row_id").write.mode("error").parquet(partial)
         written = ledger.sparkSession.read.parquet(partial)
@@ -247,32 +245,29 @@ def write(ledger: Any, out: str, input_rows: int, extra: dict | None = None) -> 
         for name in os.listdir(partial):  # Spark's _SUCCESS and checksum files: the marker says it all
             if not name.endswith(".parquet"):
                 os.remove(os.path.join(partial, name))
-        with open(os.path.join(partial, MARKER), "w", encoding="utf-8") as f:
+        with open(os.path.join(partial, folder.MARKER), "w", encoding="utf-8") as f:
             fields = [[f.name, f.dataType.simpleString()] for f in written.schema.fields]
             json.dump({"ledger": fields, "input": input_rows, **tally, **(extra or {})}, f, indent=2, default=str)
-        _swap(partial, target)
+        folder.swap(partial, os.path.abspath(out))
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
     return tally
 
 
-def _check_out(out: str) -> None:
-    if os.path.isfile(out):
-        raise InputError("--out is a file: the Spark engine writes a folder of Parquet files; give a folder", out)
-    if os.path.isdir(out) and os.listdir(out) and not os.path.exists(os.path.join(out, MARKER)):
-        raise InputError("--out holds files that are not a templater ledger: give a new or empty folder", out)
+@contextlib.contextmanager
+def _spark_failures() -> Iterator[None]:
+    """A Spark job that failed (a task failed on every attempt, an executor was lost) as one line."""
+    from py4j.protocol import Py4JError
+    from pyspark.errors import PySparkException
 
-
-def _swap(partial: str, out: str) -> None:
-    """The complete ledger into place; a previous one goes only once the new one is there."""
-    old = None
-    if os.path.isdir(out):
-        old = f"{partial}.old"
-        os.replace(out, old)
-    os.replace(partial, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    try:
+        yield
+    except (PySparkException, Py4JError) as exc:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
+        why = lines[-1] if "Traceback" in str(exc) else lines[0]  # a Python worker's error is its last line
+        raise RenderError(f"the Spark job failed ({why[:300]}): nothing was written; see Spark's log, "
+                          "fix the cause and run again") from exc
 
 
 def _part_bytes(source_paths: Iterable[str], parallelism: int) -> int:
@@ -302,19 +297,26 @@ def run_cli(template: str, recipients: str, out: str, *, scheduler: str | None =
     for text in plan.warnings:
         if warn is not None:
             warn(text)
+    from pyspark.sql import SparkSession
+
+    owned = SparkSession.getActiveSession() is None  # a session of our own is stopped at the end
     spark = session(master)
     source.parts = [p for p in source.parts if p.rows != 0]
     ready = time.perf_counter()
     if timings is not None:
         timings["startup"] = ready - started
-    input_rows = count_input(spark, source.parts)
-    if source.parts:
-        ledger = settle(source_ledger(spark, source, plan), plan, _suppression_frame(spark, plan))
-    else:
-        struct, _ = _schemas(plan, {})
-        ledger = spark.createDataFrame([], struct)
-    tally = write(ledger, out, input_rows, {"engine": "spark", "master": spark.sparkContext.master,
-                                           "recipients": source.paths})
+    try:
+        with _spark_failures():
+            input_rows = count_input(spark, source.parts)
+            if source.parts:
+                ledger = settle(source_ledger(spark, source, plan), plan, _suppression_frame(spark, plan))
+            else:
+                ledger = spark.createDataFrame([], _schemas(plan, {})[0])
+            tally = write(ledger, out, input_rows, {"engine": "spark", "master": spark.sparkContext.master,
+                                                   "recipients": source.paths})
+    finally:
+        if owned:
+            spark.stop()
     if timings is not None:
         timings["run"] = time.perf_counter() - ready
     summary = Summary(out, out, warnings=list(plan.warnings))

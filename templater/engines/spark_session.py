@@ -22,8 +22,8 @@ SETTINGS = {
     "spark.driver.extraJavaOptions": "",            # filled with the log configuration below
 }
 
-# Only errors from Spark's own logs: its start-up warnings (native Hadoop, log levels) are not the
-# user's business; a failed run is reported by templater itself.
+# Only errors from Spark's own logs: its start-up warnings (native Hadoop, log levels) and a task's
+# failed attempts are not the user's business; a failed run is reported by templater itself.
 _LOG4J = """\
 rootLogger.level = error
 rootLogger.appenderRef.stderr.ref = console
@@ -32,6 +32,11 @@ appender.console.name = console
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = spark: %p %c{1}: %m%n
+# A task that fails is tried again; if it fails for good, templater reports the job's error itself.
+logger.executor.name = org.apache.spark.executor.Executor
+logger.executor.level = off
+logger.tasks.name = org.apache.spark.scheduler.TaskSetManager
+logger.tasks.level = off
 """
 
 
