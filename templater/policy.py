@@ -7,6 +7,7 @@ per_path_ignores) share one Policy: it is built once, never per file or per row.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -16,7 +17,8 @@ from templater.findings import Finding, Severity
 from templater.linter import FileResult, Linter, LintOptions
 from templater.resources import rules_dir
 from templater.rulepacks.loader import RuleSet, load_ruleset
-from templater.template import Problem, Template, parse, read_source
+from templater.project_ids import DeclaredIds
+from templater.template import Problem, Template
 from templater.text import normalize
 
 _RULESETS: dict[tuple[str, ...], RuleSet] = {}
@@ -129,7 +131,7 @@ class Policies:
         configuration file or a git work tree is read, never the current folder by default.
         """
         given = [Path(p).resolve() for p in paths if Path(p).is_dir()]
-        linted = {file.resolve() for file, _d, _i in entries}
+        linted = {str(file.resolve()) for file, _d, _i in entries}
         roots = set()
         for file, _d, _i in entries:
             policy = self.for_path(file)
@@ -139,17 +141,34 @@ class Policies:
                 roots.add(root)
         found: dict[str, str] = {}
         for root in sorted(roots):
-            for file in discovery.walk(root, self.excludes_for):
-                if file.resolve() in linted:
+            ids = DeclaredIds(root)
+            folders: dict[str, tuple[str, str, str]] = {}  # folder -> (rel to root, id prefix, shown)
+            for current, real, entry in discovery.entries(root, self.excludes_for):
+                name = entry.name
+                known = folders.get(current)
+                if known is None:
+                    folder_rel = os.path.relpath(current, root).replace(os.sep, "/")
+                    id_root = self.for_path(Path(current, name)).root_for(real)
+                    try:
+                        prefix = ".".join(real.relative_to(id_root).parts)
+                    except ValueError:  # outside its project root: the path below this root
+                        prefix = "" if folder_rel == "." else folder_rel.replace("/", ".")
+                    shown = _shown(real)
+                    known = folders[current] = ("" if folder_rel == "." else folder_rel + "/", prefix,
+                                                "" if shown == "." else shown + os.sep)
+                folder_rel, prefix, shown = known
+                rel, file = folder_rel + name, entry.path
+                if (os.path.realpath(file) if entry.is_symlink() else os.path.join(real, name)) in linted:
+                    ids.keep(rel)
                     continue
-                try:
-                    source = read_source(file)
-                except (OSError, ValueError):
-                    continue  # unreadable: it has no id to clash with
-                fallback = ".".join(file.relative_to(root).with_suffix("").parts)
-                template, _problems = parse(source, str(file), self.for_path(file).default_id(file, fallback))
-                if template is not None:
-                    found.setdefault(template.id, f"{_shown(file)}:{template.key_line('id')}")
+                declared = ids.declared(entry, rel)
+                if declared is None:
+                    continue  # unreadable or no front matter: it has no id to clash with
+                tid, line = declared
+                if tid is None:
+                    tid = f"{prefix}.{name[:-len(discovery.SUFFIX)]}" if prefix else name[:-len(discovery.SUFFIX)]
+                found.setdefault(tid, f"{shown}{name}:{line}")
+            ids.save()
         return found
 
     def for_path(self, path: Path) -> Policy:

@@ -40,9 +40,9 @@ def key_of(files: list[Path]) -> str:
 KEEP = 16  # entries kept per kind: enough for a few projects' rule folders side by side
 
 
-def _prune(folder: Path, kind: str) -> None:
+def prune(folder: Path, kind: str, suffix: str = ".pickle") -> None:
     """Drop all but the KEEP most recently written entries of a kind (edited packs leave old ones)."""
-    entries = sorted(folder.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    entries = sorted(folder.glob(f"{kind}-*{suffix}"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in entries[KEEP:]:
         old.unlink(missing_ok=True)
 
@@ -68,7 +68,7 @@ def cached(files: list[Path], load: Callable[[], T], kind: str = "rules") -> T:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-        _prune(folder, kind)
+        prune(folder, kind)
     except OSError:
         pass  # a read-only home is fine: the cache only saves time
     return value
