@@ -1,21 +1,21 @@
 """templater render --engine spark: the same ledger as the local run, row for row, and the same summary;
 a task that fails once (and is tried again) changes nothing.
 
-One SparkSession (local[2], each task tried up to 4 times) serves the whole module. Skipped only
-where there is no Java to run Spark: pyspark comes with the test extra and .ci/run installs Java."""
+One SparkSession (local[2], each task tried up to 4 times) serves the whole module. The tests that
+run Spark are skipped only where there is no Java: pyspark comes with the test extra and .ci/run
+installs Java."""
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
-pytestmark = pytest.mark.skipif(shutil.which("java") is None and not os.environ.get("JAVA_HOME"),
-                                reason="Spark needs Java 17 (Debian: openjdk-17-jre-headless)")
-
-from conftest import run_cli  # noqa: E402
-from engines_data import SEND_AT, TEMPLATE, VARS, generate, local_ledger  # noqa: E402
+from conftest import run_cli, template_source
+from engines_data import SEND_AT, TEMPLATE, VARS, generate, local_ledger
 
 ROWS = int(os.environ.get("TEMPLATER_ENGINE_ROWS", "20000"))
 COMMON = ["--send-at", SEND_AT, "--keep", "customer_id", *VARS]
@@ -25,6 +25,8 @@ VALUES = dict(pair.split("=", 1) for pair in VARS[1::2])
 @pytest.fixture(scope="module")
 def spark():
     """The module's SparkSession: the CLI runs below find it active and use it."""
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark needs Java 17 (Debian: openjdk-17-jre-headless); .ci/run installs it")
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
     from templater.engines.spark_session import session
 
@@ -209,3 +211,25 @@ def test_engine_errors_are_one_line(runs, tmp_path):
                      "--out", str(tmp_path / "taken"), *COMMON)
     assert result.exit_code == 2 and "not a templater ledger" in result.output
     assert (tmp_path / "taken" / "notes.txt").read_text() == "mine"
+
+
+def test_lint_does_not_import_spark(write):
+    path = write("a.sms", template_source("Acme: your order has shipped."))
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "templater.cli", "lint", str(path)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert "templater.linter" in imported  # the import log is there...
+    assert not {m for m in imported if m.split(".")[0] in ("pyspark", "py4j", "pyarrow", "pandas")
+                or m.startswith("templater.engines")}  # ...without Spark or the engines
+
+
+def test_engine_spark_without_the_extra_says_how_to_install_it(monkeypatch, tmp_path):
+    recipients, _ = generate(tmp_path, 5)
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # as if pyspark were not installed
+    monkeypatch.delitem(sys.modules, "templater.engines.spark", raising=False)
+    result = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "spark",
+                     "--out", str(tmp_path / "ledger"), *COMMON)
+    assert result.exit_code == 2
+    assert "pip install 'templater[spark]'" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "ledger").exists()

@@ -28,6 +28,9 @@ import shutil
 import time
 from typing import Any, Callable, Iterable, Iterator
 
+import pyarrow  # noqa: F401 - the spark extra's modules, imported here so that a missing extra is
+import pyspark  # noqa: F401 - reported by templater.engines.run_engine with the pip command
+
 from templater.engines import core, folder, inputs
 from templater.engines.spark_session import session
 from templater.errors import InputError, RenderError
@@ -139,10 +142,10 @@ def settle(ledger: Any, plan: core.Plan, suppressed: Any = None) -> Any:
     by_phone = Window.partitionBy("phone").orderBy("row_id")
     numbered = numbered.withColumn("_n", F.row_number().over(by_phone)) \
                        .withColumn("_first", F.first("row_id").over(by_phone))
-    where = "on line " if plan.text else "(row_id "
-    detail = F.concat(F.col("phone"), F.lit(f" already had a row {where}"), F.col("_first").cast("string"),
-                      F.lit("" if plan.text else ")"))
-    sample = core.duplicate_fields("+1", 0, plan.text)
+    # core.duplicate_fields's detail, its phone and row_id filled in by Spark (one wording, core's)
+    sample = core.duplicate_fields("\0", -1, plan.text)
+    before, middle, after = (sample["detail"].split("\0")[0], *sample["detail"].split("\0")[1].split("-1"))
+    detail = F.concat(F.lit(before), F.col("phone"), F.lit(middle), F.col("_first").cast("string"), F.lit(after))
     numbered = numbered.select(*replaced(sample, F.col("_n") > 1, {"detail": detail, "duplicate_of": F.col("_first")}))
     return numbered.unionByName(ledger.where(F.col("phone").isNull()))
 
@@ -304,7 +307,7 @@ def run_cli(template: str, recipients: str, out: str, *, scheduler: str | None =
     source.parts = [p for p in source.parts if p.rows != 0]
     ready = time.perf_counter()
     if timings is not None:
-        timings["startup"] = ready - started
+        timings["startup"], timings["partitions"] = ready - started, len(source.parts)
     try:
         with _spark_failures():
             input_rows = count_input(spark, source.parts)
