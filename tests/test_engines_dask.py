@@ -17,7 +17,7 @@ pd = pytest.importorskip("pandas")
 from conftest import run_cli  # noqa: E402
 from engines_data import SEND_AT, TEMPLATE, VARS, generate, local_ledger  # noqa: E402
 
-ROWS = int(os.environ.get("TEMPLATER_ENGINE_ROWS", "20000"))
+ROWS = int(os.environ.get("TEMPLATER_ENGINE_ROWS", "10000"))
 COMMON = ["--send-at", SEND_AT, "--keep", "customer_id", *VARS]
 
 
@@ -33,18 +33,33 @@ def summary_of(output: str) -> list[str]:
     return [line.split("  -> ")[0] for line in output.splitlines() if not line.startswith("templater: warning")]
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """One recipients file, rendered locally (--jobs 2) and on Dask (2 workers, several partitions)."""
-    folder = tmp_path_factory.mktemp("engines")
-    recipients, stop = generate(folder, ROWS)
+def render_both(folder, rows: int, *dask_args: str):
+    """One recipients file rendered locally (--jobs 2) and on Dask (several partitions)."""
+    recipients, stop = generate(folder, rows)
     local = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--out", str(folder / "out.jsonl"),
                     "--jobs", "2", "--suppress", str(stop), *COMMON)
     assert local.exit_code == 0, local.output
-    on_dask = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "dask", "--jobs", "2",
-                      "--out", str(folder / "ledger"), "--partition-size", "256K", "--suppress", str(stop), *COMMON)
+    on_dask = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "dask",
+                      "--out", str(folder / "ledger"), "--suppress", str(stop), *dask_args, *COMMON)
     assert on_dask.exit_code == 0, on_dask.output
-    return folder, recipients, stop, local, on_dask
+    return recipients, stop, local, on_dask
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """The default Dask run: a LocalCluster of --jobs 2 worker processes, started by the CLI."""
+    folder = tmp_path_factory.mktemp("engines")
+    return (folder, *render_both(folder, ROWS, "--jobs", "2", "--partition-size", "200K"))
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A cluster the other tests reach with --scheduler, as a real cluster is reached."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local, \
+            Client(local) as client:
+        yield local, client
 
 
 def test_dask_ledger_is_the_local_run_row_for_row(runs):
@@ -70,28 +85,30 @@ def test_the_ledger_folder_says_what_it_holds(runs):
     assert [name for name, _ in facts["ledger"]][:3] == ["row_id", "status", "reason"]
 
 
-def test_a_large_suppression_list_is_joined_with_the_same_ledger(runs, monkeypatch):
+def test_a_large_suppression_list_is_joined_with_the_same_ledger(runs, cluster, monkeypatch):
     folder, recipients, stop, *_ = runs
     from templater.engines import core
 
     monkeypatch.setattr(core, "JOIN_AT", 0)  # every list is joined, not shipped in the plan
-    result = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "dask", "--jobs", "2",
-                     "--out", str(folder / "joined"), "--partition-size", "512K", "--suppress", str(stop), *COMMON)
+    result = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "dask",
+                     "--scheduler", cluster[0].scheduler_address, "--out", str(folder / "joined"),
+                     "--partition-size", "300K", "--suppress", str(stop), *COMMON)
     assert result.exit_code == 0, result.output
     assert dask_ledger(folder / "joined") == dask_ledger(folder / "ledger")
 
 
-def test_parquet_input_in_several_files(runs):
+def test_parquet_input_in_several_files(runs, cluster):
     """The same rows as Parquet files (strings, as the CSV holds them): the same decisions; row_ids
     are positions over the files in name order, and a duplicate names its winner's row_id."""
     folder, recipients, stop, *_ = runs
     frame = pd.read_csv(recipients, dtype=str, keep_default_na=False, on_bad_lines="skip")
     data = folder / "parquet"
     data.mkdir()
-    for i, start in enumerate(range(0, len(frame), 6000)):
-        frame.iloc[start:start + 6000].to_parquet(data / f"part-{i}.parquet", index=False)
-    result = run_cli("render", TEMPLATE, "--recipients", str(data / "*.parquet"), "--engine", "dask", "--jobs", "2",
-                     "--out", str(folder / "from-parquet"), "--suppress", str(stop), *COMMON)
+    for i, start in enumerate(range(0, len(frame), 4000)):
+        frame.iloc[start:start + 4000].to_parquet(data / f"part-{i}.parquet", index=False)
+    result = run_cli("render", TEMPLATE, "--recipients", str(data / "*.parquet"), "--engine", "dask",
+                     "--scheduler", cluster[0].scheduler_address, "--out", str(folder / "from-parquet"),
+                     "--suppress", str(stop), *COMMON)
     assert result.exit_code == 0, result.output
     got = dask_ledger(folder / "from-parquet")
     assert [row["row_id"] for row in got] == list(range(1, len(frame) + 1))
@@ -103,37 +120,45 @@ def test_parquet_input_in_several_files(runs):
             assert got[row["duplicate_of"] - 1]["phone"] == row["phone"] and row["duplicate_of"] < row["row_id"]
 
 
-def test_a_worker_killed_mid_run_leaves_the_same_ledger(runs):
+def test_a_worker_killed_mid_run_leaves_the_same_ledger(runs, cluster):
     """A worker process is killed (SIGKILL) while it renders: Dask runs its tasks again elsewhere, and
     the ledger is the clean run's, with every row once."""
-    from distributed import Client, LocalCluster
-
     folder, recipients, stop, *_ = runs
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        killed = []
+    local, client = cluster
+    killed, done = [], threading.Event()
 
-        def kill_a_busy_worker() -> None:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and not killed:
-                busy = [w for w, tasks in client.processing().items()
-                        if any("templater-render" in str(t) for t in tasks)]
-                if busy:
-                    pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
-                    os.kill(pid, signal.SIGKILL)
-                    killed.append(pid)
-                    return
-                time.sleep(0.05)
+    def kill_a_busy_worker() -> None:
+        while not done.is_set():
+            busy = [w for w, tasks in client.processing().items()
+                    if any("templater-render" in str(t) for t in tasks)]
+            if busy:
+                pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+                return
+            time.sleep(0.02)
 
-        killer = threading.Thread(target=kill_a_busy_worker)
-        killer.start()
+    killer = threading.Thread(target=kill_a_busy_worker)
+    killer.start()
+    try:
         result = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "dask",
-                         "--scheduler", cluster.scheduler_address, "--out", str(folder / "after-kill"),
-                         "--partition-size", "128K", "--suppress", str(stop), *COMMON)
+                         "--scheduler", local.scheduler_address, "--out", str(folder / "after-kill"),
+                         "--partition-size", "96K", "--suppress", str(stop), *COMMON)
+    finally:
+        done.set()
         killer.join()
     assert killed, "no worker was busy rendering: nothing was killed"
     assert result.exit_code == 0, result.output
     assert dask_ledger(folder / "after-kill") == dask_ledger(folder / "ledger")
+
+
+@pytest.mark.slow
+def test_200000_rows_local_and_dask_ledgers_are_identical(tmp_path, cluster):
+    """The issue's size: 200,000 rows (duplicates, suppressed numbers, quiet hours, mixed consent)."""
+    _, _, local, on_dask = render_both(tmp_path, 200_000, "--scheduler", cluster[0].scheduler_address)
+    assert summary_of(on_dask.stdout) == summary_of(local.stdout)
+    assert dask_ledger(tmp_path / "ledger") == local_ledger(tmp_path / "out.jsonl", tmp_path / "out.rejects.jsonl",
+                                                            ("customer_id",))
 
 
 def test_engine_errors_are_one_line(tmp_path, runs):

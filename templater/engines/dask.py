@@ -294,6 +294,30 @@ def client_for(scheduler: str | None, workers: int | None) -> tuple[Any, Any]:
     return Client(cluster), cluster
 
 
+def _task_stream(client: Any, timings: dict | None) -> Any:
+    """The scheduler's record of the tasks run in the block, when timings are wanted."""
+    import contextlib
+
+    from distributed import get_task_stream
+
+    return get_task_stream(client) if timings is not None else contextlib.nullcontext()
+
+
+def _task_seconds(stream: Any) -> dict[str, float]:
+    """Seconds of computing by kind of task: the renders (templater-render) and the rest."""
+    seconds: Counter = Counter()
+    for task in stream.data:
+        kind = "render" if "templater-render" in str(task.get("key")) else "other"
+        seconds[kind] += sum(s["stop"] - s["start"] for s in task.get("startstops", ()) if s["action"] == "compute")
+    return dict(seconds)
+
+
+def _maxrss_kb() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def run_cli(template: str, recipients: str, out: str, *, scheduler: str | None = None, jobs: int | None = None,
             partition_size: int | None = None, recipients_format: str | None = None, delimiter: str | None = None,
             config_file: Any = None, values: dict | None = None, warn: Callable[[str], None] | None = None,
@@ -315,15 +339,19 @@ def run_cli(template: str, recipients: str, out: str, *, scheduler: str | None =
         ready = time.perf_counter()
         if timings is not None:
             timings["startup"] = ready - started
-        input_rows = sum(dask.compute(*[dask.delayed(inputs.count_rows)(p) for p in source.parts]))
-        if source.parts:
-            ledger = settle(source_ledger(source, plan), plan, _suppression_frame(plan))
-        else:
-            meta, _ = _meta(plan)
-            ledger = dd.from_pandas(meta.reset_index(), npartitions=1)
-        tally = write(ledger, out, plan, input_rows, {"engine": "dask", "recipients": source.paths})
+        with _task_stream(client, timings) as stream:
+            input_rows = sum(dask.compute(*[dask.delayed(inputs.count_rows)(p) for p in source.parts]))
+            if source.parts:
+                ledger = settle(source_ledger(source, plan), plan, _suppression_frame(plan))
+            else:
+                meta, _ = _meta(plan)
+                ledger = dd.from_pandas(meta.reset_index(), npartitions=1)
+            tally = write(ledger, out, plan, input_rows, {"engine": "dask", "recipients": source.paths})
         if timings is not None:
             timings["run"] = time.perf_counter() - ready
+            timings["partitions"] = len(source.parts)
+            timings["tasks"] = _task_seconds(stream)
+            timings["worker_maxrss_kb"] = sorted(client.run(_maxrss_kb).values())
     finally:
         client.close()
         if cluster is not None:
