@@ -2,9 +2,12 @@
 ledger, written beside it under a hidden name and swapped in only once complete and reconciled."""
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import uuid
+from typing import Any, Iterator
 
 from templater.errors import InputError
 
@@ -34,3 +37,34 @@ def swap(partial: str, out: str) -> None:
     os.replace(partial, out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def staged(out: str, engine: str) -> Iterator[str]:
+    """The hidden folder to write the ledger in (after check_out): swapped into `out` when the
+    block ends normally, removed when it raises (reconcile failed, the job failed, Ctrl-C)."""
+    check_out(out, engine)
+    partial = partial_path(out)
+    try:
+        yield partial
+        swap(partial, os.path.abspath(out))
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def mark(partial: str, facts: dict) -> None:
+    """Write the MARKER file (the ledger's schema, counts, engine, inputs) into the staged folder."""
+    with open(os.path.join(partial, MARKER), "w", encoding="utf-8") as f:
+        json.dump(facts, f, indent=2, default=str)
+
+
+def summary(out: str, warnings: list[str], input_rows: int, tally: dict) -> Any:
+    """The local run's Summary (what the CLI prints) of a ledger written in `out` and its tally."""
+    from templater.render.batch import Summary
+
+    found = Summary(out, out, warnings=list(warnings))
+    found.input, found.rendered = input_rows, tally["rendered"]
+    found.reasons.update(tally["reasons"])
+    found.rules.update(tally["rules"])
+    return found

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import os
-import shutil
 import time
 from typing import Any, Callable, Iterable, Iterator
 
@@ -239,23 +237,26 @@ def write(ledger: Any, out: str, input_rows: int, extra: dict | None = None) -> 
     """Write the ledger as Parquet files in the folder `out` (each file's rows in row_id order),
     reconcile what was written against input_rows, and only then put it in place (a previous
     ledger there is replaced; a folder holding anything else is refused). Returns the tally."""
-    folder.check_out(out, "Spark")
-    partial = folder.partial_path(out)
-    try:
+    with folder.staged(out, "Spark") as partial:
         ledger.sortWithinPartitions("row_id").write.mode("error").parquet(partial)
         written = ledger.sparkSession.read.parquet(partial)
         tally = reconcile(written, input_rows)
         for name in os.listdir(partial):  # Spark's _SUCCESS and checksum files: the marker says it all
             if not name.endswith(".parquet"):
                 os.remove(os.path.join(partial, name))
-        with open(os.path.join(partial, folder.MARKER), "w", encoding="utf-8") as f:
-            fields = [[f.name, f.dataType.simpleString()] for f in written.schema.fields]
-            json.dump({"ledger": fields, "input": input_rows, **tally, **(extra or {})}, f, indent=2, default=str)
-        folder.swap(partial, os.path.abspath(out))
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
+        fields = [[f.name, f.dataType.simpleString()] for f in written.schema.fields]
+        folder.mark(partial, {"ledger": fields, "input": input_rows, **tally, **(extra or {})})
     return tally
+
+
+def _task_seconds(spark: Any) -> float | None:
+    """The seconds the session's tasks ran in all (Spark's status store: every stage's executor run
+    time), for benchmarks/scale.py's extrapolation; None where the store cannot be read."""
+    try:
+        stages = spark.sparkContext._jsc.sc().statusStore().stageList(None)
+        return sum(stages.apply(i).executorRunTime() for i in range(stages.size())) / 1000
+    except Exception:  # noqa: BLE001 - an internal API: no figure rather than a failed run
+        return None
 
 
 @contextlib.contextmanager
@@ -288,8 +289,6 @@ def run_cli(template: str, recipients: str, out: str, *, scheduler: str | None =
     returns the local run's Summary (counts by reason). scheduler: the Spark master (default
     local[*] with task retries; local[N] with --jobs N). timings, if given, gets start-up and run
     seconds."""
-    from templater.render.batch import Summary
-
     started = time.perf_counter()
     master = scheduler or (f"local[{jobs},4]" if jobs else None)
     if partition_size is None and (master is None or master.startswith("local")):
@@ -317,13 +316,9 @@ def run_cli(template: str, recipients: str, out: str, *, scheduler: str | None =
                 ledger = spark.createDataFrame([], _schemas(plan, {})[0])
             tally = write(ledger, out, input_rows, {"engine": "spark", "master": spark.sparkContext.master,
                                                    "recipients": source.paths})
+        if timings is not None:
+            timings["run"], timings["task_seconds"] = time.perf_counter() - ready, _task_seconds(spark)
     finally:
         if owned:
             spark.stop()
-    if timings is not None:
-        timings["run"] = time.perf_counter() - ready
-    summary = Summary(out, out, warnings=list(plan.warnings))
-    summary.input, summary.rendered = input_rows, tally["rendered"]
-    summary.reasons.update(tally["reasons"])
-    summary.rules.update(tally["rules"])
-    return summary
+    return folder.summary(out, list(plan.warnings), input_rows, tally)

@@ -11,7 +11,7 @@ from typing import Any
 # (spark.task.maxFailures); plain local[*] would fail the run on a task's first failure.
 LOCAL = "local[*,4]"
 
-# Settings for one machine that a cluster's own configuration overrides where it sets them.
+# Settings for a local[...] master (a cluster keeps its own configuration).
 SETTINGS = {
     "spark.ui.enabled": "false",                    # no web UI to start (about a second)
     "spark.ui.showConsoleProgress": "false",        # no progress bars on standard error
@@ -19,7 +19,6 @@ SETTINGS = {
     "spark.sql.adaptive.enabled": "true",
     "spark.sql.execution.arrow.maxRecordsPerBatch": "10000",
     "spark.sql.sources.partitionOverwriteMode": "static",
-    "spark.driver.extraJavaOptions": "",            # filled with the log configuration below
 }
 
 # Only errors from Spark's own logs: its start-up warnings (native Hadoop, log levels) and a task's
@@ -57,18 +56,22 @@ def _log_config() -> str:
 
 def session(master: str | None = None, app: str = "templater", conf: dict[str, str] | None = None) -> Any:
     """The active SparkSession if there is one (a notebook's, spark-submit's), else a new one on
-    `master` (default LOCAL). Python workers run this interpreter unless PYSPARK_PYTHON says
-    otherwise, so that they have templater and its extras."""
+    `master` (default LOCAL). On one machine the Python workers run this interpreter (unless
+    PYSPARK_PYTHON says otherwise), so that they have templater and its extras; a cluster's
+    executors need templater[spark] installed in theirs."""
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
         return active
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    builder = SparkSession.builder.master(master or LOCAL).appName(app)
-    settings = {**SETTINGS, **(conf or {})}
-    if not settings["spark.driver.extraJavaOptions"]:
-        settings["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{_log_config()}"
+    master = master or LOCAL
+    if master.startswith("local"):  # a cluster's executors have their own Python (PYSPARK_PYTHON)
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    builder = SparkSession.builder.master(master).appName(app)
+    # On one machine, the settings above; a cluster's own configuration is left as it is.
+    settings = {**SETTINGS, "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{_log_config()}"} \
+        if master.startswith("local") else {}
+    settings.update(conf or {})
     for key, value in settings.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
