@@ -7,17 +7,15 @@ per_path_ignores) share one Policy: it is built once, never per file or per row.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from templater import config as configuration, discovery
+from templater import config as configuration, discovery, project_ids
 from templater.findings import Finding, Severity
 from templater.linter import FileResult, Linter, LintOptions
 from templater.resources import rules_dir
 from templater.rulepacks.loader import RuleSet, load_ruleset
-from templater.project_ids import DeclaredIds
 from templater.template import Problem, Template
 from templater.text import normalize
 
@@ -39,19 +37,11 @@ def checked_ruleset(config: configuration.Config) -> RuleSet:
     configuration.check_rule_options(config, {r.id: r.options for r in rules.rules.values()})
     opt_out = rules.rules.get(configuration.OPT_OUT_RULE)
     for lang, wording in config.opt_out.items():
-        pattern = opt_out.patterns.get(lang) if opt_out else None
-        if pattern is not None and not pattern.search(normalize(wording)):
+        pattern = opt_out.patterns.get(lang) if opt_out is not None else None
+        if opt_out is not None and pattern is not None and not pattern.search(normalize(wording)):
             raise config.error(f"opt_out.{lang}", f"'{wording}' is not opt-out wording that rule "
                                f"{opt_out.id} recognises: write for example {opt_out.suggestion.get(lang, '')}")
     return rules
-
-
-def _shown(file: Path) -> str:
-    """A path as findings show it: relative to the current folder when below it."""
-    try:
-        return str(file.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(file)
 
 
 def errors_in(findings: Iterable[Finding]) -> list[Finding]:
@@ -111,7 +101,8 @@ class Policies:
     def discover(self, paths: Iterable[str]) -> list[tuple[Path, str, str]]:
         """(file, display path, default id) of every template the paths name, found as
         discovery.py says, each id from its project root."""
-        out, roots = [], {}
+        out: list[tuple[Path, str, str]] = []
+        roots: dict[tuple[int, Path], tuple[Path, Path]] = {}
         for file, display, fallback in discovery.discover(paths, self.excludes_for):
             policy = self.for_path(file)
             known = roots.get((id(policy), file.parent))  # one root per folder and policy, not per file
@@ -141,34 +132,10 @@ class Policies:
                 roots.add(root)
         found: dict[str, str] = {}
         for root in sorted(roots):
-            ids = DeclaredIds(root)
-            folders: dict[str, tuple[str, str, str]] = {}  # folder -> (rel to root, id prefix, shown)
-            for current, real, entry in discovery.entries(root, self.excludes_for):
-                name = entry.name
-                known = folders.get(current)
-                if known is None:
-                    folder_rel = os.path.relpath(current, root).replace(os.sep, "/")
-                    id_root = self.for_path(Path(current, name)).root_for(real)
-                    try:
-                        prefix = ".".join(real.relative_to(id_root).parts)
-                    except ValueError:  # outside its project root: the path below this root
-                        prefix = "" if folder_rel == "." else folder_rel.replace("/", ".")
-                    shown = _shown(real)
-                    known = folders[current] = ("" if folder_rel == "." else folder_rel + "/", prefix,
-                                                "" if shown == "." else shown + os.sep)
-                folder_rel, prefix, shown = known
-                rel, file = folder_rel + name, entry.path
-                if (os.path.realpath(file) if entry.is_symlink() else os.path.join(real, name)) in linted:
-                    ids.keep(rel)
-                    continue
-                declared = ids.declared(entry, rel)
-                if declared is None:
-                    continue  # unreadable or no front matter: it has no id to clash with
-                tid, line = declared
-                if tid is None:
-                    tid = f"{prefix}.{name[:-len(discovery.SUFFIX)]}" if prefix else name[:-len(discovery.SUFFIX)]
-                found.setdefault(tid, f"{shown}{name}:{line}")
-            ids.save()
+            ids = project_ids.below(root, self.excludes_for, lambda file, real: self.for_path(file).root_for(real),
+                                    linted)
+            for tid, where in ids.items():
+                found.setdefault(tid, where)
         return found
 
     def for_path(self, path: Path) -> Policy:

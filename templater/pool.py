@@ -133,7 +133,7 @@ def _widen(conn: Any) -> None:
     try:
         import fcntl
 
-        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)  # type: ignore[attr-defined]
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
     except (ImportError, AttributeError, OSError):
         pass  # the system's size: slower, still correct
 
@@ -227,7 +227,7 @@ def ordered_chunks(work: Callable[[Any], Any], chunks: Iterator[Any], jobs: int,
     _WORK, _WIRE, _UNPICKLABLE = work, wire or (_plain_out, _plain_back), unpicklable
     context = multiprocessing.get_context("fork")
     workers: list[_Worker] = []
-    queue = SimpleQueue()
+    queue: SimpleQueue[tuple[_Worker, Any] | None] = SimpleQueue()
     sender = threading.Thread(target=_send, args=(queue,), daemon=True)
     finished = False
     try:

@@ -23,8 +23,10 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
-from templater import __version__
+from templater import discovery
+from templater.version import __version__
 from templater.rulepacks.cache import cache_dir, prune
 from templater.template import parse, read_source
 
@@ -114,3 +116,47 @@ class DeclaredIds:
             prune(self.path.parent, KIND, ".json")
         except OSError:
             pass  # a read-only cache folder: the cache only saves time
+
+
+def below(root: Path, excludes_for, id_root: Callable[[Path, Path], Path], linted: set[str]) -> dict[str, str]:
+    """The ids of the templates below a project root, each with its "path:line", as discovery
+    finds them, but for the files of the run (linted: their real paths). A template that declares
+    no id gets its default: its path below id_root(file, its real folder), dots for slashes."""
+    ids = DeclaredIds(root)
+    found: dict[str, str] = {}
+    folders: dict[str, tuple[str, str, str]] = {}  # folder -> (path below root, id prefix, shown)
+    for current, real, entry in discovery.entries(root, excludes_for):
+        name = entry.name
+        known = folders.get(current)
+        if known is None:  # once per folder, not per file
+            below_root = os.path.relpath(current, root).replace(os.sep, "/")
+            try:
+                prefix = ".".join(real.relative_to(id_root(Path(current, name), real)).parts)
+            except ValueError:  # outside its project root: the path below this root
+                prefix = "" if below_root == "." else below_root.replace("/", ".")
+            shown = _shown(real)
+            known = folders[current] = ("" if below_root == "." else below_root + "/", prefix,
+                                        "" if shown == "." else shown + os.sep)
+        below_root, prefix, shown = known
+        rel = below_root + name
+        if (os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real, name)) in linted:
+            ids.keep(rel)
+            continue
+        declared = ids.declared(entry, rel)
+        if declared is None:
+            continue  # unreadable or no front matter: it has no id to clash with
+        tid, line = declared
+        if tid is None:
+            stem = name[:-len(discovery.SUFFIX)]
+            tid = f"{prefix}.{stem}" if prefix else stem
+        found.setdefault(tid, f"{shown}{name}:{line}")
+    ids.save()
+    return found
+
+
+def _shown(folder: Path) -> str:
+    """A folder as findings show it: relative to the current folder when below it."""
+    try:
+        return str(folder.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(folder)

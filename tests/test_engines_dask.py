@@ -175,3 +175,74 @@ def test_engine_errors_are_one_line(tmp_path, runs):
     result = run_cli("render", TEMPLATE, "--recipients", str(tmp_path / "none-*.parquet"), "--engine", "dask",
                      "--out", str(tmp_path / "x"), *COMMON)
     assert result.exit_code == 2 and "no recipients file" in result.output
+
+
+def test_the_python_api_renders_a_dask_dataframe(runs, cluster):
+    """templater.engines.dask.render(ddf, template, ...) -> the ledger as a Dask DataFrame; a row_id
+    column gives the ids (here the CSV's lines, so the ledger is the CLI's, row for row)."""
+    import dask.dataframe as dd
+
+    from templater.engines import dask as engine
+
+    folder, recipients, stop, *_ = runs
+    expected = dask_ledger(folder / "ledger")
+    by_id = {row["row_id"]: row for row in expected}
+    lines = [row["row_id"] for row in expected if row["reason"] != "malformed-row"]
+    frame = pd.read_csv(recipients, dtype=str, keep_default_na=False, on_bad_lines="skip")
+    frame.insert(0, "row_id", lines)
+    values = dict(v.split("=", 1) for v in VARS[1::2])
+    ledger = engine.render(dd.from_pandas(frame.sample(frac=1, random_state=3), npartitions=3), TEMPLATE,
+                           suppress=str(stop), send_at=SEND_AT, keep=["customer_id"], values=values)
+    got = ledger.compute().sort_values("row_id")
+    got = got.astype(object).where(got.notna(), None).to_dict("records")
+    assert len(got) == len(lines)
+    for row in got:
+        same = by_id[row["row_id"]]
+        # A malformed row has no number, so leaving it out changes no other row's decision. Row ids
+        # given in a column are not lines: a duplicate's detail names the first row's row_id.
+        if same["reason"] == "duplicate":
+            assert row["detail"] == f"{same['phone']} already had a row (row_id {same['duplicate_of']})"
+            same = {**same, "detail": row["detail"]}
+        assert {k: row[k] for k in same} == same
+
+
+def test_quoted_fields_across_lines_are_read_as_the_local_run_reads_them(tmp_path, cluster):
+    """A CSV whose quoted fields span lines cannot be cut at any line: it is one task, framed exactly
+    as locally (the record keeps its first line as row_id; an unclosed quote is a malformed row)."""
+    rows = ["customer_id,phone,first_name,consent,consent_at,timezone,opt_out"]
+    for i in range(300):
+        name = '"Ana\nMaria"' if i % 50 == 7 else ('"never closed' if i == 201 else "Ben")
+        rows.append(f"C{i},+1212555{i:04d},{name},express_written,2024-03-01T10:00:00Z,,")
+    recipients = tmp_path / "multi.csv"
+    recipients.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    local = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--out", str(tmp_path / "out.jsonl"),
+                    "--jobs", "1", *COMMON)
+    on_dask = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "dask",
+                      "--scheduler", cluster[0].scheduler_address, "--partition-size", "2K",
+                      "--out", str(tmp_path / "ledger"), *COMMON)
+    assert local.exit_code == on_dask.exit_code == 0, local.output + on_dask.output
+    got = dask_ledger(tmp_path / "ledger")
+    assert got == local_ledger(tmp_path / "out.jsonl", tmp_path / "out.rejects.jsonl", ("customer_id",))
+    assert "malformed-row" in {row["reason"] for row in got}
+
+
+def test_json_lines_in_two_files(tmp_path, cluster):
+    """JSON Lines, two files read in name order: row_ids run on from the first file's lines, and the
+    ledger is the local run's of the two files joined."""
+    recipients, stop = generate(tmp_path, 3000)
+    frame = pd.read_csv(recipients, dtype=str, keep_default_na=False, on_bad_lines="skip")
+    lines = [json.dumps(row, ensure_ascii=False) for row in frame.to_dict("records")]
+    lines.insert(5, "[1, 2]")  # not an object: malformed-row
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.jsonl").write_text("\n".join(lines[:1400]) + "\n", encoding="utf-8")
+    (tmp_path / "in" / "b.jsonl").write_text("\n".join(lines[1400:]) + "\n", encoding="utf-8")
+    (tmp_path / "all.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    local = run_cli("render", TEMPLATE, "--recipients", str(tmp_path / "all.jsonl"), "--out",
+                    str(tmp_path / "out.jsonl"), "--jobs", "1", "--suppress", str(stop), *COMMON)
+    on_dask = run_cli("render", TEMPLATE, "--recipients", str(tmp_path / "in"), "--engine", "dask",
+                      "--scheduler", cluster[0].scheduler_address, "--partition-size", "64K",
+                      "--out", str(tmp_path / "ledger"), "--suppress", str(stop), *COMMON)
+    assert local.exit_code == on_dask.exit_code == 0, local.output + on_dask.output
+    assert summary_of(on_dask.stdout) == summary_of(local.stdout)
+    assert dask_ledger(tmp_path / "ledger") == local_ledger(tmp_path / "out.jsonl", tmp_path / "out.rejects.jsonl",
+                                                            ("customer_id",))

@@ -24,13 +24,13 @@ def run_engine(name: str, template: str, recipients: str, out: str, *, partition
     from templater.errors import ConfigError
 
     target = ENGINES.get(name)
-    if target is None:
+    if target is None:  # local is templater.render.batch, run by the CLI itself
         raise ConfigError(f"--engine {name}: give one of {', '.join(ENGINES)}")
     module_name, function = target.split(":")
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        if getattr(exc, "name", None) and exc.name.split(".")[0] == "templater":
+        if (exc.name or "").split(".")[0] == "templater":
             raise
         raise ConfigError(f"--engine {name} needs the {EXTRAS[name]} extra ({exc.name or exc} is missing): "
                           f"pip install 'templater[{EXTRAS[name]}]'") from None

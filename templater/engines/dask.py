@@ -295,9 +295,8 @@ def run_cli(template: str, recipients: str, out: str, *, scheduler: str | None =
     returns the local run's Summary (counts by reason). timings, if given, gets start-up and run seconds."""
     started = time.perf_counter()
     source = inputs.open_source(recipients, recipients_format, delimiter, partition_size or inputs.PART_BYTES)
-    source.parts = [p for p in source.parts if p.rows != 0]
     plan = core.prepare(template, source.fmt, source.names, source.paths[0], config_file=config_file,
-                        values=values, delimiter=source.delimiter, **settings)
+                        values=values, delimiter=source.delimiter, ahead=source.ahead, **settings)
     for text in plan.warnings:
         if warn is not None:
             warn(text)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import glob
 import os
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,11 +26,9 @@ from templater.errors import InputError
 from templater.render.recipients import (MAX_RECORD_BYTES, Jobs, Lines, Record, decoded_lines, detect_format,
                                          read_header)
 
-PART_BYTES = 32 << 20
+PART_BYTES = 16 << 20
 _BOM = b"\xef\xbb\xbf"
 _BLOCK = 8 << 20
-# A line with an odd number of '"' opens (or closes) a quoted field that spans lines.
-_ODD_QUOTES = re.compile(rb'^[^"\n]*(?:"[^"\n]*"[^"\n]*)*"[^"\n]*$', re.M)
 
 
 @dataclass(frozen=True)
@@ -63,6 +60,7 @@ class Source:
     names: list[str]
     delimiter: str | None
     parts: list[Part]
+    ahead: Any = None   # JSON Lines: the first file's first rows (render.batch.Ahead), for the pre-flight
 
     @property
     def divisions(self) -> tuple[int, ...] | None:
@@ -110,39 +108,44 @@ def open_source(pattern: str, fmt: str | None = None, delimiter: str | None = No
     names: list[str] | None = None
     parts: list[Part] = []
     offset = 0
+    ahead = None
     for path in paths:
-        found, sep, file_parts, lines = _text_file(path, kind, delimiter, part_bytes, offset)
+        found, sep, file_parts, lines, first_rows = _text_file(path, kind, delimiter, part_bytes, offset)
         if names is None:
-            names, delimiter = found, sep
+            names, delimiter, ahead = found, sep, first_rows
         elif kind == "csv" and found != names:
             raise InputError(f"the header differs from the first file's ({paths[0]}): give files with the same "
                              "columns", path, 1)
         parts += file_parts
         offset += lines
-    return Source(kind, paths, names or [], delimiter, parts)
+    return Source(kind, paths, names or [], delimiter, [p for p in parts if p.rows != 0], ahead)
 
 
 def _text_file(path: str, fmt: str, delimiter: str | None, part_bytes: int,
-               offset: int) -> tuple[list[str], str | None, list[Part], int]:
-    """A text file's column names, separator, parts and number of lines."""
+               offset: int) -> tuple[list[str], str | None, list[Part], int, Any]:
+    """A text file's column names, separator, parts, number of lines, and (JSON Lines) its first
+    rows for the pre-flight check (render.batch.Ahead)."""
     try:
         stream = open(path, "rb")
     except OSError as exc:
         raise InputError(f"cannot read the recipients file: {exc.strerror}", path) from None
     with stream:
         utf16 = stream.read(2) in (b"\xff\xfe", b"\xfe\xff")
+        ahead = None
         stream.seek(0)
         lines = decoded_lines(stream, path)
         if fmt == "csv":
             names, delimiter, taken = read_header(lines, path, delimiter)
         else:
-            from templater.render.batch import _first_object
+            from templater.render.batch import _first_objects
 
             taken = 0
-            names = _first_object(lines)[1] or []
+            _, found, ahead = _first_objects(lines)
+            names = found or []
         if utf16:
             total = sum(1 for _ in decoded_lines(_reopen(stream), path))
-            return names, delimiter, [Part(path, fmt, 0, -1, taken + 1, offset, delimiter=delimiter or ",")], total
+            return names, delimiter, [Part(path, fmt, 0, -1, taken + 1, offset, rows=total - taken,
+                                           delimiter=delimiter or ",")], total, ahead
         stream.seek(0)
         for _ in range(taken):
             _whole_line(stream)
@@ -153,7 +156,7 @@ def _text_file(path: str, fmt: str, delimiter: str | None, part_bytes: int,
             if not block:
                 break
             block += _whole_line(stream) if not block.endswith(b"\n") else b""
-            if fmt == "csv" and b'"' in block and _ODD_QUOTES.search(block):
+            if fmt == "csv" and not whole and b'"' in block and _odd_quotes(block):
                 whole = True
             line += block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
             if stream.tell() - start >= part_bytes:
@@ -165,7 +168,13 @@ def _text_file(path: str, fmt: str, delimiter: str | None, part_bytes: int,
             parts.append(Part(path, fmt, start, end, first, offset, rows=line - first, delimiter=delimiter or ","))
         if whole:  # a record may span lines: one part, framed as the local run frames it
             parts = [Part(path, fmt, 0, -1, taken + 1, offset, rows=line - taken - 1, delimiter=delimiter or ",")]
-        return names, delimiter, parts, line - 1
+        return names, delimiter, parts, line - 1, ahead
+
+
+def _odd_quotes(block: bytes) -> bool:
+    """Whether a line of the block has an odd number of '"': it opens (or closes) a quoted field
+    that spans lines."""
+    return any(line.count(b'"') & 1 for line in block.split(b"\n"))
 
 
 def _whole_line(stream: Any) -> bytes:
@@ -254,7 +263,7 @@ def _parquet(paths: list[str]) -> Source:
             rows = meta.row_group(group).num_rows
             parts.append(Part(path, "parquet", group, group, position, rows=rows, row_id=own_id))
             position += rows
-    return Source("parquet", paths, names or [], None, parts)
+    return Source("parquet", paths, names or [], None, [p for p in parts if p.rows != 0])
 
 
 def read_rows(part: Part, names: list[str]) -> tuple[list[int], list[tuple]]:

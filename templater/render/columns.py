@@ -124,9 +124,9 @@ class ColumnMap:
             claim(i, key)
         for i, name in enumerate(names):
             if keys[i] is None:
-                key = self._targets.get(folded[i])
-                if key is not None and key not in self.explicit:
-                    claim(i, key)
+                target = self._targets.get(folded[i])
+                if target is not None and target not in self.explicit:
+                    claim(i, target)
         if "phone" not in claimed:
             found = [i for i, f in enumerate(folded) if keys[i] is None and f in ALIASES["phone"]]
             if len(found) > 1:

@@ -7,7 +7,7 @@ import json
 import os
 import stat
 import tempfile
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,13 @@ _c_encoder = getattr(json.encoder, "c_make_encoder", None)
 if _c_encoder is not None:
     _REJECT_PARTS = _c_encoder(None, str, encode_basestring, None, ": ", ", ", False, False, True)
 
-    def _REJECT_JSON(record: dict) -> str:
+    def _REJECT_JSON(record: Any) -> str:
         return "".join(_REJECT_PARTS(record, 0))
 else:  # pragma: no cover - Python without the json accelerator
-    _REJECT_JSON = json.JSONEncoder(ensure_ascii=False, default=str, check_circular=False).encode
+    _REJECT_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, check_circular=False)
+
+    def _REJECT_JSON(record: Any) -> str:
+        return _REJECT_ENCODER.encode(record)
 
 
 def rejects_path(out: str) -> str:

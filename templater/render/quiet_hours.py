@@ -214,7 +214,7 @@ class RowProfiles:
         number = phonenumbers.parse(phone, None)
         country = phonenumbers.region_code_for_number(number)
         found = (for_region(country), country)
-        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code, ())
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code or 0, ())
         if number.country_code == 1 or len(regions) == 1:  # the key decides the country
             if len(self._places) < 4096:
                 self._places[key] = found
