@@ -143,11 +143,12 @@ def fix_project(report: Report, write: bool) -> list[fixes.FileFix]:
 
 
 def fix_text(lf: LintedFile, before: str) -> fixes.FileFix:
-    """The safe fixes of one linted file's text (not written)."""
+    """The fixes of one linted file's findings, made in its text (not written)."""
     from templater import fixes
 
-    after, applied, skipped = fixes.fix_source(before, lf.findings, lf.config.opt_out, lf.default_id,
-                                               lf.config.language)
+    after, applied, skipped = fixes.apply(before, lf.findings)
+    if not applied and not skipped and parse(before, lf.display, lf.default_id)[0] is None:
+        skipped = ["the file does not parse: fix its front matter first"]
     return fixes.FileFix(lf.file, lf.display, before, after, applied, skipped)
 
 

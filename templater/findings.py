@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Severity(enum.IntEnum):
@@ -25,6 +25,24 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+@dataclass(frozen=True)
+class Edit:
+    """Replace the file's text from start to end (offsets into its text, LF line ends) with text."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """The fix a rule proposes with its finding: its edits and what they do, in words; without
+    edits, why the finding cannot be fixed automatically (`lint --fix` says so)."""
+
+    description: str
+    edits: tuple[Edit, ...] = ()
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
     """One problem at one place in one file."""
@@ -37,6 +55,7 @@ class Finding:
     message: str
     end_line: int = 0      # where the finding's text ends: the column after its last character
     end_column: int = 0    # (0: not known, the finding is a point)
+    fix: Fix | None = field(default=None, compare=False)  # what the rule that found it would change
 
     @property
     def end(self) -> tuple[int, int]:

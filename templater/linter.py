@@ -117,7 +117,7 @@ class Linter:
             line, column = hit.line or 1, hit.column
         severity = self.options.severity.get(rule.id, rule.severity_of(hit.variant))
         message = rule.message_of(hit.variant).format(**hit.params)
-        return Finding(path, line, column, rule.id, severity, message)
+        return Finding(path, line, column, rule.id, severity, message, fix=hit.fix)
 
     def lint_source(self, source: str, path: str, default_id: str) -> FileResult:
         """Lint one template given as text."""

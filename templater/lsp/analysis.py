@@ -80,11 +80,10 @@ class Edit:
     rule: str | None = None
 
 
-def _fixed(analysis: Analysis, findings: list[Finding]) -> tuple[str, list[str]]:
-    text = analysis.text.replace("\r\n", "\n")
-    fix = api.fix_text(api.LintedFile(analysis.linted.file, analysis.path, analysis.linted.default_id,
-                                      analysis.linted.config, findings), text)
-    return fix.after, fix.applied
+def _at(text: str, offset: int) -> tuple[int, int]:
+    """(0-based line, 0-based code point) of an offset into text."""
+    line = text.count("\n", 0, offset)
+    return line, offset - (text.rfind("\n", 0, offset) + 1)
 
 
 def actions(analysis: Analysis, findings: list[Finding]) -> list[Edit]:
@@ -93,9 +92,10 @@ def actions(analysis: Analysis, findings: list[Finding]) -> list[Edit]:
     text = analysis.text.replace("\r\n", "\n")
     template = analysis.template
     for finding in findings:
-        after, applied = _fixed(analysis, [finding])
-        if finding.rule in ("ucs2-encoding", OPT_OUT_RULE) and after != text and applied:
-            out.append(Edit(f"Fix {finding.rule}: {applied[0]}", "quickfix", [(_whole(text), after)], finding.rule))
+        fix = finding.fix
+        if fix is not None and fix.edits:  # the fix of the rule that found it, as `lint --fix` makes it
+            out.append(Edit(f"Fix {finding.rule}: {fix.description}", "quickfix",
+                            [((*_at(text, e.start), *_at(text, e.end)), e.text) for e in fix.edits], finding.rule))
         elif finding.rule == OPT_OUT_RULE and template is not None:
             out.extend(_opt_out(analysis, template, finding))
         if finding.rule == UNDECLARED_RULE and template is not None:
@@ -105,7 +105,7 @@ def actions(analysis: Analysis, findings: list[Finding]) -> list[Edit]:
             out.append(Edit(f"Disable {finding.rule} for this line", "quickfix",
                             [((finding.line - 1, 0, finding.line - 1, 0),
                               f"{indent}{{# templater: disable-next-line={finding.rule} #}}\n")], finding.rule))
-    after, _applied = _fixed(analysis, analysis.findings)
+    after = api.fix_text(analysis.linted, text).after
     if after != text:
         out.append(Edit("Fix all safe templater fixes", "source.fixAll", [(_whole(text), after)]))
     return out
