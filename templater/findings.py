@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 class Severity(enum.IntEnum):
@@ -32,6 +32,9 @@ class Edit:
     start: int
     end: int
     text: str
+    # The same place as 1-based lines and code-point columns (the end: the column after it), set
+    # by the linter, which has the file's text (SARIF and the language server give places so).
+    region: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,12 @@ class Fix:
 
     description: str
     edits: tuple[Edit, ...] = ()
+
+    def placed(self, text: str) -> "Fix":
+        """The fix with each edit's region in text (the file's text, which its offsets index)."""
+        def at(offset: int) -> tuple[int, int]:
+            return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+        return Fix(self.description, tuple(replace(e, region=(*at(e.start), *at(e.end))) for e in self.edits))
 
 
 @dataclass(frozen=True, order=True)

@@ -65,6 +65,11 @@ def span(finding: Finding, lines: list[str]) -> Span:
     return line, start, line, max(len(text.rstrip()), start)
 
 
+def _span(region: tuple[int, int, int, int]) -> Span:
+    line, column, end_line, end_column = region
+    return line - 1, column - 1, end_line - 1, end_column - 1
+
+
 def _whole(text: str) -> Span:
     lines = text.split("\n")
     return 0, 0, len(lines) - 1, len(lines[-1])
@@ -80,12 +85,6 @@ class Edit:
     rule: str | None = None
 
 
-def _at(text: str, offset: int) -> tuple[int, int]:
-    """(0-based line, 0-based code point) of an offset into text."""
-    line = text.count("\n", 0, offset)
-    return line, offset - (text.rfind("\n", 0, offset) + 1)
-
-
 def actions(analysis: Analysis, findings: list[Finding]) -> list[Edit]:
     """The code actions for some findings of a buffer, then "fix all" when it changes anything."""
     out: list[Edit] = []
@@ -95,7 +94,7 @@ def actions(analysis: Analysis, findings: list[Finding]) -> list[Edit]:
         fix = finding.fix
         if fix is not None and fix.edits:  # the fix of the rule that found it, as `lint --fix` makes it
             out.append(Edit(f"Fix {finding.rule}: {fix.description}", "quickfix",
-                            [((*_at(text, e.start), *_at(text, e.end)), e.text) for e in fix.edits], finding.rule))
+                            [(_span(e.region), e.text) for e in fix.edits], finding.rule))
         elif finding.rule == OPT_OUT_RULE and template is not None:
             out.extend(_opt_out(analysis, template, finding))
         if finding.rule == UNDECLARED_RULE and template is not None:
