@@ -25,7 +25,7 @@ import atheris
 with atheris.instrument_imports(include=["templater", "jinja2", "markupsafe"]):
     from jinja2.exceptions import TemplateError
 
-    from templater.render import sandbox
+    from templater.jinja import sandbox
 
 HANDLED = (TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError)
 STRINGS = ["", "a", "Ana", "%s", "%1000000000s", "%d", "%(x)s", "{}", "{0:>99999}", "{x.__class__}",

@@ -1,7 +1,6 @@
 """The rule catalogue: list rules, explain one with its examples, and write docs/rules.md from the packs."""
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from pathlib import Path
@@ -15,6 +14,7 @@ from templater.linter import Linter, LintOptions
 from templater.rulepacks.kinds import checks_messages
 from templater.rulepacks.loader import RuleSet
 from templater.rulepacks.model import Example, Rule
+from templater.suggest import did_you_mean
 from templater.template import CATEGORIES
 
 DOC_COMMAND = "templater rules --markdown > docs/rules.md"
@@ -69,9 +69,8 @@ def find_rule(ruleset: RuleSet, rule_id: str) -> Rule:
     """The rule with this id, or an error that suggests the closest ids."""
     if rule_id in ruleset.rules:
         return ruleset.rules[rule_id]
-    close = difflib.get_close_matches(rule_id, list(ruleset.rules), n=3)
-    hint = f"; did you mean {' or '.join(close)}?" if close else ""
-    raise InputError(f"unknown rule '{rule_id}'{hint} ('templater rules' lists them all)")
+    hint = did_you_mean(rule_id, ruleset.rules, most=3)
+    raise InputError(f"unknown rule '{rule_id}'{hint}: 'templater rules' lists them all")
 
 
 def example_source(example: Example, default_category: str = "transactional") -> str:

@@ -19,6 +19,7 @@ from templater.interrupts import Terminated, stops_raise
 from templater.formatters import FORMATS, formatter
 from templater.formatters.text import format_findings
 from templater.parallel import default_jobs
+from templater.template import CATEGORIES, LANGUAGES
 from templater.text import printable
 
 SEVERITIES = click.Choice(["error", "warning", "info"])
@@ -191,7 +192,7 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
 @cli.command()
 @click.argument("inputs", nargs=-1)
 @click.option("--text", "texts", multiple=True, help="Classify this literal message (repeatable).")
-@click.option("--language", type=click.Choice(["en", "fr"]), help="The messages' language (default: detected).")
+@click.option("--language", type=click.Choice(LANGUAGES), help="The messages' language (default: detected).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def classify(inputs: tuple[str, ...], texts: tuple[str, ...], language: str | None, fmt: str) -> None:
     """Infer each message's category from its content, with the evidence and the consent it needs.
@@ -260,12 +261,11 @@ def _read_text(path: str) -> str:
 def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if vars_file:
+        text = _read_text(vars_file)
         try:
-            data = yaml.safe_load(_read_text(vars_file))
+            data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            raise InputError(f"invalid JSON or YAML: {getattr(exc, 'problem', exc)}", vars_file,
-                             mark.line + 1 if mark else None) from None
+            raise InputError.from_yaml(exc, vars_file, text, "invalid JSON or YAML") from None
         except RecursionError:  # thousands of nested brackets: the loader recurses once per level
             raise InputError("invalid JSON or YAML: values nested too deeply", vars_file) from None
         except ValueError as exc:  # an integer over Python's 4,300-digit conversion limit
@@ -384,8 +384,8 @@ def _render_batch(template: str, values: dict[str, Any], example: bool, fmt: str
 
 
 @cli.command("list")
-@click.option("--category", type=click.Choice(["promotional", "transactional", "conversational"]))
-@click.option("--language", type=click.Choice(["en", "fr"]))
+@click.option("--category", type=click.Choice(CATEGORIES))
+@click.option("--language", type=click.Choice(LANGUAGES))
 @click.option("--industry", help="retail, banking, health, travel, restaurant, ...")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_(category: str | None, language: str | None, industry: str | None, fmt: str) -> None:

@@ -202,9 +202,7 @@ def _yaml_data(path: Path, text: str) -> tuple[Any, dict[str, int]]:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", str(path),
-                          mark.line + 1 if mark else None) from None
+        raise ConfigError.from_yaml(exc, str(path), text) from None
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:

@@ -11,7 +11,7 @@ from jinja2.exceptions import TemplateError as JinjaError
 
 from templater import plain_body
 from templater.findings import Edit, Fix
-from templater.render import sandbox
+from templater.jinja import sandbox
 from templater.rulepacks.loader import RuleSet
 from templater.signals import Evidence, find_in_text, find_in_variables
 from templater.template import Problem, Template

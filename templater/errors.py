@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, TypeVar
 
 EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
 DEBUG = False  # `templater --debug`: an unexpected error is raised with its traceback, not reported
+
+
+_E = TypeVar("_E", bound="TemplaterError")
 
 
 class TemplaterError(Exception):
@@ -25,6 +28,12 @@ class TemplaterError(Exception):
         if self.path:
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
         return f"{where}{self.message}"
+
+    @classmethod
+    def from_yaml(cls: type[_E], exc: Exception, path: str, text: str, what: str = "invalid YAML") -> _E:
+        """The error for a file whose YAML does not parse, at the line PyYAML points to."""
+        problem, line, _column = yaml_problem(exc, text)
+        return cls(f"{what}: {problem}", path, line)
 
 
 class RulePackError(TemplaterError):
@@ -52,6 +61,22 @@ class InternalError(TemplaterError):
 
     The original exception is its __cause__, for `--debug` to show.
     """
+
+
+def yaml_problem(exc: Exception, text: str, first_line: int = 1) -> tuple[str, int | None, int | None]:
+    """What a YAML error says, and its line and column (None when PyYAML gives no place).
+
+    The one reading of PyYAML's errors: its marks count from 0, and first_line is the file's line
+    of the text's first line (2 for front matter). An indent with a tab gets a hint.
+    """
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
+    if mark is None:
+        return problem, None, None
+    lines = text.split("\n")
+    if "\t" in lines[min(mark.line, len(lines) - 1)]:
+        problem += " (a tab: indent YAML with spaces, not tabs)"
+    return problem, mark.line + first_line, mark.column + 1
 
 
 @contextmanager

@@ -1,7 +1,6 @@
 """`templater new`: a library template made the user's own (brand, sender, opt-out wording)."""
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -10,6 +9,7 @@ from pathlib import Path
 
 from templater.errors import InputError, TemplateError
 from templater.library import Entry, entries
+from templater.suggest import did_you_mean
 from templater.template import parse, read_source
 from templater.text import expression_spans
 
@@ -47,8 +47,7 @@ def resolve(name: str) -> tuple[str, dict[str, Entry], str | None]:
     if len(bare) == 1:
         return bare[0], cases[bare[0]], None
     ids = sorted(cases) + sorted(e.id for by_lang in cases.values() for e in by_lang.values())
-    close = difflib.get_close_matches(name, ids, n=3)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    hint = did_you_mean(name, ids, most=3)
     if len(bare) > 1:
         hint = f" ({name} is a use case of several industries: {', '.join(bare)})"
     raise TemplateError(f"no library template or use case '{name}'{hint}: 'templater list' prints the ids")

@@ -15,11 +15,14 @@ from pathlib import Path
 
 import yaml
 
+from templater.errors import ConfigError
+from templater.template import LANGUAGES
+
 # The same settings in both syntaxes: every line commented except fail_on, so the file is valid and
 # changes nothing until edited (docs/configuration.md explains each key).
 _SETTINGS = [
     ("Exit 1 on findings at or above this severity: error, warning or info.", "fail_on", "error", '"error"'),
-    ("The language of templates that declare none (en or fr).", "# language", "en", '"en"'),
+    (f"The language of templates that declare none ({' or '.join(LANGUAGES)}).", "# language", "en", '"en"'),
     ("The sender name every message opens with (templater new uses it).", "# brand", "Acme", '"Acme"'),
     ("Opt-out wording --fix appends, per language.", "# opt_out", '{en: "Reply STOP to opt out.", '
      'fr: "STOP au 36180."}', '{ en = "Reply STOP to opt out.", fr = "STOP au 36180." }'),
@@ -63,15 +66,20 @@ def init(folder: Path) -> list[str]:
         done.append("wrote a commented .templater.yaml")
     hooks = folder / ".pre-commit-config.yaml"
     if hooks.is_file():
-        data = yaml.safe_load(hooks.read_text(encoding="utf-8")) or {}
+        text = hooks.read_text(encoding="utf-8")
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:  # the configuration is written: say what is left to do
+            data = ConfigError.from_yaml(exc, hooks.name, text)
         repos = data.get("repos") if isinstance(data, dict) else None
-        if not isinstance(repos, list):
+        if isinstance(data, ConfigError):
+            done.append(f"{data}: add the templater hook by hand once it is fixed (docs/ci.md)")
+        elif not isinstance(repos, list):
             done.append(".pre-commit-config.yaml has no repos list: add the templater hook by hand (docs/ci.md)")
         elif any(h.get("id", "").startswith("templater") for r in repos if isinstance(r, dict)
                  for h in r.get("hooks", []) if isinstance(h, dict)):
             done.append(".pre-commit-config.yaml already runs templater: left as it is")
         else:
-            text = hooks.read_text(encoding="utf-8")
             entry = yaml.safe_dump([HOOK], sort_keys=False)
             # the new item at the indentation of the file's own items (a YAML list cannot mix them)
             found = re.search(r"^([ \t]*)- ", text, re.M)

@@ -1,6 +1,6 @@
 """An optional operating-system guard on memory: RLIMIT_AS for the rendering processes.
 
-The render bounds (templater/render/limits.py) keep each render small by counting; this is the
+The render bounds (templater/jinja/limits.py) keep each render small by counting; this is the
 backstop under them, for a bound that fails or a path nobody bounded: past the limit an
 allocation fails (MemoryError, a one-line error or a rejected row) instead of the machine swapping
 or the out-of-memory killer choosing a victim. Set before the bulk renderer forks its workers, so

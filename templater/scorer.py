@@ -24,6 +24,7 @@ from typing import Iterator
 
 from templater.matching import fold_accents, replace_placeholders
 from templater.signals import Evidence
+from templater.template import LANGUAGES
 
 DATA = Path(__file__).resolve().parent / "data"
 SIGNAL = "scorer"
@@ -230,13 +231,13 @@ def using(models: dict[str, Model | None]) -> Iterator[None]:
         _MODELS.update(saved)
 
 
-def evidence(text: str, language: str | None, languages: tuple[str, ...] = ("en", "fr")) -> Evidence | None:
+def evidence(text: str, language: str | None) -> Evidence | None:
     """Promotional evidence (signal `scorer`) for the sentence of a normalized text the scorer flags.
 
     Without a language, every language's model is asked and the strongest opinion wins.
     """
     best = None
-    for lang in ((language,) if language else languages):
+    for lang in ((language,) if language else LANGUAGES):
         m = model(lang)
         found = m.opinion(text) if m is not None else None
         if found is not None and (best is None or found.score - m.threshold > best[0]):

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from templater.errors import yaml_problem
+
 try:  # the C loader is several times faster; fall back to pure Python where it is missing
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover
@@ -21,8 +23,17 @@ MAX_YAML_VALUES = 10_000
 MAX_YAML_DEPTH = 32
 
 CATEGORIES = ("promotional", "transactional", "conversational")
-LANGUAGES = ("en", "fr")
+LANGUAGES = ("en", "fr")  # the one list of languages: rule packs, library, options, scorer models
+# The consent ladder, weakest first, and the rung each category needs (the US baseline; a market's
+# promotional level is in markets.yaml). A stronger consent covers a weaker need.
+CONSENT_LEVELS = ("none", "implied", "express", "express_written")
 CONSENT_FOR = {"promotional": "express_written", "transactional": "express", "conversational": "implied"}
+
+
+def consent_covering(needed: str) -> tuple[str, ...]:
+    """The consent levels that allow a message needing `needed`: it and every stronger one."""
+    return CONSENT_LEVELS[CONSENT_LEVELS.index(needed):]
+
 # Every front-matter key templater reads (README.md's metadata table lists each one), the keys of
 # one variable, and the prefix of keys a team adds for itself. Any other key is an unknown-metadata
 # finding with "did you mean": a misspelt key is otherwise silently ignored.
@@ -200,10 +211,10 @@ def _shape_problem(yaml_text: str) -> Problem | None:
     except yaml.YAMLError as exc:
         # libyaml 0.2.5 as bundled with PyYAML 6.0.4 stops deep nesting itself, in its scanner,
         # before the events above reach our limit: report it the same way.
-        mark = getattr(exc, "problem_mark", None)
-        if mark is None or "nesting depth" not in str(getattr(exc, "problem", "")):
+        problem, line, column = yaml_problem(exc, yaml_text, first_line=2)
+        if line is None or column is None or "nesting depth" not in problem:
             raise
-        return Problem("yaml-syntax", mark.line + 2, mark.column + 1, {
+        return Problem("yaml-syntax", line, column, {
             "problem": f"the front matter nests deeper than {MAX_YAML_DEPTH} levels"})
     finally:
         loader.dispose()
@@ -275,13 +286,8 @@ def parse(source: str, path: str, default_id: str) -> tuple[Template | None, lis
         finally:
             loader.dispose()
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 2 if mark else 2
-        column = mark.column + 1 if mark else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        if mark and "\t" in lines[min(mark.line + 1, len(lines) - 1)]:
-            problem += " (a tab: indent YAML with spaces, not tabs)"
-        return None, [Problem("yaml-syntax", line, column, {"problem": problem})]
+        problem, line, column = yaml_problem(exc, yaml_text, first_line=2)
+        return None, [Problem("yaml-syntax", line or 2, column or 1, {"problem": problem})]
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):

@@ -102,6 +102,8 @@ rules:
     ("rule_folders: [nowhere]\n", ".templater.yaml:1: key 'rule_folders': 'nowhere' is not a folder"),
     ("brand: {name: Acme}\n", ".templater.yaml:1: key 'brand': must be a non-empty one-line string"),
     ("select: [a\n", ".templater.yaml:2: invalid YAML"),
+    ("select:\n  - a\n\t- b\n", ".templater.yaml:3: invalid YAML: found character '\\t' that cannot start any "
+                                "token (a tab: indent YAML with spaces, not tabs)"),
     ("- just\n- a list\n", ".templater.yaml:1: the configuration must be a mapping"),
 ])
 def test_bad_keys_and_values_name_the_file_line_and_key(write, tmp_path, config, message):

@@ -147,6 +147,11 @@ def test_hostile_vars_files_are_one_line_errors(write):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [f"templater: error: {deep}: invalid JSON or YAML: values "
                                                   "nested too deeply"]
+    broken = write("broken.yaml", "brand: Acme\nname: [Ana\n")
+    result = run_cli("render", str(template), "--vars", str(broken))
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [f"templater: error: {broken}:3: invalid JSON or YAML: expected "
+                                                  "',' or ']', but got '<stream end>'"]
     bomb = write("bomb.yaml", BILLION_LAUGHS.split("---\n")[1].replace("variables:\n  x: {example: *i}\n",
                                                                        "name: *i\n"))
     result = run_cli("render", str(template), "--vars", str(bomb))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from templater.render import sandbox
+from templater.jinja import sandbox
 from conftest import lint_json, run_cli, template_source
 
 CLI = [sys.executable, "-m", "templater.cli"]

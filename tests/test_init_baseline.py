@@ -82,3 +82,14 @@ def test_init_uses_pyproject_and_keeps_what_exists(write, tmp_path):
     assert run_cli("config", str(tmp_path)).exit_code == 0  # the table is a valid configuration
     again = run_cli("init", str(tmp_path))
     assert "already configures templater here" in again.stdout and "already runs templater" in again.stdout
+
+
+def test_init_with_a_broken_pre_commit_file_says_where_and_leaves_it_alone(write, tmp_path):
+    broken = "repos:\n- repo: local\n\thooks: []\n"
+    write(".pre-commit-config.yaml", broken)
+    result = run_cli("init", str(tmp_path))
+    assert result.exit_code == 0 and result.stderr == ""
+    assert "wrote a commented .templater.yaml" in result.stdout
+    assert (".pre-commit-config.yaml:3: invalid YAML: found character '\\t' that cannot start any token (a tab: "
+            "indent YAML with spaces, not tabs): add the templater hook by hand once it is fixed") in result.stdout
+    assert (tmp_path / ".pre-commit-config.yaml").read_text(encoding="utf-8") == broken

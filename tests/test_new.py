@@ -107,7 +107,7 @@ def test_an_existing_file_is_kept_unless_forced(tmp_path):
 
 def test_bad_names_brands_and_languages_are_usage_errors(tmp_path):
     unknown = run_cli("new", "retail.order-shiped", "--lang", "en", "--brand", "Acme", "-o", str(tmp_path))
-    assert unknown.exit_code == 2 and "did you mean retail.order-shipped" in unknown.output
+    assert unknown.exit_code == 2 and "did you mean 'retail.order-shipped'" in unknown.output
     braces = run_cli("new", "retail.welcome.en", "--brand", "Acme {{ x }}", "-o", str(tmp_path))
     assert braces.exit_code == 2 and "--brand" in braces.output and "braces" in braces.output
     clash = run_cli("new", "retail.welcome.en", "--lang", "fr", "--brand", "Acme", "-o", str(tmp_path))

@@ -9,7 +9,7 @@ from jinja2 import Environment
 
 from templater import plain_body
 from templater.plain_body import MAX_DEPTH, PlainTemplate, plain_names
-from templater.render import sandbox
+from templater.jinja import sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = sandbox.environment()

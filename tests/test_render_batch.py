@@ -101,6 +101,7 @@ def test_transactional_needs_express_consent_whose_scope_covers_the_template(tmp
     assert reasons(rejects) == {4: "out-of-scope", 5: "out-of-scope", 6: "no-consent", 7: "lint-error",
                                 8: "missing-variable"}
     assert "does not cover order-shipped or retail.order-shipped or retail.order-shipped.en" in rejects[5]["detail"]
+    assert rejects[6]["detail"] == "consent is implied; transactional messages need express or express_written"
     assert rejects[7]["rule"] == "mixed-content"
     assert rejects[8]["detail"] == "no value for order_id"
 

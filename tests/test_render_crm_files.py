@@ -82,7 +82,7 @@ def test_column_option_maps_any_variable_and_phone_column_names_the_phone(tmp_pa
     assert lines(out)[0]["text"].startswith("Acme: Hi Ana, take 15% off")
     unknown = render("--recipients", str(people), "--out", str(out), "--phone-column", "Contact",
                      "--column", "frist_name=Given", *DISCOUNT)
-    assert unknown.exit_code == 2 and "no variable frist_name (did you mean first_name?)" in unknown.stderr
+    assert unknown.exit_code == 2 and "no variable frist_name (did you mean 'first_name'?)" in unknown.stderr
     missing = render("--recipients", str(people), "--out", str(out), "--phone-column", "Mobile", *DISCOUNT)
     assert missing.exit_code == 2 and "no column 'Mobile' for phone" in missing.stderr
 
@@ -92,8 +92,8 @@ def test_a_misspelt_var_and_an_unused_column_are_warnings_with_did_you_mean(tmp_
     out = tmp_path / "out.jsonl"
     result = render("--recipients", str(people), "--out", str(out), *DISCOUNT, "--var", "frist_name=Bob")
     assert result.exit_code == 0
-    assert "warning: --var frist_name: the template has no variable frist_name (did you mean first_name?)" in result.stderr
-    assert "warning: the column 'frist_name' is not used by the template (did you mean first_name?)" in result.stderr
+    assert "warning: --var frist_name: the template has no variable frist_name (did you mean 'first_name'?)" in result.stderr
+    assert "warning: the column 'frist_name' is not used by the template (did you mean 'first_name'?)" in result.stderr
     assert "'loyalty_tier'" in result.stderr
     # A --var spelt in another case or with spaces is the variable.
     again = render("--recipients", str(people), "--out", str(out), *DISCOUNT, "--var", "First_Name=Bob")

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from templater.api import ruleset
 from templater.library import load_template
 from templater.linter import Linter
-from templater.render import sandbox
+from templater.jinja import sandbox
 from templater.render.recheck import MessageCheck
 from templater.render.simple import SimpleTemplate
 from templater.text import fold

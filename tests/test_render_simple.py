@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from templater.library import load_template
-from templater.render import sandbox
+from templater.jinja import sandbox
 from templater.render.simple import SimpleTemplate
 
 ROOT = Path(__file__).resolve().parent.parent

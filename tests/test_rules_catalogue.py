@@ -65,8 +65,8 @@ def test_explaining_a_rule_lists_its_options() -> None:
 def test_unknown_rule_is_one_line_with_a_suggestion() -> None:
     result = run_cli("rules", "url-shortner")
     assert result.exit_code == 2
-    assert result.stderr.strip() == ("templater: error: unknown rule 'url-shortner'; did you mean url-shortener? "
-                                     "('templater rules' lists them all)")
+    assert result.stderr.strip() == ("templater: error: unknown rule 'url-shortner' (did you mean 'url-shortener'?): "
+                                     "'templater rules' lists them all")
 
 
 def test_one_rule_as_markdown() -> None:

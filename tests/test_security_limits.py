@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from conftest import run_cli, template_source
-from templater.render import limits, sandbox
+from templater.jinja import limits, sandbox
 
 NESTED_LOOPS = ("{% for i in range(1000) %}{% for j in range(1000) %}{% for k in range(1000) %}"
                 "{% endfor %}{% endfor %}{% endfor %}")
@@ -141,3 +141,27 @@ def test_ordinary_templates_stay_within_every_bound():
             "{{ (name * 2)|replace('a', 'o') }} {{ ['x', 'y']|join('/') }} {{ 20000|abs }}")
     out = _render(body, {"items": ["a", "b"], "total": 12, "price": 3.5, "name": "Ana"})
     assert out == "1. A, 2. B -     12 3.50 Ana! AnoAno x/y 20000"
+
+
+def test_each_intercepted_operator_computes_its_own_operation():
+    # The sandbox intercepts exactly the operators of its table, and each computes what Python's
+    # own operator does on ordinary operands: a template sees the usual arithmetic.
+    assert sandbox.BoundedSandbox.intercepted_binops == frozenset(sandbox.BINOPS)
+    assert _render("{{ 7 ** 2 }} {{ 7 * 2 }} {{ 7 + 2 }} {{ 7 % 2 }} {{ 7 // 2 }} {{ 7 / 2 }} {{ 7 - 2 }}") \
+        == "49 14 9 1 3 3.5 5"
+    assert _render("{{ s * 2 }} {{ s + 'c' }} {{ ([1] + [2])|join(',') }} {{ n // 2 }}", {"s": "ab", "n": 9}) \
+        == "abab abc 1,2 4"
+
+
+def test_an_intercepted_operator_missing_from_the_table_is_refused_not_computed_as_another():
+    # Before the table, any intercepted operator without its own branch fell through to a // b.
+    class Wider(sandbox.BoundedSandbox):
+        intercepted_binops = frozenset({*sandbox.BINOPS, "-", "/"})
+
+    env = Wider()
+    template = env.from_string("{{ 7 - 2 }}")
+    with pytest.raises(sandbox.SecurityError, match="operator '-' is not allowed"):
+        sandbox.render_bounded(template, {})
+    with pytest.raises(sandbox.SecurityError, match="operator '/' is not allowed"):
+        sandbox.render_bounded(env.from_string("{{ 7 / 2 }}"), {})
+    assert sandbox.render_bounded(env.from_string("{{ 7 // 2 }}"), {}) == "3"

@@ -15,7 +15,7 @@ import pytest
 from jinja2 import meta
 
 from conftest import run_cli, template_source
-from templater.render import sandbox
+from templater.jinja import sandbox
 
 CMD = "touch {canary}"
 # The lint rules that refuse these templates before the sandbox sees them.

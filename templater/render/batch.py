@@ -23,7 +23,7 @@ from templater.render.recipients import (MAX_RECORD_BYTES, Job, Jobs, Lines, Row
                                          detect_format, raw_text, read_header)
 from templater.render.rows import RowProcessor, Spec
 from templater.render.seen import SeenPhones
-from templater.render.sandbox import DEFAULT_MAX_OUTPUT
+from templater.jinja.sandbox import DEFAULT_MAX_OUTPUT
 from templater.render.workers import Packed, ordered_chunks
 from templater.linter import FileResult, Linter
 from templater.rulepacks.loader import RuleSet

@@ -6,11 +6,12 @@ its own keys: each distinct set of keys is mapped once (cached) and rows with it
 """
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable
+
+from templater.suggest import did_you_mean
 
 # Consent and delivery fields: read by the gates and the phone check, never template variables.
 RESERVED = ("phone", "consent", "consent_at", "consent_scope", "timezone", "inbound_at", "opt_out", "region")
@@ -91,9 +92,7 @@ class ColumnMap:
 
     def suggest(self, name: str) -> str:
         """' (did you mean X?)' for a name close to a variable or field, else ''."""
-        choices = {fold(v): v for v in (*self.variables, *RESERVED)}
-        close = difflib.get_close_matches(fold(name), list(choices), n=1, cutoff=0.75)
-        return f" (did you mean {choices[close[0]]}?)" if close else ""
+        return did_you_mean(name, (*self.variables, *RESERVED), cutoff=0.75, key=fold)
 
     def map(self, names: list[str], complete: bool = True, warn: bool = True) -> Mapped:
         """Each column's row key; ColumnError when the mapping is unsafe or impossible.

@@ -7,9 +7,8 @@ from typing import Mapping
 
 from templater.errors import ConfigError
 from templater.render.quiet_hours import zone
-from templater.template import Template
+from templater.template import CONSENT_FOR, CONSENT_LEVELS, Template, consent_covering
 
-CONSENT_LEVELS = ("none", "implied", "express", "express_written")
 # Values of `opt_out` that mean the person has NOT opted out; anything else non-empty means they have.
 _NOT_OPTED_OUT = frozenset({"", "0", "false", "no", "n", "f", "none", "null", "non", "faux"})
 _SCOPE_SPLIT = re.compile(r"[\s,;|]+")
@@ -60,12 +59,13 @@ class Gate:
                  market: str | None = None) -> None:
         self.category = template.category
         # The promotional consent the row's market's law asks (markets.yaml); the US level without a market.
-        self.promotional_level = "express_written"
+        self.promotional_level = CONSENT_FOR["promotional"]
         if market is not None:
             from templater.markets import markets
 
             consent = markets()[market].requirement("consent")
-            self.promotional_level = ((consent.consent or {}) if consent else {}).get("promotional", "express_written")
+            self.promotional_level = ((consent.consent or {}) if consent else {}).get("promotional",
+                                                                                       self.promotional_level)
         self.market = market
         self.send_at = send_at
         self.reply_window = reply_window
@@ -131,35 +131,26 @@ class Gate:
             return "bad-field", f"consent_at '{at}' is not an ISO 8601 date or date-time"
         return None
 
-    def _consent(self, row: Mapping[str, object]) -> str | Verdict:
+    def _consent(self, row: Mapping[str, object], needed: str) -> Verdict:
         value = _text(row.get("consent")).lower().replace("-", "_").replace(" ", "_")
+        if value in consent_covering(needed):
+            return None
+        needs = " or ".join(consent_covering(needed))
+        if self.category == "promotional" and self.market not in (None, "us"):  # US: the baseline
+            needs += f" in market {self.market}"
+        if not value:
+            return "no-consent", f"no consent recorded; {self.category} messages need {needs}"
         if value not in CONSENT_LEVELS:
-            if not value:
-                return "no-consent", f"no consent recorded; {self.category} messages need " + self._needs()
             return "bad-field", f"consent '{row.get('consent')}' is not one of {', '.join(CONSENT_LEVELS)}"
-        return value
-
-    def _needs(self) -> str:
-        if self.category != "promotional":
-            return "express or express_written"
-        stronger = CONSENT_LEVELS[CONSENT_LEVELS.index(self.promotional_level):]
-        where = f" in market {self.market}" if self.market not in (None, "us") else ""  # US: the baseline
-        return " or ".join(stronger) + where
+        return "no-consent", f"consent is {value}; {self.category} messages need {needs}"
 
     def _promotional(self, row: Mapping[str, object]) -> Verdict:
-        consent = self._consent(row)
-        if isinstance(consent, tuple):
-            return consent
-        if CONSENT_LEVELS.index(consent) < CONSENT_LEVELS.index(self.promotional_level):
-            return "no-consent", f"consent is {consent}; promotional messages need {self._needs()}"
-        return None
+        return self._consent(row, self.promotional_level)
 
     def _transactional(self, row: Mapping[str, object]) -> Verdict:
-        consent = self._consent(row)
-        if isinstance(consent, tuple):
-            return consent
-        if consent not in ("express", "express_written"):
-            return "no-consent", f"consent is {consent}; transactional messages need express or express_written"
+        verdict = self._consent(row, CONSENT_FOR["transactional"])
+        if verdict is not None:
+            return verdict
         scope = _text(row.get("consent_scope"))
         if not scope:
             return "out-of-scope", "no consent_scope: name the template id or use case the consent covers"

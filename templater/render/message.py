@@ -9,7 +9,7 @@ from jinja2.exceptions import TemplateError as JinjaError
 from templater.context import LintContext, optional_values
 from templater.encoding import Encoding, analyze
 from templater.errors import RenderError
-from templater.render import sandbox
+from templater.jinja import sandbox
 from templater.template import CONSENT_FOR, Template
 
 

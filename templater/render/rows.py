@@ -14,7 +14,7 @@ from templater import graphemes
 from templater.context import LintContext
 from templater.encoding import GSM_ALL, GSM_BASIC, GSM_EXTENSION, Encoding, analyze
 from templater.linter import FileResult, Linter
-from templater.render import sandbox
+from templater.jinja import sandbox
 from templater.render.gating import Gate
 from templater.render.outputs import LineFormat
 from templater.render.phones import Phones
@@ -149,7 +149,12 @@ class RowProcessor:
     def process(self, job: Job) -> list[Result]:
         """Results for a job's records, in order; each render is bounded by the row deadline."""
         records = job.records(self.spec.recipients_format) if isinstance(job, Lines) else job
-        rows = self.reader.read_all(records)
+        return self.process_rows(records, self.reader.read_all(records))
+
+    def process_rows(self, records: list[Record], rows: list) -> list[Result]:
+        """Results for records already read into rows (a dict, or (reason, detail) for an unreadable
+        one), in order: what process() does after reading, and what templater.engines.core calls
+        for rows that come as columns (Parquet) rather than as text."""
         with _RowTimer(self.spec.timeout) as arm:
             return [self._one(record, row, arm) for record, row in zip(records, rows)]
 

@@ -21,8 +21,8 @@ from typing import Any, Iterable, Iterator, Union
 from jinja2 import nodes
 
 from templater.plain_body import plain_names
-from templater.render import sandbox
-from templater.render.limits import MAX_VALUE
+from templater.jinja import sandbox
+from templater.jinja.limits import MAX_VALUE
 
 # A plan is a tuple of steps: a str is text, a _Var prints a variable, an _If picks a branch.
 Plan = tuple

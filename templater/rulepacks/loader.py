@@ -335,13 +335,12 @@ def load_pack(path: Path, ruleset: RuleSet, drafts: dict[str, _Draft]) -> None:
     naming the file, line and field."""
     pack = _Pack(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        text = path.read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=_LineLoader)
     except (OSError, UnicodeDecodeError) as exc:
         raise pack.fail(f"cannot read the rule pack: {exc}") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RulePackError(f"invalid YAML: {getattr(exc, 'problem', exc)}", str(path),
-                            mark.line + 1 if mark else None) from None
+        raise RulePackError.from_yaml(exc, str(path), text) from None
     if not isinstance(data, dict):
         raise pack.fail("a rule pack is a mapping with 'signals' and/or 'rules'")
     pack.keys(data, PACK_KEYS, "pack")

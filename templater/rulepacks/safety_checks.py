@@ -15,8 +15,8 @@ from typing import Any, Iterator
 from jinja2 import nodes
 
 from templater.context import Hit, LintContext
-from templater.render.limits import MAX_INT_BITS, MAX_RANGE
-from templater.render.sandbox import MAX_SEQUENCE
+from templater.jinja.limits import MAX_INT_BITS, MAX_RANGE
+from templater.jinja.sandbox import MAX_SEQUENCE
 from templater.rulepacks.model import Rule
 from templater.rulepacks.registry import check
 

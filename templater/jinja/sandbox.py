@@ -22,8 +22,8 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import FilterArgumentError, SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 
-from templater.render import limits
-from templater.render.limits import (  # noqa: F401 - re-exported for callers of this module
+from templater.jinja import limits
+from templater.jinja.limits import (  # noqa: F401 - re-exported for callers of this module
     DEFAULT_TIMEOUT, MAX_INT_ARG, MAX_RANGE, MAX_STEPS, MAX_VALUE, LimitExceeded, OutputTooLong,
     RenderTimeout, TooDeep, TooManySteps, deadline)
 
@@ -117,6 +117,47 @@ class _BoundedCodeGenerator(CodeGenerator):
             node.iter = original  # the parsed tree is shared with the linter: leave it as parsed
 
 
+def _power(left: Any, right: Any) -> Any:
+    if limits.too_big_int(right) or (isinstance(right, (int, float)) and right > 64):
+        raise LimitExceeded("the exponent is over the limit of 64")
+    if isinstance(left, int) and isinstance(right, int) \
+            and left.bit_length() * max(right, 0) > limits.MAX_INT_BITS:
+        raise LimitExceeded(f"the power builds a number over the limit of {limits.MAX_INT_BITS:,} bits")
+    return left ** right
+
+
+def _multiply(left: Any, right: Any) -> Any:
+    if isinstance(left, int) and isinstance(right, int):
+        if left.bit_length() + right.bit_length() > limits.MAX_INT_BITS:
+            raise LimitExceeded(f"the product builds a number over the limit of {limits.MAX_INT_BITS:,} bits")
+        return left * right
+    for seq, count in ((left, right), (right, left)):
+        if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
+            if max(len(seq), limits.value_size(seq)) * max(count, 0) > MAX_SEQUENCE:
+                raise LimitExceeded(f"repetition builds a value over the limit of {MAX_SEQUENCE:,} characters or items")
+    return left * right
+
+
+def _add(left: Any, right: Any) -> Any:
+    if isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
+        if limits.value_size(left) + limits.value_size(right) > MAX_VALUE:
+            raise LimitExceeded(f"concatenation builds a value over the limit of {MAX_VALUE:,} characters")
+    return left + right
+
+
+def _modulo(left: Any, right: Any) -> Any:
+    if isinstance(left, str):
+        raise SecurityError("the % formatting operator is not allowed in templates")
+    return left % right
+
+
+# The operators the sandbox intercepts, each with the checked operation it computes (as Jinja2's
+# sandbox keeps its operator policy in module-level tables). BoundedSandbox intercepts exactly
+# these; an operator intercepted without an entry is refused, never computed as another one.
+BINOPS: dict[str, Callable[[Any, Any], Any]] = {
+    "**": _power, "*": _multiply, "+": _add, "%": _modulo, "//": operator.floordiv}
+
+
 class _BoundedFormatter(SandboxedFormatter):
     """str.format in the sandbox, with widths capped and the total result bounded."""
 
@@ -136,7 +177,7 @@ class _BoundedFormatter(SandboxedFormatter):
 class BoundedSandbox(ImmutableSandboxedEnvironment):
     """A sandbox where no expression can build a huge value, loop without end or reach internals."""
 
-    intercepted_binops = frozenset({"*", "**", "+", "%", "//"})
+    intercepted_binops = frozenset(BINOPS)
     code_generator_class = _BoundedCodeGenerator
 
     def __init__(self) -> None:
@@ -152,36 +193,10 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: Any, operator_: str, left: Any, right: Any) -> Any:
         limits.step()
-        if operator_ == "**":
-            if limits.too_big_int(right) or (isinstance(right, (int, float)) and right > 64):
-                raise LimitExceeded("the exponent is over the limit of 64")
-            if isinstance(left, int) and isinstance(right, int) \
-                    and left.bit_length() * max(right, 0) > limits.MAX_INT_BITS:
-                raise LimitExceeded(f"the power builds a number over the limit of {limits.MAX_INT_BITS:,} bits")
-            return left ** right
-        if operator_ == "*":
-            if isinstance(left, int) and isinstance(right, int):
-                if left.bit_length() + right.bit_length() > limits.MAX_INT_BITS:
-                    raise LimitExceeded("the product builds a number over the limit of "
-                                        f"{limits.MAX_INT_BITS:,} bits")
-                return left * right
-            for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
-                    if max(len(seq), limits.value_size(seq)) * max(count, 0) > MAX_SEQUENCE:
-                        raise LimitExceeded("repetition builds a value over the limit of "
-                                            f"{MAX_SEQUENCE:,} characters or items")
-            return left * right
-        if operator_ == "+":
-            if isinstance(left, (str, list, tuple)) and isinstance(right, (str, list, tuple)):
-                if limits.value_size(left) + limits.value_size(right) > MAX_VALUE:
-                    raise LimitExceeded(f"concatenation builds a value over the limit of {MAX_VALUE:,} "
-                                        "characters")
-            return left + right
-        if operator_ == "%":
-            if isinstance(left, str):
-                raise SecurityError("the % formatting operator is not allowed in templates")
-            return left % right
-        return operator.floordiv(left, right)
+        checked = BINOPS.get(operator_)
+        if checked is None:  # intercepted yet not in the table: refuse rather than guess what to compute
+            raise SecurityError(f"the operator {operator_!r} is not allowed in templates")
+        return checked(left, right)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         if __obj is limits.retain:  # a {% set %} / {% with %} value, wrapped by the code generator
