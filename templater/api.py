@@ -262,7 +262,8 @@ def render_batch(template: str | Template, recipients: str, out: str | None, rej
     reason; both files appear only when the run completes. `values` fill variables a row leaves
     empty. Settings: recipients_format, out_format, default_region, suppress (a file or numbers),
     send_at, quiet_hours, reply_window, max_output, columns, phone_column, keep,
-    allow_unknown_columns, delimiter; see docs/rendering.md. `out` '-' is standard output (then
+    allow_unknown_columns, delimiter; see docs/rendering.md. default_region, quiet_hours,
+    reply_window and suppress not given come from the template's configuration, if it sets them. `out` '-' is standard output (then
     give rejects). dry_run: write nothing; the summary counts and holds the first messages
     (samples). warn(text) gets each warning before the first row; on_progress(summary,
     bytes_read, size) after each chunk.
@@ -272,6 +273,7 @@ def render_batch(template: str | Template, recipients: str, out: str | None, rej
     if out is None and not dry_run:
         raise TypeError("render_batch needs out unless dry_run")
     admitted = admit(template, config_file)
+    settings = batch.configured(settings, admitted.policy.config)
     spec = batch.make_spec(admitted.template, admitted.policy.ruleset, recipients=recipients, values=values,
                            linter=admitted.policy.linter, admitted=admitted.result, **settings)
     out = out or ""

@@ -64,8 +64,10 @@ def parse_window(spec: str) -> Window:
         return PROFILES[spec]
     m = _CUSTOM.match(spec)
     if not m:
-        raise ConfigError(f"--quiet-hours '{spec}': give market, auto, a profile ({', '.join(PROFILES)}) or a window "
-                          "such as 09:00-20:00")
+        from templater.suggest import did_you_mean
+
+        raise ConfigError(f"--quiet-hours '{spec}'{did_you_mean(spec, [*PROFILES, AUTO, MARKET])}: give market, auto, "
+                          f"a profile ({', '.join(PROFILES)}) or a window such as 09:00-20:00")
     h1, m1, h2, m2 = (int(g) for g in m.groups())
     if h2 == 24 and m2:
         raise ConfigError(f"--quiet-hours '{spec}': 24:00 is the latest end")
