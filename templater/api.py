@@ -10,7 +10,7 @@ from templater.context import LintContext
 from templater.findings import Finding, Severity
 from templater.errors import InputError, TemplateError, processing
 from templater.linter import FileResult, LintOptions
-from templater.parallel import ordered_map
+from templater.pool import ordered_map
 from templater.policy import Policies, Policy, checked_ruleset, errors_in, ruleset  # noqa: F401 - re-exported
 from templater.rulepacks.model import Rule
 from templater.template import Template, parse, read_source

@@ -18,7 +18,7 @@ from templater.findings import Severity
 from templater.interrupts import Terminated, stops_raise
 from templater.formatters import FORMATS, formatter
 from templater.formatters.text import format_findings
-from templater.parallel import default_jobs
+from templater.pool import default_jobs
 from templater.template import CATEGORIES, LANGUAGES
 from templater.text import printable
 

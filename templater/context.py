@@ -9,9 +9,8 @@ from typing import Any
 from jinja2 import nodes
 from jinja2.exceptions import TemplateError as JinjaError
 
-from templater import plain_body
 from templater.findings import Edit, Fix
-from templater.jinja import sandbox
+from templater.jinja import plain, sandbox
 from templater.rulepacks.loader import RuleSet
 from templater.signals import Evidence, find_in_text, find_in_variables
 from templater.template import Problem, Template
@@ -50,13 +49,13 @@ class LintContext:
         self.max_output = max_output
         self.syntax_error: JinjaError | None = None
         self.ast: nodes.Template | None = None
-        # The names a plain body reads (None for other bodies, which are compiled as they parse).
-        self.plain_names: frozenset[str] | None = None
+        # A plain body's plan (None for other bodies, which are compiled as they parse).
+        self.plain: plain.Plain | None = None
         env = sandbox.environment()
-        tree = plain_body.parse(template.body, env)  # None unless plain: then Jinja2 parses it
+        tree = plain.parse(template.body, env)  # None unless plain: then Jinja2 parses it
         if tree is not None:
-            self.plain_names = plain_body.plain_names(tree, env.globals)
-        if self.plain_names is not None:
+            self.plain = plain.Plain.of(tree, env.globals)
+        if self.plain is not None:
             self.ast = tree
             return
         try:
@@ -67,8 +66,8 @@ class LintContext:
     def _needs_compile(self, tree: nodes.Template) -> bool:
         # A plain tree that the small parser declined (comments, '-' whitespace control) is
         # evaluated like the others, and needs no compile either.
-        self.plain_names = plain_body.plain_names(tree, sandbox.environment().globals)
-        return self.plain_names is None
+        self.plain = plain.Plain.of(tree, sandbox.environment().globals)
+        return self.plain is None
 
     @classmethod
     def for_message(cls, template: Template, text: str, ruleset: RuleSet) -> "LintContext":
@@ -77,7 +76,7 @@ class LintContext:
         ctx.template = Template(template.path, template.source, template.meta, text, template.body_line,
                                 template.key_lines, template.variable_lines, template.default_id)
         ctx.ruleset, ctx.problems, ctx.max_output = ruleset, [], len(text)
-        ctx.syntax_error, ctx.ast, ctx.plain_names = None, nodes.Template([], lineno=1), frozenset()
+        ctx.syntax_error, ctx.ast, ctx.plain = None, nodes.Template([], lineno=1), plain.Plain((), frozenset())
         norm = fold(text)
         ctx.__dict__.update(masked=norm, literal=text, used={}, render_result=(text, None))
         ctx.is_message = True
@@ -121,8 +120,7 @@ class LintContext:
         """Variables the body reads from its context, each with the offset of its first use."""
         if self.ast is None:
             return {}
-        found = self.plain_names
-        names = sorted(found if found is not None else sandbox.undeclared_variables(self.ast))
+        names = sorted(self.plain.names if self.plain is not None else sandbox.undeclared_variables(self.ast))
         body = self.template.body
         spans = expression_spans(body)
         used = {}
@@ -141,14 +139,13 @@ class LintContext:
         for name in self.used:
             values.setdefault(name, "")
         try:
-            if self.plain_names is not None:  # evaluated node by node: no Python code to compile
-                compiled = plain_body.PlainTemplate(self.ast, sandbox.environment())
-            else:
-                compiled = sandbox.compile_ast(self.ast, self.template.path)
+            if self.plain is not None:  # the plan walked: no Python code to compile
+                return self.plain.render(values, self.max_output), None
+            compiled = sandbox.compile_ast(self.ast, self.template.path)
             return sandbox.render_bounded(compiled, values, self.max_output), None
-        except JinjaError as exc:
-            return None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError) as exc:
+        except sandbox.RENDER_ERRORS as exc:
+            if isinstance(exc, JinjaError):
+                return None, str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             return None, f"{type(exc).__name__}: {exc}"
 
     @cached_property

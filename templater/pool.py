@@ -1,18 +1,20 @@
-"""Chunks of work over forked worker processes and this one, results in input order, few in flight.
+"""The one fork-based parallel map: chunks of work over forked worker processes and this one,
+results in input order, few in flight.
 
-The machinery both the bulk renderer (templater/render/workers.py) and `lint --jobs`
-(templater/parallel.py) use: a worker that dies (SIGKILL, the out-of-memory killer) fails the run
-with one error instead of leaving it waiting for ever for that worker's chunk.
+The bulk renderer (templater/render/workers.py: ordered_chunks, with results packed to travel as
+bytes) and `lint --jobs` (ordered_map, per file) both use it: a worker that dies (SIGKILL, the
+out-of-memory killer) fails the run with one error instead of leaving it waiting for ever for that
+worker's chunk.
 """
 from __future__ import annotations
 
 import itertools
+import os
 import pickle
 import threading
 from collections import deque
 from operator import attrgetter
-from queue import SimpleQueue
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from templater.errors import TemplaterError
 from templater.interrupts import ignore_stops
@@ -24,8 +26,61 @@ _WIRE: Any = None    # (result -> (picklable head, [bytes]), (head, [bytes]) -> 
 _UNPICKLABLE: Any = TemplaterError
 
 
+T = TypeVar("T")
+R = TypeVar("R")
+
+
 class WorkerDied(TemplaterError):
     """A worker process died, so some of the work was never done."""
+
+
+def default_jobs() -> int:
+    """All the cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+MAX_SPAN = 256
+
+
+def spans(count: int, jobs: int, smallest: int) -> list[tuple[int, int]]:
+    """Index ranges to hand out: large while much work is left, small towards the end.
+
+    Each range is one message each way between the parent and a worker, and the parent's share
+    of the work grows with the number of messages; small ranges at the end keep a worker from
+    waiting long for another to finish a large one.
+    """
+    out, start = [], 0
+    while start < count:
+        size = max(smallest, min(MAX_SPAN, (count - start) // (jobs * 4)))
+        out.append((start, min(count, start + size)))
+        start += size
+    return out
+
+
+def ordered_map(func: Callable[[T], R], items: Iterable[T], jobs: int, chunksize: int = 16) -> Iterator[R]:
+    """func over items in `jobs` processes, results in input order; in-process when jobs <= 1.
+
+    chunksize is the fewest items handed to a worker at once. Forked workers inherit func and
+    everything it closes over (loaded rules, compiled templates) instead of pickling or rebuilding
+    them, and the items too, so that the parent, which hands out the work alone, sends each worker
+    index ranges rather than pickled items. A worker that dies ends the run with WorkerDied.
+    """
+    items = list(items)
+    if jobs <= 1 or len(items) < 2 * chunksize:
+        yield from map(func, items)
+        return
+    for _span, results in ordered_chunks(lambda span: [func(items[i]) for i in range(*span)],
+                                         iter(spans(len(items), jobs, chunksize)), min(jobs, len(items)),
+                                         _files_died):
+        yield from results
+
+
+def _files_died(how: str) -> Exception:
+    return WorkerDied(f"a worker process died ({how}; the system may be out of memory), so some files "
+                      "were not linted: run again, with fewer --jobs if memory is short")
 
 
 def _plain_out(result: Any) -> tuple[Any, list[bytes]]:
@@ -115,7 +170,7 @@ def _serve(tasks: Any, results: Any, inherited: list) -> None:
             results.send_bytes(part)
 
 
-def _send(queue: SimpleQueue) -> None:
+def _send(queue: Any) -> None:
     """The parent's sending thread: the main thread never blocks on a full pipe while a worker
     blocks on sending it a result."""
     while True:
@@ -143,7 +198,8 @@ def _next(pending: deque, died: Callable[[str], Exception]) -> tuple[Any, Any]:
 def ordered_chunks(work: Callable[[Any], Any], chunks: Iterator[Any], jobs: int,
                    died: Callable[[str], Exception], wire: tuple | None = None,
                    unpicklable: type = TemplaterError) -> Iterator[tuple[Any, Any]]:
-    """(chunk, work(chunk)) for each chunk, in order; in this process when jobs <= 1 or input is small.
+    """(chunk, work(chunk)) for each chunk, in order; in this process when jobs <= 1, input is small
+    or the system cannot fork.
 
     died(how) is the exception raised when a worker process dies ('killed by signal 9'); wire is
     (out, back): out(result) -> (picklable head, [bytes]) in the worker, back(head, [bytes]) ->
@@ -158,18 +214,20 @@ def ordered_chunks(work: Callable[[Any], Any], chunks: Iterator[Any], jobs: int,
     grow with the file.
     """
     head = list(itertools.islice(chunks, 2))
-    if jobs <= 1 or len(head) < 2:
+    if jobs > 1 and len(head) == 2:
+        import multiprocessing  # only when fanning out
+        from queue import SimpleQueue
+    if jobs <= 1 or len(head) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for chunk in itertools.chain(head, chunks):
             yield chunk, work(chunk)
         return
-    import multiprocessing  # only when fanning out
 
     global _WORK, _WIRE, _UNPICKLABLE
     # Forked workers inherit the work and everything it closes over (compiled template, rules, caches).
     _WORK, _WIRE, _UNPICKLABLE = work, wire or (_plain_out, _plain_back), unpicklable
     context = multiprocessing.get_context("fork")
     workers: list[_Worker] = []
-    queue: SimpleQueue = SimpleQueue()
+    queue = SimpleQueue()
     sender = threading.Thread(target=_send, args=(queue,), daemon=True)
     finished = False
     try:

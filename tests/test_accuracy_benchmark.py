@@ -31,7 +31,7 @@ def _msg(id_: str, label: str, base: str | None = None, lang: str = "en", text: 
 
 
 def _frozen_name(prefix: str) -> str:
-    """A host whose group falls in the frozen split (one in three by hash) when new in pass9."""
+    """A host whose group falls in the frozen split (one in three by hash) when new in a frozen batch."""
     return next(f"{prefix}{i}.example" for i in range(100)
                 if int(hashlib.sha256(f"{prefix}{i}.example".encode()).hexdigest(), 16) % 3 == 0)
 
@@ -57,6 +57,18 @@ def test_frozen_groups_are_new_in_pass9_and_one_in_three_by_hash() -> None:
     old = _frozen_name("old")  # would hash into the split, but an earlier batch already used it
     rows = [(old, None), (old, "pass9"), (frozen, "pass9"), (kept, "pass9"), ("x.example", "pass8")]
     assert corpus_split.frozen_groups(rows) == {frozen}
+
+
+def test_groups_first_seen_in_pass10_are_frozen_by_the_same_rule() -> None:
+    in9, in10, kept10 = _frozen_name("nine"), _frozen_name("ten"), _unfrozen_name("ten")
+    old = _frozen_name("older")  # hashes into the split, but a pass8 row makes it not new
+    both = _frozen_name("both")  # first seen in pass9, more rows in pass10: still one frozen group
+    rows = [(in9, "pass9"), (in10, "pass10"), (kept10, "pass10"), (old, "pass8"), (old, "pass10"),
+            (both, "pass9"), (both, "pass10")]
+    assert corpus_split.frozen_groups(rows) == {in9, in10, both}
+    # Adding pass10 rows moves no group that was already split: the pass9-only answer is unchanged.
+    before = [r for r in rows if r[1] != "pass10"]
+    assert corpus_split.frozen_groups(before) == corpus_split.frozen_groups(rows) - {in10}
 
 
 def test_folds_are_deterministic_balanced_and_never_split_a_group() -> None:

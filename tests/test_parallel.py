@@ -1,7 +1,7 @@
 """ordered_map hands out index ranges and gives results in input order, whatever the jobs."""
 from __future__ import annotations
 
-from templater.parallel import MAX_SPAN, ordered_map, spans
+from templater.pool import MAX_SPAN, ordered_map, spans
 
 
 def test_spans_cover_every_index_once_in_order():

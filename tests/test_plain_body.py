@@ -1,4 +1,6 @@
-"""Plain bodies, evaluated node by node, read the same names and render the same text or error as compiled ones."""
+"""Plain bodies (templater/jinja/plain.py) read the same names and render the same text or error as
+compiled ones: the small parser makes Jinja2's tree, the lint mode of the one walker renders what the
+sandbox renders, and the strict bulk mode renders the same text whenever it does not step aside."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,9 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jinja2 import Environment
 
-from templater import plain_body
-from templater.plain_body import MAX_DEPTH, PlainTemplate, plain_names
-from templater.jinja import sandbox
+from templater.jinja import plain, sandbox
+from templater.jinja.plain import MAX_DEPTH, Plain
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = sandbox.environment()
@@ -17,23 +18,32 @@ NAMES = ["brand", "first_name", "x", "range", "class", "self", "loop"]
 VALUES = ["", "Acme", 0, 7, None, [], [1], {"a": 1}, True, "x" * 200_000, "y" * 900]
 
 
-def _outcome(template, values: dict, max_output: int) -> tuple:
+def _outcome(render, values: dict, max_output: int) -> tuple:
     try:
-        return "text", sandbox.render_bounded(template, values, max_output)
+        return "text", render(values, max_output)
     except Exception as exc:  # noqa: BLE001 - the error itself is what is compared
         return "error", type(exc).__name__, str(exc)
 
 
+def _plain(body: str) -> Plain | None:
+    return Plain.of(ENV.parse(body, needs_compile=lambda _tree: False), ENV.globals)
+
+
 def _agree(body: str, values: dict, max_output: int = 1600) -> bool:
     """Whether the body is plain; when it is, asserts both ways give the same names and outcome."""
-    tree = ENV.parse(body, needs_compile=lambda _tree: False)
-    names = plain_names(tree, ENV.globals)
-    if names is None:
+    found = _plain(body)
+    if found is None:
         return False
     compiled = ENV.parse(body)
-    assert names == sandbox.undeclared_variables(compiled), body
-    expected = _outcome(sandbox.compile_ast(compiled, "t"), values, max_output)
-    assert _outcome(PlainTemplate(tree, ENV), values, max_output) == expected, (body, values, max_output)
+    assert found.names == sandbox.undeclared_variables(compiled), body
+    template = sandbox.compile_ast(compiled, "t")
+    expected = _outcome(lambda v, m: sandbox.render_bounded(template, v, m), values, max_output)
+    assert _outcome(found.render, values, max_output) == expected, (body, values, max_output)
+    # The strict bulk mode, walked and compiled, gives the same text, or steps aside for the sandbox.
+    for render_row in (found.walked(max_output), found.renderer(max_output)):
+        shaped = render_row(values, values)
+        if shaped is not None:
+            assert ("text", shaped[0]) == expected, (body, values, max_output)
     return True
 
 
@@ -45,9 +55,9 @@ def test_library_bodies_are_plain_and_agree():
 def test_what_is_not_plain_stays_compiled():
     for body in ["{{ x|upper }}", "{{ 'q' }}", "{{ x.y }}", "{% for i in x %}{% endfor %}", "{{ self }}",
                  "{% if x == 1 %}a{% endif %}", "{% set y = 1 %}", "{{ loop }}", "{% raw %}{{ x }}{% endraw %}x{{ x|e }}"]:
-        assert plain_names(ENV.parse(body, needs_compile=lambda _tree: False), ENV.globals) is None, body
+        assert _plain(body) is None, body
     deep = "{% if x %}" * (MAX_DEPTH + 2) + "{% endif %}" * (MAX_DEPTH + 2)
-    assert plain_names(ENV.parse(deep, needs_compile=lambda _tree: False), ENV.globals) is None
+    assert _plain(deep) is None
 
 
 _piece = st.sampled_from(["Hi", " ", "\n", ": ", "é", "{# c #}", "{{- x -}}", "{{ x }}", "{{ brand }}", "{{ range }}",
@@ -84,7 +94,7 @@ _bit = st.sampled_from(["Hi", " ", "\n", "\n\n", ":", "}}", "%}", "{", "#}", "é
 @given(st.lists(_bit, max_size=14))
 def test_the_plain_parser_makes_jinja2s_tree_or_declines(pieces):
     body = "".join(pieces)
-    tree = plain_body.parse(body, ENV)
+    tree = plain.parse(body, ENV)
     if tree is None:
         return  # Jinja2 parses it (or reports its error)
     expected = Environment.parse(ENV, body)  # jinja2's own parser, without the sandbox's compile
@@ -94,5 +104,5 @@ def test_the_plain_parser_makes_jinja2s_tree_or_declines(pieces):
 def test_library_bodies_take_the_plain_parser():
     for path in (ROOT / "template_library").rglob("*.sms"):
         body = path.read_text(encoding="utf-8").partition("\n---\n")[2]
-        tree = plain_body.parse(body, ENV)
+        tree = plain.parse(body, ENV)
         assert tree is not None and tree == Environment.parse(ENV, body), path

@@ -12,7 +12,7 @@ from templater.library import load_template
 from templater.linter import Linter
 from templater.jinja import sandbox
 from templater.render.recheck import MessageCheck
-from templater.render.simple import SimpleTemplate
+from templater.jinja.plain import Plain
 from templater.text import fold
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,8 +25,21 @@ VALUES = ["", "Acme", "Ana Maria", " ", "\u00a0", "bit.ly/x", "BIT.LY", "https:/
           "tiny", "url.com", ".ly", "ly x", "x bit", "bit\u200b.ly", "b\u0456t.ly", "\u0336ly", "\uff42it.ly"]
 
 
-def _agree(check: MessageCheck, simple: SimpleTemplate, values: dict) -> None:
-    shaped = simple.render_shaped(values)
+def _plain(ast) -> Plain | None:
+    return Plain.of(ast, sandbox.environment().globals)
+
+
+def _shaped(plain: Plain, values: dict):
+    """The text and shape of the message the bulk renderer makes with these values (None: the sandbox's)."""
+    render_row = _RENDERERS.get(plain) or _RENDERERS.setdefault(plain, plain.renderer(1600))
+    return render_row(values, values)
+
+
+_RENDERERS: dict = {}
+
+
+def _agree(check: MessageCheck, plain: Plain, values: dict) -> None:
+    shaped = _shaped(plain, values)
     if shaped is None:
         return
     text, shape = shaped
@@ -45,7 +58,7 @@ def test_library_messages_with_hostile_values():
     rng = random.Random(11)
     for path in sorted((ROOT / "template_library").rglob("*.sms")):
         t = load_template(path)
-        simple = SimpleTemplate.build(sandbox.environment().parse(t.body), 1600)
+        simple = _plain(sandbox.environment().parse(t.body))
         check = MessageCheck(LINTER, t, simple)
         assert check.shapes is not None, path
         names = sorted(t.variables)
@@ -65,7 +78,7 @@ def test_generated_bodies(pieces, values):
         ast = sandbox.environment().parse("".join(pieces))
     except Exception:  # noqa: BLE001 - unbalanced tags: nothing to render
         return
-    simple = SimpleTemplate.build(ast, 1600)
+    simple = _plain(ast)
     if simple is not None:
         t = load_template(ROOT / "template_library" / "retail" / "discount.en.sms")
         _agree(MessageCheck(LINTER, t, simple), simple, {"a": "", "b": "", "c": "", **values})
@@ -76,11 +89,11 @@ def test_words_across_fixed_text_and_values():
     bodies = ["{{ a }}.ly x", "x bit{{ a }}", "{{ a }}{{ b }}", "tiny{{ a }}{{ b }}.com y", "see {{ a }}",
               "{% if a %}bit{% endif %}{{ b }}.ly", "{{ a }} {{ b }}", "Hi {{ a }}, {{ b }}\nReply STOP"]
     for body in bodies:
-        simple = SimpleTemplate.build(sandbox.environment().parse(body), 1600)
+        simple = _plain(sandbox.environment().parse(body))
         check = MessageCheck(LINTER, t, simple)
         for a in VALUES:
             for b in VALUES:
-                text, shape = simple.render_shaped({"a": a, "b": b})
+                text, shape = _shaped(simple, {"a": a, "b": b})
                 assert check.shapes.met(shape) == check.index.met(fold(text.strip()).lower()), (body, a, b)
 
 
@@ -93,10 +106,10 @@ def test_new_paths_do_not_grow_memory_without_bound():
     body = "Acme: " + "".join(f"{{% if {n} %}}{n} {{% endif %}}" for n in names) + (
         " Up to 4 msgs/month. Msg & data rates may apply. Reply HELP for help. Reply STOP to opt out.")
     t = load_template(ROOT / "template_library" / "retail" / "discount.en.sms")
-    simple = SimpleTemplate.build(sandbox.environment().parse(body), 1600)
+    simple = _plain(sandbox.environment().parse(body))
     check = MessageCheck(LINTER, t, simple)
     rng = random.Random(5)
     for _ in range(_REMEMBERED + 500):
-        text, shape = simple.render_shaped({n: rng.choice(["", "x"]) for n in names})
+        text, shape = _shaped(simple, {n: rng.choice(["", "x"]) for n in names})
         check.errors(text, shape)
     assert len(check.shapes._paths) <= _REMEMBERED

@@ -1,4 +1,5 @@
-"""The bulk renderer's sandbox-free path gives the sandbox's text, or steps aside for the sandbox."""
+"""The bulk renderer's sandbox-free path (the strict mode of templater/jinja/plain.py) gives the sandbox's
+text, or steps aside for the sandbox."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +9,7 @@ from hypothesis import strategies as st
 
 from templater.library import load_template
 from templater.jinja import sandbox
-from templater.render.simple import SimpleTemplate
+from templater.jinja.plain import MAX_DEPTH, Plain
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = sandbox.environment()
@@ -23,10 +24,19 @@ def _sandbox(body: str, values: dict, max_output: int) -> tuple:
         return "error", type(exc).__name__
 
 
+def _build(body: str) -> Plain | None:
+    return Plain.of(ENV.parse(body), ENV.globals)
+
+
+def _render(plain: Plain, values: dict, max_output: int = 1600) -> str | None:
+    shaped = plain.renderer(max_output)(values, values)
+    return shaped[0] if shaped is not None else None
+
+
 def _check(body: str, values: dict, max_output: int = 1600) -> str | None:
     """The fast path's text, asserted equal to the sandbox's; None when it steps aside."""
-    simple = SimpleTemplate.build(ENV.parse(body), max_output)
-    text = simple.render(values) if simple is not None else None
+    plain = _build(body)
+    text = _render(plain, values, max_output) if plain is not None else None
     if text is not None:
         assert ("text", text) == _sandbox(body, values, max_output), (body, values)
     return text
@@ -49,7 +59,7 @@ def test_it_steps_aside_for_anything_the_sandbox_must_decide():
     assert _check("{% if name %}a{% endif %}", {"name": None}) is None
     assert _check("{{ range }}", {}) is None                        # a global, printed by the sandbox
     for body in ["{{ name|upper }}", "{{ self }}", "{{ loop }}", "{{ x.y }}", "{% for i in x %}{% endfor %}"]:
-        assert SimpleTemplate.build(ENV.parse(body), 1600) is None, body
+        assert _build(body) is None, body
 
 
 def test_template_data_is_printed_as_is():
@@ -108,11 +118,12 @@ def test_the_compiled_plan_renders_a_row_as_the_walked_plan_and_the_sandbox_do(p
         ast = ENV.parse(body)
     except Exception:  # noqa: BLE001 - unbalanced tags: nothing to render
         return
-    simple = SimpleTemplate.build(ast, max_output, required)
-    if simple is None:
+    plain = Plain.of(ast, ENV.globals)
+    if plain is None:
         return
-    assert simple.render_row is not simple._render_row  # small plans are compiled
-    compiled, walked = simple.render_row(row, base), simple._render_row(row, base)
+    compiled, walked = plain.renderer(max_output, required), plain.walked(max_output, required)
+    assert compiled.__qualname__ == "render_row" and walked.__qualname__.startswith("Plain.walked")  # small plans compile
+    compiled, walked = compiled(row, base), walked(row, base)
     assert compiled == walked, (body, row, base)
     if compiled is not None:
         merged = {**base, **{k: v for k, v in row.items() if v not in (None, "")}}
@@ -121,9 +132,9 @@ def test_the_compiled_plan_renders_a_row_as_the_walked_plan_and_the_sandbox_do(p
 
 
 def test_a_big_plan_is_walked_not_compiled():
-    simple = SimpleTemplate.build(ENV.parse("{{ x }}," * 1000), 10**6)
-    assert simple.render_row == simple._render_row
-    assert simple.render({"x": "ab"}) == "ab," * 1000
+    plain = _build("{{ x }}," * 1000)
+    assert plain.renderer(10**6).__qualname__.startswith("Plain.walked")
+    assert _render(plain, {"x": "ab"}, 10**6) == "ab," * 1000
 
 
 def test_template_text_reaches_the_compiled_code_as_data():
@@ -133,9 +144,8 @@ def test_template_text_reaches_the_compiled_code_as_data():
 
 
 def test_the_deepest_plain_nesting_compiles():
-    from templater.plain_body import MAX_DEPTH
     depth = MAX_DEPTH
     body = "{% if a %}{{ a }}" * depth + "!" + "{% endif %}" * depth
-    simple = SimpleTemplate.build(ENV.parse(body), 10**6)
-    assert simple is not None and simple.render_row is not simple._render_row
+    plain = _build(body)
+    assert plain is not None and plain.renderer(10**6).__qualname__ == "render_row"
     assert _check(body, {"a": "z"}) == "z" * depth + "!"

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from templater.errors import RenderError
-from templater.render.workers import IN_FLIGHT_PER_JOB, ordered_chunks
+from templater.pool import IN_FLIGHT_PER_JOB
+from templater.render.workers import ordered_chunks
 
 
 class _Echo:

@@ -165,3 +165,28 @@ def test_an_intercepted_operator_missing_from_the_table_is_refused_not_computed_
     with pytest.raises(sandbox.SecurityError, match="operator '/' is not allowed"):
         sandbox.render_bounded(env.from_string("{{ 7 / 2 }}"), {})
     assert sandbox.render_bounded(env.from_string("{{ 7 // 2 }}"), {}) == "3"
+
+
+def test_the_one_alarm_arms_per_row_and_leaves_a_callers_alarm_alone():
+    import signal
+    import time
+
+    with limits.Alarm(0.2) as arm:  # the bulk renderer's use: the handler once, the timer per row
+        for _ in range(2):
+            arm(True)
+            with pytest.raises(limits.RenderTimeout, match="longer than 0.2 s"):
+                while True:
+                    pass
+            arm(False)
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(True))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)  # a caller's own alarm (libFuzzer's -timeout)
+        with limits.deadline(0.05):
+            time.sleep(0.1)  # the deadline stands aside: no RenderTimeout, the caller's alarm stays set
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 0
+        time.sleep(0.4)
+        assert fired == [True]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

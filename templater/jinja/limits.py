@@ -16,7 +16,7 @@ import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 from string import Formatter
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from jinja2.exceptions import SecurityError
 
@@ -213,27 +213,48 @@ def bounded_join(separator: str, items: Any, what: str) -> list:
 
 # --- the wall-clock backstop ------------------------------------------------------------------
 
+class Alarm:
+    """The one SIGALRM timer: `with Alarm(seconds) as arm:` installs the handler once, then arm(True)
+    starts the countdown and arm(False) stops it, one system call each (the bulk renderer arms it
+    per row of a chunk); on expiry the code running raises RenderTimeout.
+
+    Only the main thread of a process receives signals, so elsewhere (a worker thread) arm does
+    nothing and the step budget alone bounds the render. Each forked worker of templater.pool runs
+    its work on its own main thread, so the alarm holds there too. An alarm already set by the
+    caller (libFuzzer's -timeout, a caller's own) is left alone rather than overwritten.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.previous: Any = None
+        self.active = False
+
+    def __enter__(self) -> Callable[[bool], Any]:
+        seconds = self.seconds
+        self.active = (seconds > 0 and threading.current_thread() is threading.main_thread()
+                       and hasattr(signal, "SIGALRM") and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+        if not self.active:
+            return _unarmed
+
+        def expire(_signum: int, _frame: Any) -> None:
+            raise RenderTimeout(f"rendering took longer than {seconds:g} s")
+
+        self.previous = signal.signal(signal.SIGALRM, expire)
+        return lambda on: signal.setitimer(signal.ITIMER_REAL, seconds if on else 0)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+
+
+def _unarmed(_on: bool) -> None:
+    return None
+
+
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
-    """Raise RenderTimeout if the block runs longer than `seconds`.
-
-    Only the main thread of a process receives signals, so elsewhere (a worker thread) this is a
-    no-op and the step budget alone bounds the render. Each process of a multiprocessing pool runs
-    its renders on its own main thread, so the deadline holds there too. An alarm already set by
-    the caller is left alone rather than overwritten.
-    """
-    if (seconds <= 0 or threading.current_thread() is not threading.main_thread()
-            or not hasattr(signal, "SIGALRM") or signal.getitimer(signal.ITIMER_REAL)[0] > 0):
+    """Raise RenderTimeout if the block runs longer than `seconds` (where an Alarm can: see there)."""
+    with Alarm(seconds) as arm:
+        arm(True)
         yield
-        return
-
-    def expire(_signum: int, _frame: Any) -> None:
-        raise RenderTimeout(f"rendering took longer than {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)

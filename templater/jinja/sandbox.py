@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from jinja2 import StrictUndefined, Undefined, nodes
 from jinja2.compiler import CodeGenerator, Frame
-from jinja2.exceptions import FilterArgumentError, SecurityError, TemplateSyntaxError
+from jinja2.exceptions import FilterArgumentError, SecurityError, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter
 
 from templater.jinja import limits
@@ -28,6 +28,9 @@ from templater.jinja.limits import (  # noqa: F401 - re-exported for callers of 
     RenderTimeout, TooDeep, TooManySteps, deadline)
 
 DEFAULT_MAX_OUTPUT = 1600
+# What rendering an untrusted body can raise: Jinja2's errors (the limits' among them) and the
+# Python errors a filter or operator raises on odd values ('{{ 1 // 0 }}', '{{ x|int(base=99) }}').
+RENDER_ERRORS = (TemplateError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError)
 MAX_SEQUENCE = 10_000      # items or characters built by '*' and '+'
 
 # Filters that only serve HTML or object inspection, and widen what a template can reach:
@@ -246,7 +249,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         """Parse a body, and compile it once so an unknown filter or test is a syntax error here.
 
         needs_compile(tree) False skips that compile, for a caller that knows the tree compiles
-        (templater.plain_body) and may never need its code; compile_ast compiles on demand.
+        (templater.jinja.plain) and may never need its code; compile_ast compiles on demand.
         """
         try:
             ast = super().parse(source, name, filename)
@@ -399,6 +402,10 @@ def compile_ast(ast: nodes.Template, name: str) -> Any:
     return env.template_class.from_code(env, code, env.make_globals(None))
 
 
+def too_long(max_output: int) -> OutputTooLong:
+    return OutputTooLong(f"the rendered message is over the {max_output}-character limit")
+
+
 def render_bounded(template: Any, values: dict, max_output: int = DEFAULT_MAX_OUTPUT,
                    timeout: float = DEFAULT_TIMEOUT) -> str:
     """Render with the values, stopping as soon as the output passes max_output characters."""
@@ -409,7 +416,7 @@ def render_bounded(template: Any, values: dict, max_output: int = DEFAULT_MAX_OU
             for chunk in template.generate(values):
                 size += len(chunk)
                 if size > max_output:
-                    raise OutputTooLong(f"the rendered message is over the {max_output}-character limit")
+                    raise too_long(max_output)
                 parts.append(chunk)
     except RecursionError:
         raise TooDeep("the template calls itself too deeply (a macro or block that calls itself?)") from None

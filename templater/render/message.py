@@ -60,10 +60,8 @@ class Renderer:
         merged = {**self.defaults, **values}
         try:
             text = sandbox.render_bounded(self.compiled, merged, self.max_output)
-        except JinjaError as exc:
-            raise RenderError(f"the template cannot render: {exc}", self.template.path) from None
-        except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError, RecursionError) as exc:
-            raise RenderError(f"the template cannot render: {type(exc).__name__}: {exc}",
-                              self.template.path) from None
+        except sandbox.RENDER_ERRORS as exc:
+            why = exc if isinstance(exc, JinjaError) else f"{type(exc).__name__}: {exc}"
+            raise RenderError(f"the template cannot render: {why}", self.template.path) from None
         text = text.strip()
         return Rendered(self.template.id, self.template.category, self.template.language, text, analyze(text))

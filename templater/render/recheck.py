@@ -8,7 +8,7 @@ from templater.findings import Finding, Severity
 from templater.linter import FileResult, Linter
 from templater.matching import changes_text, view
 from templater.render.shapes import Shapes
-from templater.render.simple import Shape, SimpleTemplate
+from templater.jinja.plain import Plain, Shape
 from templater.rulepacks.literals import LiteralIndex, Literals, Needs, alternatives, analyse, folds_unsafely
 from templater.rulepacks.registry import spec_of
 from templater.template import Template
@@ -53,7 +53,7 @@ class MessageCheck:
     for text whose case folding the literal test cannot follow, lint_message decides.
     """
 
-    def __init__(self, linter: Linter, template: Template, simple: SimpleTemplate | None = None,
+    def __init__(self, linter: Linter, template: Template, plain: Plain | None = None,
                  known: FileResult | None = None) -> None:
         self.linter = linter
         self.template = template
@@ -87,8 +87,8 @@ class MessageCheck:
         self._seen: dict[str, list[Finding]] = {}
         # A plain template's messages are tested from their shape (shapes.py), without re-reading
         # the words that every message of a path shares.
-        self.shapes = (Shapes(simple.plan, self.index, self._plan)
-                       if simple is not None and Shapes.usable(self.index) else None)
+        self.shapes = (Shapes(plain, self.index, self._plan)
+                       if plain is not None and Shapes.usable(self.index) else None)
 
     def _build(self, patterns: list[Any]) -> None:
         """One searchable alternative per top-level branch, each with the literals it needs."""
@@ -163,7 +163,7 @@ class MessageCheck:
     def may_fail(self, text: str, shape: Shape | None = None) -> bool:
         """Whether some error rule could fire on the message (False is exact: none can).
 
-        shape: the message's shape when SimpleTemplate.render_row (or render_shaped) rendered it.
+        shape: the message's shape when a plain body's row renderer (jinja/plain.py) rendered it.
         """
         if self.always:
             return True

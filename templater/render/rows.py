@@ -2,19 +2,16 @@
 from __future__ import annotations
 
 import re
-import signal
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-
-from jinja2.exceptions import TemplateError as JinjaError
 
 from templater import graphemes
 from templater.context import LintContext
 from templater.encoding import GSM_ALL, GSM_BASIC, GSM_EXTENSION, Encoding, analyze
 from templater.linter import FileResult, Linter
 from templater.jinja import sandbox
+from templater.jinja.limits import Alarm
 from templater.render.gating import Gate
 from templater.render.outputs import LineFormat
 from templater.render.phones import Phones
@@ -23,7 +20,6 @@ from templater.render.quiet_hours import AUTO, MARKET, QuietHours, RowProfiles, 
 from templater.render.recheck import MessageCheck
 from templater.render.recipients import Job, Lines, Record, RowReader, raw_text
 from templater.render.message import Renderer
-from templater.render.simple import SimpleTemplate
 from templater.rulepacks.loader import RuleSet
 from templater.template import Template
 
@@ -32,8 +28,6 @@ _BASIC_ONLY = re.compile("[%s]*" % re.escape("".join(sorted(GSM_BASIC))))
 # The ASCII ones as bytes: an ASCII text is basic-only when deleting them leaves nothing (a C loop
 # over bytes, about half the cost of the regex's per-character class test).
 _ASCII_BASIC = "".join(sorted(c for c in GSM_BASIC if c.isascii())).encode("ascii")
-_RENDER_ERRORS = (JinjaError, TypeError, ValueError, ArithmeticError, LookupError, AttributeError,
-                  RecursionError)
 
 
 @dataclass
@@ -117,9 +111,7 @@ class RowProcessor:
         self.spec = spec
         ctx = LintContext(t, spec.ruleset, max_output=spec.max_output)
         self.renderer = Renderer(t, ctx, spec.max_output)
-        self.simple = SimpleTemplate.build(ctx.ast, spec.max_output, self.renderer.required,  # type: ignore[arg-type]
-                                           plain=ctx.plain_names is not None)
-        self.check = MessageCheck(spec.linter or Linter(spec.ruleset), t, self.simple, spec.admitted)
+        self.check = MessageCheck(spec.linter or Linter(spec.ruleset), t, ctx.plain, spec.admitted)
         self.names = sorted(set(ctx.used) | set(t.variables))
         constants = {n: v for n, v in spec.constants.items() if v not in (None, "")}
         self.base = {**self.renderer.defaults, **constants}  # under each row's own non-empty values
@@ -137,7 +129,8 @@ class RowProcessor:
         self._region_key = spec.region_key
         # What each row calls, bound once (attribute chains cost more than some of the calls).
         self._normalize, self._suppressed, self._gate = self.phones.normalize, spec.suppressed, self.gate.check
-        self._render_row = self.simple.render_row if self.simple is not None else None
+        # A plain body renders without the sandbox (templater/jinja/plain.py), the strict bulk mode.
+        self._render_row = ctx.plain.renderer(spec.max_output, self.renderer.required) if ctx.plain is not None else None
         self._errors, self._message = self.check.errors, self.format.message
 
     def reject(self, record: Record, reason: str, detail: str, row: dict | None = None,
@@ -155,7 +148,7 @@ class RowProcessor:
         """Results for records already read into rows (a dict, or (reason, detail) for an unreadable
         one), in order: what process() does after reading, and what templater.engines.core calls
         for rows that come as columns (Parquet) rather than as text."""
-        with _RowTimer(self.spec.timeout) as arm:
+        with Alarm(self.spec.timeout) as arm:
             return [self._one(record, row, arm) for record, row in zip(records, rows)]
 
     def _one(self, record: Record, row: dict | tuple[str, str], arm: Any) -> Result:
@@ -206,7 +199,7 @@ class RowProcessor:
             try:
                 arm(True)
                 text = sandbox.render_bounded(self.renderer.compiled, values, self.spec.max_output)
-            except _RENDER_ERRORS as exc:
+            except sandbox.RENDER_ERRORS as exc:
                 return self.reject(record, "render-error", f"{type(exc).__name__}: {exc}", row, phone)
             finally:
                 arm(False)
@@ -244,34 +237,3 @@ class RowProcessor:
         if why.startswith("unknown time zone"):
             return "bad-timezone", f"timezone '{tz}' is not an IANA time zone name (e.g. America/New_York)"
         return "quiet-hours", why
-
-
-class _Expired(sandbox.RenderTimeout):
-    """The row deadline fired."""
-
-
-class _RowTimer:
-    """A context giving arm(on) to start or stop a per-row SIGALRM deadline with one system call."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.active = (seconds > 0 and hasattr(signal, "SIGALRM")
-                       and threading.current_thread() is threading.main_thread())
-        self.previous: Any = None
-
-    def __enter__(self) -> Any:
-        if not self.active:
-            return lambda on: None
-        seconds = self.seconds
-
-        def expire(_signum: int, _frame: Any) -> None:
-            raise _Expired(f"rendering took longer than {seconds:g} s")
-
-        # The handler is installed once per chunk; each row only sets and clears the timer.
-        self.previous = signal.signal(signal.SIGALRM, expire)
-        return lambda on: signal.setitimer(signal.ITIMER_REAL, seconds if on else 0)
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.active:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.previous)

@@ -2,7 +2,7 @@
 
 MessageCheck asks a LiteralIndex which rule literals occur in a message. Those literals hold no
 white space, so each lies inside one word, and the answer is the union over the message's words.
-A message of a plain template (simple.py) is the fixed text of the branches it took with the
+A message of a plain template (templater/jinja/plain.py) is the fixed text of the branches it took with the
 values printed in between. Most of its words lie inside that fixed text, away from every value:
 they are the same for every message that took those branches, and are looked up once per path.
 The other words are those a value is part of: a value with the fixed characters that touch it up
@@ -23,7 +23,7 @@ from __future__ import annotations
 from operator import itemgetter
 from typing import Any, Callable
 
-from templater.render.simple import Plan, Shape, layout
+from templater.jinja.plain import Plain, Shape
 from templater.rulepacks.literals import LiteralIndex
 from templater.text import fold
 
@@ -78,9 +78,9 @@ class _Path:
 class Shapes:
     """LiteralIndex.met of a plain template's messages, worked out from their shape."""
 
-    def __init__(self, plan: Plan, index: LiteralIndex, finish: Callable[[list[int]], Any] = list) -> None:
+    def __init__(self, plain: Plain, index: LiteralIndex, finish: Callable[[list[int]], Any] = list) -> None:
         # finish: what the caller makes of a message's patterns, remembered with them
-        self.plan, self.index, self.finish = plan, index, finish
+        self.plain, self.index, self.finish = plain, index, finish
         self._paths: dict[tuple[int, ...], _Path] = {}
         self._remembered = 0
         self._same: dict[frozenset[int], frozenset[int]] = {}
@@ -114,7 +114,7 @@ class Shapes:
             self._remembered = 0
         path = self._paths.get(branches)
         if path is None:
-            path = self._paths[branches] = _Path(layout(self.plan, branches), self.index)
+            path = self._paths[branches] = _Path(self.plain.layout(branches), self.index)
             self._remembered += 1  # a template of many ifs can take a new path on every row
         found = [path.fixed]
         for pick, fixed, known in path.lookups:

@@ -9,8 +9,6 @@ from typing import Any, Iterator, NamedTuple
 
 from templater import pool
 from templater.errors import RenderError
-from templater.parallel import default_jobs
-from templater.pool import IN_FLIGHT_PER_JOB  # noqa: F401 - re-exported for callers of this module
 
 
 class Packed(NamedTuple):
@@ -84,7 +82,7 @@ def _died(how: str) -> RenderError:
 def ordered_chunks(processor: Any, chunks: Iterator[Any], jobs: int | None) -> Iterator[tuple[Any, Packed]]:
     """(chunk, pack(processor.process(chunk))) for each chunk, in order (templater.pool.ordered_chunks):
     in this process when jobs <= 1 or input is small; otherwise jobs - 1 forked workers and this
-    process share the chunks, at most jobs * IN_FLIGHT_PER_JOB read and not yet written at a time,
+    process share the chunks, at most jobs * pool.IN_FLIGHT_PER_JOB read and not yet written at a time,
     so memory does not grow with the file. A dead worker fails the run (RenderError)."""
     return pool.ordered_chunks(lambda chunk: pack(processor.process(chunk)), chunks,
-                               default_jobs() if jobs is None else jobs, _died, (_out, _back), RenderError)
+                               pool.default_jobs() if jobs is None else jobs, _died, (_out, _back), RenderError)
