@@ -40,6 +40,14 @@ class LintedFile:
     config: configuration.Config
     findings: list[Finding] = field(default_factory=list)
     market_defaulted: str | None = None   # the bare language tag whose default market was used
+    policy: Policy | None = None          # what linted it: --fix lints the fixed text again with it
+
+    def relint(self, text: str) -> list[Finding]:
+        """The findings of another text for this file (after suppression), as its policy lints it."""
+        policy = self.policy
+        if policy is None:
+            raise ValueError(f"{self.display} was not linted under a policy")
+        return policy.linter.finish(policy.linter.lint_text(text, self.display, self.default_id))
 
 
 @dataclass
@@ -94,7 +102,7 @@ def lint_project(paths: Iterable[str], config_file: str | Path | None = None, se
                 duplicates.setdefault(finding.path, []).append(finding)
     rules = {rid: rule for p in distinct for rid, rule in p.ruleset.rules.items()}
     return Report([LintedFile(e[0], e[1], e[2], p.config, p.linter.finish(r, duplicates.get(r.path, ())),
-                              r.market_defaulted) for (p, e), r in zip(keyed, results)], rules)
+                              r.market_defaulted, p) for (p, e), r in zip(keyed, results)], rules)
 
 
 def lint_text(source: str | bytes, path: str, config_file: str | Path | None = None, select: tuple[str, ...] = (),
@@ -120,7 +128,7 @@ def lint_text(source: str | bytes, path: str, config_file: str | Path | None = N
     if elsewhere is None:
         elsewhere = policies.elsewhere([path], [(file, path, default)])
     findings = policy.linter.finish(result, policy.linter.duplicate_ids([result], elsewhere))
-    return Report([LintedFile(file, path, default, policy.config, findings)], dict(policy.ruleset.rules))
+    return Report([LintedFile(file, path, default, policy.config, findings, policy=policy)], dict(policy.ruleset.rules))
 
 
 def fix_project(report: Report, write: bool) -> list[fixes.FileFix]:
@@ -146,7 +154,7 @@ def fix_text(lf: LintedFile, before: str) -> fixes.FileFix:
     """The fixes of one linted file's findings, made in its text (not written)."""
     from templater import fixes
 
-    after, applied, skipped = fixes.apply(before, lf.findings)
+    after, applied, skipped = fixes.apply_all(before, lf.findings, lf.relint if lf.policy is not None else None)
     if not applied and not skipped and parse(before, lf.display, lf.default_id)[0] is None:
         skipped = ["the file does not parse: fix its front matter first"]
     return fixes.FileFix(lf.file, lf.display, before, after, applied, skipped)

@@ -9,7 +9,7 @@ import codecs
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from templater.findings import Edit, Finding
 
@@ -35,8 +35,9 @@ def apply(text: str, findings: Iterable[Finding]) -> tuple[str, list[str], list[
 
     Each finding carries the fix of the rule that found it (Finding.fix), as edits of the text it
     was linted from. Where two edits overlap, one that covers the other wins (its text replaces
-    the other's anyway: a footer over a line's trailing spaces); any other overlap keeps the first
-    and reports the second as not made (the next `lint --fix` makes it).
+    the other's anyway: a footer over a line's trailing spaces; of two edits of the same text, the
+    shorter replacement); any other overlap keeps the first and reports the second as not made
+    (the next `lint --fix` makes it).
     """
     edits: list[tuple[Edit, Finding]] = []
     skipped: list[str] = []
@@ -46,8 +47,10 @@ def apply(text: str, findings: Iterable[Finding]) -> tuple[str, list[str], list[
         if not f.fix.edits:
             skipped.append(f"{f.rule}: {f.fix.description}")
         edits += [(e, f) for e in f.fix.edits]
-    # Insertions before the edits starting at the same place, outer edits before inner ones.
-    edits.sort(key=lambda ef: (ef[0].start, ef[0].end != ef[0].start, -ef[0].end))
+    # Insertions before the edits starting at the same place, outer edits before inner ones, and of
+    # two edits of the same text the one that leaves less (a trailing no-break space is deleted,
+    # not first replaced by a space that the next run would delete).
+    edits.sort(key=lambda ef: (ef[0].start, ef[0].end != ef[0].start, -ef[0].end, len(ef[0].text)))
     kept: list[tuple[Edit, Finding]] = []
     for edit, finding in edits:
         last = kept[-1][0] if kept else None
@@ -62,6 +65,23 @@ def apply(text: str, findings: Iterable[Finding]) -> tuple[str, list[str], list[
         at = edit.end
     out.append(text[at:])
     return "".join(out), _counted(kept), list(dict.fromkeys(skipped))
+
+
+def apply_all(text: str, findings: Iterable[Finding], relint: Callable[[str], list[Finding]] | None,
+              passes: int = 10) -> tuple[str, list[str], list[str]]:
+    """apply(), then lint the result again (relint) and apply what that finds, until nothing
+    changes: one rule's fix can leave work for another (deleting a zero-width space after a space
+    leaves a trailing space). What was not fixed is what the last pass left."""
+    applied: list[str] = []
+    skipped: list[str] = []
+    for _ in range(passes if relint is not None else 1):
+        after, done, skipped = apply(text, findings)
+        applied += done
+        if after == text or relint is None:
+            return after, list(dict.fromkeys(applied)), skipped
+        text = after
+        findings = relint(text)
+    return text, list(dict.fromkeys(applied)), skipped
 
 
 def _counted(kept: list[tuple[Edit, Finding]]) -> list[str]:

@@ -61,6 +61,19 @@ def test_fixes_of_several_rules_on_the_same_text_are_made_once(write):
             "'Reply STOP to opt out.'\n") in result.stderr
 
 
+def test_a_fix_that_leaves_work_for_another_rule_is_followed_in_the_same_run(write):
+    # Deleting the zero-width space (ucs2-encoding's fix) leaves the space before it trailing:
+    # --fix lints its own result again and deletes it too, so a second run changes nothing.
+    path = write("shipped.sms", template_source("Acme: your order has shipped. \u200b\nSee you."))
+    result = run_cli("lint", "--fix", "--select", "ucs2-encoding,trailing-whitespace", str(path))
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8").endswith("---\nAcme: your order has shipped.\nSee you.")
+    assert "ucs2-encoding: 1 character that forces UCS-2 replaced by GSM look-alikes; " \
+           "trailing-whitespace: trailing whitespace deleted" in result.stderr
+    again = run_cli("lint", "--diff", "--select", "ucs2-encoding,trailing-whitespace", str(path))
+    assert (again.exit_code, again.stdout) == (0, "")
+
+
 def test_fix_adds_the_configured_opt_out_footer(write, tmp_path):
     write(".templater.yaml", "opt_out:\n  fr: STOP SMS au 36111\n")
     path = write("promo.sms", template_source("Acme: -30 % sur tout le magasin.\n", category="promotional",

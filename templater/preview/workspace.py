@@ -228,7 +228,7 @@ class Workspace:
         from templater import fixes
 
         _entry, _policy, _template, findings = self.lint(rel, text)
-        after, applied, skipped = fixes.apply(_as_read(text), findings)
+        after, applied, skipped = fixes.apply_all(_as_read(text), findings, lambda fixed: self.lint(rel, fixed)[3])
         return {"text": after, "applied": applied, "skipped": skipped}
 
     def new(self, name: str, language: str | None, brand: str | None, folder: str = "") -> dict[str, Any]:
