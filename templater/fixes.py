@@ -37,7 +37,7 @@ def apply(text: str, findings: Iterable[Finding]) -> tuple[str, list[str], list[
     was linted from. Where two edits overlap, one that covers the other wins (its text replaces
     the other's anyway: a footer over a line's trailing spaces; of two edits of the same text, the
     shorter replacement); any other overlap keeps the first and reports the second as not made
-    (the next `lint --fix` makes it).
+    (apply_all's next pass makes it).
     """
     edits: list[tuple[Edit, Finding]] = []
     skipped: list[str] = []
@@ -56,7 +56,7 @@ def apply(text: str, findings: Iterable[Finding]) -> tuple[str, list[str], list[
         last = kept[-1][0] if kept else None
         if last is not None and edit.start < last.end:
             if edit.end > last.end:
-                skipped.append(f"{finding.rule}: overlaps the fix of {kept[-1][1].rule} (run --fix again)")
+                skipped.append(f"{finding.rule}: overlaps the fix of {kept[-1][1].rule}")
             continue  # within the last edit's range: that edit replaces it
         kept.append((edit, finding))
     out, at = [], 0
@@ -85,8 +85,8 @@ def apply_all(text: str, findings: Iterable[Finding], relint: Callable[[str], li
 
 
 def _counted(kept: list[tuple[Edit, Finding]]) -> list[str]:
-    """What the kept edits did, in the findings' order: a description that several findings share
-    (trailing whitespace on three lines) once, with how many times."""
+    """What the kept edits did, in the order of their places: a description that several findings
+    share (trailing whitespace on three lines) once, with how many times."""
     counts: dict[str, set[int]] = {}
     for _edit, f in kept:
         if f.fix is not None:
