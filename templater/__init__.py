@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from templater.version import __version__
 
 # The public API, imported on first use so that `import templater` (and CLI start-up) stays cheap.
 _API = {"lint", "classify", "classify_file", "render", "RenderBlocked", "ruleset", "render_batch",

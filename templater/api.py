@@ -13,7 +13,7 @@ from templater.linter import FileResult, LintOptions
 from templater.pool import ordered_map
 from templater.policy import Policies, Policy, checked_ruleset, errors_in, ruleset  # noqa: F401 - re-exported
 from templater.rulepacks.model import Rule
-from templater.template import Template, parse, read_source
+from templater.template import Problem, Template, parse, read_source
 
 if TYPE_CHECKING:  # imported where used, so that `templater lint` never loads them
     from templater import fixes
@@ -207,6 +207,8 @@ def admit(template: str | Template, config_file: str | Path | None = None) -> Ad
     from templater.library import find, looks_like_path
 
     policies = Policies(config_file)
+    tpl: Template | None
+    problems: list[Problem]
     if isinstance(template, Template):
         tpl, problems, display = template, [], template.path
         policy = policies.for_path(Path(template.path))

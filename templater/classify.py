@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from templater.context import LintContext
 from templater.rulepacks.loader import RuleSet
@@ -42,7 +43,7 @@ class Classification:
         return None if self.declared is None else self.declared == self.category
 
     def to_dict(self) -> dict:
-        out = {"path": self.path, "category": self.category, "consent": self.consent, "basis": self.basis,
+        out: dict[str, Any] = {"path": self.path, "category": self.category, "consent": self.consent, "basis": self.basis,
                "language": self.language, "evidence": [e.to_dict() for e in self.evidence]}
         if self.declared is not None:
             out["declared"] = self.declared
@@ -56,7 +57,7 @@ def guess_language(text: str) -> str | None:
     scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
     if any(ch in text for ch in "éèàêçù"):
         scores["fr"] += 2
-    best = max(scores, key=scores.get)
+    best = max(scores, key=scores.__getitem__)
     others = max(v for k, v in scores.items() if k != best)
     return best if scores[best] >= 2 and scores[best] >= 2 * max(others, 1) else None
 

@@ -140,28 +140,31 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
     if stdin:
         data = sys.stdin.buffer.read()
 
-        def run(text: str | bytes = data) -> api.Report:
+        def lint_stdin(text: str | bytes = data) -> api.Report:
             return api.lint_text(text, stdin_filename or "-", config_file, _csv(select), _csv(ignore))
+        report = lint_stdin()
     else:
-        def run() -> api.Report:
+        def lint_paths() -> api.Report:
             return api.lint_project(paths, config_file, _csv(select), _csv(ignore), jobs or default_jobs())
-    report = run()
+        report = lint_paths()
     if fix or show_diff:
         from templater import cli_project
 
         if stdin:
-            report = cli_project.fix_stdin(report, data, show_diff, run)
+            report = cli_project.fix_stdin(report, data, show_diff, lint_stdin)
             out = sys.stderr
         else:
-            report = cli_project.fix(report, show_diff, run)
-    if write_baseline is not None or baseline is not None:
+            report = cli_project.fix(report, show_diff, lint_paths)
+    if write_baseline is not None:
         from templater import baseline as baselines
 
-        if write_baseline is not None:
-            count = baselines.write(report, write_baseline)
-            click.echo(f"wrote {count} finding{'s' if count != 1 else ''} of {len(report.files)} "
-                       f"file{'s' if len(report.files) != 1 else ''} to {write_baseline}", err=True)
-            return
+        count = baselines.write(report, write_baseline)
+        click.echo(f"wrote {count} finding{'s' if count != 1 else ''} of {len(report.files)} "
+                   f"file{'s' if len(report.files) != 1 else ''} to {write_baseline}", err=True)
+        return
+    if baseline is not None:
+        from templater import baseline as baselines
+
         report = baselines.apply(report, baseline)
     # NO_COLOR (no-color.org): any non-empty value turns colour off.
     colour = fmt in ("text", "concise") and out.isatty() and not os.environ.get("NO_COLOR") and output_file is None
@@ -293,8 +296,10 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--max-output", type=click.IntRange(1, 100_000), default=1600, show_default=True,
               help="Stop rendering past this many characters.")
 @click.option("--recipients", metavar="FILE", help="Render for every row of this CSV or JSON Lines file "
-              "('-' for standard input); see docs/rendering.md.")
-@click.option("--recipients-format", type=click.Choice(["csv", "jsonl"]), help="Default: by extension.")
+              "('-' for standard input); see docs/rendering.md. With --engine dask|spark: also Parquet, a "
+              "folder or a quoted glob ('data/*.parquet').")
+@click.option("--recipients-format", type=click.Choice(["csv", "jsonl", "parquet"]),
+              help="Default: by extension (parquet: --engine dask|spark only).")
 @click.option("--out", metavar="FILE", help="With --recipients: where the messages go ('-': standard output; then "
               "give --rejects).")
 @click.option("--rejects", metavar="FILE", help="With --recipients: where rejected rows go "
@@ -319,6 +324,13 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--dry-run", is_flag=True, default=None, help="Count rows by reason and show five messages; "
               "write nothing.")
 @click.option("--chunk-size", type=click.IntRange(1, 100_000), default=1000, hidden=True)
+@click.option("--engine", type=click.Choice(["local", "dask", "spark"]), help="Where the rows are rendered: "
+              "local (default: this machine, streaming), dask or spark (a folder of Parquet ledger files in "
+              "--out; needs templater[dask] or templater[spark]). See docs/scale.md.")
+@click.option("--scheduler", metavar="ADDRESS", help="--engine dask: a running Dask scheduler (tcp://HOST:8786); "
+              "default: a local cluster of --jobs worker processes. --engine spark: the Spark master.")
+@click.option("--partition-size", metavar="SIZE", help="--engine dask|spark: input bytes per task, such as 32M "
+              "(default 16M).")
 @click.option("--max-memory", metavar="SIZE", envvar="TEMPLATER_MAX_MEMORY",
               help="Cap each rendering process's address space (RLIMIT_AS), such as 512M or 2G; also "
                    "TEMPLATER_MAX_MEMORY. See docs/security.md.")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fnmatch
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -237,13 +238,21 @@ def _yaml_data(path: Path, text: str) -> tuple[Any, dict[str, int]]:
     return data, lines
 
 
-def _toml_data(path: Path, text: str) -> tuple[Any, dict[str, int]]:
-    import tomllib  # only projects configured through pyproject.toml pay for it
-
+def _toml(path: Path, text: str, what: str) -> dict[str, Any]:
+    """A TOML document, or a ConfigError naming the file; only folders with a pyproject.toml pay
+    for the import."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10: its backport
+        import tomli as tomllib
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML: {exc}", str(path)) from None
+        raise ConfigError(f"{what}: {exc}", str(path)) from None
+
+
+def _toml_data(path: Path, text: str) -> tuple[Any, dict[str, int]]:
+    data = _toml(path, text, "invalid TOML")
     tool = data.get("tool")
     table = tool.get("templater") if isinstance(tool, dict) else None
     if table is None:
@@ -297,14 +306,14 @@ def declared_in(folder: Path) -> Path | None:
         return candidate
     candidate = folder / PYPROJECT
     if candidate.is_file():
-        import tomllib  # only folders with a pyproject.toml pay for it
-
+        what = "cannot read it while looking for [tool.templater]"
         try:
-            tool = tomllib.loads(candidate.read_text(encoding="utf-8-sig")).get("tool")
-            if isinstance(tool, dict) and "templater" in tool:
-                return candidate
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"cannot read it while looking for [tool.templater]: {exc}", str(candidate)) from None
+            text = candidate.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{what}: {exc}", str(candidate)) from None
+        tool = _toml(candidate, text, what).get("tool")
+        if isinstance(tool, dict) and "templater" in tool:
+            return candidate
     return None
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import nodes
 from jinja2.exceptions import TemplateError as JinjaError
 
+from templater import reference
 from templater.findings import Edit, Fix
 from templater.jinja import plain, sandbox
 from templater.rulepacks.loader import RuleSet
@@ -52,14 +53,14 @@ class LintContext:
         # A plain body's plan (None for other bodies, which are compiled as they parse).
         self.plain: plain.Plain | None = None
         env = sandbox.environment()
-        tree = plain.parse(template.body, env)  # None unless plain: then Jinja2 parses it
+        tree = None if reference.ON else plain.parse(template.body, env)  # None unless plain: then Jinja2 parses it
         if tree is not None:
             self.plain = plain.Plain.of(tree, env.globals)
         if self.plain is not None:
             self.ast = tree
             return
         try:
-            self.ast = env.parse(template.body, needs_compile=self._needs_compile)
+            self.ast = env.parse(template.body, needs_compile=None if reference.ON else self._needs_compile)
         except JinjaError as exc:
             self.syntax_error = exc
 

@@ -2,9 +2,10 @@
 
 Below a folder, every *.sms file is a template except in hidden folders, .venv/venv, node_modules
 and __pycache__ (the default `exclude`), what the configuration's `extend_exclude` adds, and what
-the .gitignore files of the git work tree ignore. A file named on the command line is read
-whatever its folder, unless the configuration's exclude patterns match it (so a pre-commit hook
-honours them). A template's default id is its path below the project root, dots for slashes.
+the .gitignore files of the git work tree and its .git/info/exclude ignore. A file named on the
+command line is read whatever its folder, unless the configuration's exclude patterns match it
+(so a pre-commit hook honours them). A template's default id is its path below the project root,
+dots for slashes.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class Patterns:
 
     def __init__(self, base: Path, lines: Iterable[str]) -> None:
         self.base = base
+        self._prefix = _posix(base).rstrip("/") + "/"
         self.rules: list[tuple[bool, bool, re.Pattern]] = []  # (negated, folders only, regex)
         for raw in lines:
             line = raw.rstrip("\n").rstrip()
@@ -43,12 +45,17 @@ class Patterns:
             regex = _glob(line)
             self.rules.append((negated, dir_only, re.compile(regex if anchored else r"(?:.*/)?" + regex)))
 
-    def matches(self, path: Path, is_dir: bool) -> bool | None:
+    def matches(self, path: Path | str, is_dir: bool) -> bool | None:
         """True (excluded), False (re-included) or None (no pattern speaks of it)."""
-        try:
-            rel = path.relative_to(self.base).as_posix()
-        except ValueError:  # outside the folder: only the patterns of a name at any depth can match
-            rel = path.as_posix().lstrip("/")
+        if not self.rules:
+            return None
+        text = path if isinstance(path, str) else _posix(path)
+        if text.startswith(self._prefix):
+            rel = text[len(self._prefix):]
+        elif text == self._prefix[:-1]:
+            rel = "."
+        else:  # outside the folder: only the patterns of a name at any depth can match
+            rel = text.lstrip("/")
         verdict = None
         for negated, dir_only, regex in self.rules:
             if (is_dir or not dir_only) and regex.fullmatch(rel):
@@ -61,6 +68,10 @@ class Patterns:
             return True
         return any(self.matches(folder, True) for folder in file.parents
                    if folder != self.base and self.base in folder.parents)
+
+
+def _posix(path: Path) -> str:
+    return str(path) if os.sep == "/" else path.as_posix()
 
 
 def _glob(pattern: str) -> str:
@@ -100,29 +111,67 @@ def git_root(folder: Path) -> Path | None:
     return None
 
 
-@lru_cache(maxsize=1024)
-def _gitignore(folder: Path) -> Patterns | None:
+def _ignore_file(path: Path, base: Path) -> Patterns | None:
+    """The patterns of an ignore file, relative to base; read again when the file changes (the
+    language server and the preview live longer than one edit of .gitignore)."""
     try:
-        text = (folder / ".gitignore").read_text(encoding="utf-8", errors="replace")
+        st = os.stat(path)
     except OSError:
         return None
-    return Patterns(folder, text.splitlines())
+    return _patterns_of(path, base, st.st_mtime_ns, st.st_size)
 
 
-def gitignored(path: Path, is_dir: bool) -> bool:
-    """Whether the .gitignore files from the work tree's root down to path's folder ignore it."""
-    root = git_root(path.parent)
+@lru_cache(maxsize=1024)
+def _patterns_of(path: Path, base: Path, _mtime: int, _size: int) -> Patterns | None:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return Patterns(base, text.splitlines())
+
+
+@lru_cache(maxsize=256)
+def git_dir(root: Path) -> Path | None:
+    """The git folder of a work tree: its .git folder, or where a .git file (a linked worktree,
+    a submodule) points, and then a linked worktree's common folder (which holds info/)."""
+    dot_git = root / ".git"
+    if dot_git.is_dir():
+        return dot_git
+    try:
+        text = dot_git.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    if not text.startswith("gitdir:"):
+        return None
+    folder = root / text[len("gitdir:"):].strip()
+    try:
+        return folder / (folder / "commondir").read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return folder
+
+
+def _ignore_files(folder: Path) -> tuple[Patterns, ...]:
+    """The ignore lists that speak of a folder's entries, weakest first: the repository's own
+    .git/info/exclude, then the .gitignore files from the work tree's root down to the folder
+    (a deeper one wins)."""
+    root = git_root(folder)
     if root is None:
-        return False
-    verdict = None
-    folder = path.parent
+        return ()
     chain = [folder, *[p for p in folder.parents if p == root or root in p.parents]]
-    for base in reversed(chain):
-        patterns = _gitignore(base)
-        if patterns is not None:
-            found = patterns.matches(path, is_dir)
-            if found is not None:
-                verdict = found
+    gitdir = git_dir(root)
+    found = [_ignore_file(gitdir / "info" / "exclude", root) if gitdir else None,
+             *(_ignore_file(base / ".gitignore", base) for base in reversed(chain))]
+    return tuple(p for p in found if p is not None)
+
+
+def _ignored(lists: tuple[Patterns, ...], path: Path | str, is_dir: bool) -> bool:
+    """Whether git ignores a path, by the ignore lists of its folder (_ignore_files; the global
+    excludes file is not read)."""
+    verdict = None
+    for patterns in lists:
+        found = patterns.matches(path, is_dir)
+        if found is not None:
+            verdict = found
     return bool(verdict)
 
 
@@ -134,31 +183,51 @@ class Excludes:
         self.patterns = Patterns(base, [*exclude, *extend])
         self.configured = configured  # False: built-in defaults only, which never skip a named file
 
-    def skips_folder(self, folder: Path) -> bool:
-        return bool(self.patterns.matches(folder, True) or gitignored(folder, True))
-
-    def skips_file(self, file: Path) -> bool:
-        return bool(self.patterns.matches(file, False) or gitignored(file, False))
-
     def skips_named(self, file: Path) -> bool:
         """Whether to leave out a file named on the command line: only for the configuration's
         own patterns (as ruff's force-exclude), so a pre-commit hook honours them."""
         return self.configured and self.patterns.excludes_in(file)
 
 
+def entries(folder: Path, excludes_for, unlisted: list[OSError] | None = None) -> Iterator[tuple[str, Path, os.DirEntry]]:
+    """(folder as walked, that folder's real path, directory entry) of the *.sms files below a
+    folder, in name order, skipping what excludes_for(folder) excludes, without following links
+    to folders; the error of each folder that cannot be listed goes to unlisted. Strings and
+    directory entries, not paths: this meets every file of a project, mostly without a stat."""
+    current = os.fspath(folder)
+    try:
+        with os.scandir(current) as listing:
+            found = sorted(listing, key=lambda e: e.name)
+    except OSError as exc:
+        if unlisted is not None:
+            unlisted.append(exc)
+        return
+    here = Path(current)
+    real = here.resolve()
+    patterns, ignores = excludes_for(here).patterns, _ignore_files(real)
+    prefix = _posix(real).rstrip("/") + "/"
+
+    def skipped(name: str, is_dir: bool) -> bool:
+        return bool(patterns.matches(prefix + name, is_dir) or _ignored(ignores, prefix + name, is_dir))
+
+    folders = []
+    for entry in found:
+        try:
+            is_dir = entry.is_dir()
+            if is_dir and not entry.is_symlink() and not skipped(entry.name, True):
+                folders.append(entry)
+            elif not is_dir and entry.name.endswith(SUFFIX) and not skipped(entry.name, False) and entry.is_file():
+                yield current, real, entry
+        except OSError:
+            continue  # gone meanwhile
+    for entry in folders:
+        yield from entries(Path(entry.path), excludes_for, unlisted)
+
+
 def walk(folder: Path, excludes_for, unlisted: list[OSError] | None = None) -> Iterator[Path]:
-    """The *.sms files below a folder, in name order, skipping what excludes_for(folder) excludes;
-    the error of each folder that cannot be listed goes to unlisted."""
-    for current, dirs, files in os.walk(folder, onerror=None if unlisted is None else unlisted.append):
-        here = Path(current)
-        real = here.resolve()
-        excludes = excludes_for(here)
-        dirs[:] = sorted(d for d in dirs if not excludes.skips_folder(real / d))
-        for name in sorted(files):
-            if name.endswith(SUFFIX) and not excludes.skips_file(real / name):
-                file = here / name
-                if file.is_file():
-                    yield file
+    """The *.sms files below a folder, as entries() finds them."""
+    for current, _real, entry in entries(folder, excludes_for, unlisted):
+        yield Path(current, entry.name)
 
 
 def discover(paths: Iterable[str], excludes_for) -> list[tuple[Path, str, str]]:

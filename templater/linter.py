@@ -174,7 +174,8 @@ class Linter:
         silenced = {r for d in directives if d.action == "disable" for r in d.rules}
         own: str | None = None
         places = {(f.rule, f.message): (f.line, f.column) for f in reversed(known.findings)} if known else {}
-        findings, placed = [], []  # placed: the template's own findings again, where its inline comments hold
+        findings: list[Finding] = []
+        placed: list[Finding] = []  # placed: the template's own findings again, where its inline comments hold
         markets = of_template(template.meta, self.options.market)[0]
         for rule in self.active:
             if checks_messages(rule) and rule.runs_in(markets):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import lru_cache
 from typing import Callable
 
 from templater.text import HOLE
@@ -61,28 +62,19 @@ _TRIGGERS = "{[#%:" + HOLE  # a text holding none of these holds no placeholder
 _NOT_WORD = str.maketrans({c: " " for c in ".,;:!?()[]{}<>\"/\\|*+=~^`&@#%$\n\t\r"})
 
 
-class _Lazy:
+def _lazy(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
     """A regular expression compiled on first use, so that importing this module costs nothing."""
-
-    __slots__ = ("args", "regex")
-
-    def __init__(self, *args: object) -> None:
-        self.args, self.regex = args, None
-
-    def __getattr__(self, name: str) -> object:
-        if self.regex is None:
-            self.regex = re.compile(*self.args)  # type: ignore[arg-type]
-        return getattr(self.regex, name)
+    return lru_cache(maxsize=None)(lambda: re.compile(pattern, flags))
 
 
-_PLACEHOLDERS = _Lazy(_PLACEHOLDER)
-_EMPHASIS = _Lazy(r"(?<![\w*])\*([A-Za-z_][\w.]{0,40})\*(?![\w*])")  # *x*: a placeholder or emphasis
-_GLUED_DASH = _Lazy(r"(?<=[^\W\d_])-(?=\d)")  # "menu-15%" after normalize() folded the em dash
-_NAME = _Lazy(r"[\W_]+")
-_PLAIN_NAME = _Lazy(r"[A-Za-z_][\w ./-]{0,40}")
-_CAMEL = _Lazy(r"(?<=[a-z0-9])(?=[A-Z])")
+_PLACEHOLDERS = _lazy(_PLACEHOLDER)
+_EMPHASIS = _lazy(r"(?<![\w*])\*([A-Za-z_][\w.]{0,40})\*(?![\w*])")  # *x*: a placeholder or emphasis
+_GLUED_DASH = _lazy(r"(?<=[^\W\d_])-(?=\d)")  # "menu-15%" after normalize() folded the em dash
+_NAME = _lazy(r"[\W_]+")
+_PLAIN_NAME = _lazy(r"[A-Za-z_][\w ./-]{0,40}")
+_CAMEL = _lazy(r"(?<=[a-z0-9])(?=[A-Z])")
 
-_COMBINING = _Lazy("[\u0300-\u036f]")
+_COMBINING = _lazy("[\u0300-\u036f]")
 _FOLD: dict[int, str] = {}  # accented Latin letter -> its base letter; built on the first non-ASCII text
 
 
@@ -97,18 +89,15 @@ def _fold_table() -> dict[int, str]:
     return _FOLD
 
 
-_COMPILED: dict[str, _Lazy] = {}
+_COMPILED: dict[str, re.Pattern[str]] = {}
 
 
-def _abbreviations(language: str | None) -> _Lazy | None:
-    """The regex of a language's abbreviations (None when it has none)."""
-    table = ABBREVIATIONS.get(language or "")
-    if not table:
-        return None
-    regex = _COMPILED.get(language or "")
+def _abbreviations(language: str, table: dict[str, str]) -> re.Pattern[str]:
+    """The regex of a language's abbreviations, compiled the first time a text holds one."""
+    regex = _COMPILED.get(language)
     if regex is None:
         words = "|".join(re.escape(w) for w in sorted(table, key=len, reverse=True))
-        regex = _COMPILED[language or ""] = _Lazy(rf"(?<![\w'])(?:{words})(?![\w'])", re.IGNORECASE)
+        regex = _COMPILED[language] = re.compile(rf"(?<![\w'])(?:{words})(?![\w'])", re.IGNORECASE)
     return regex
 
 
@@ -116,16 +105,14 @@ def _changes(text: str, language: str | None) -> list[tuple[int, int, str | None
     """(start, end, abbreviation or None for a placeholder) of every length-changing step, in order."""
     found: list[tuple[int, int, str | None]] = []
     if any(c in text for c in _TRIGGERS):
-        found = [(m.start(), m.end(), None) for m in _PLACEHOLDERS.finditer(text)]
-    abbreviations = _abbreviations(language)
-    if abbreviations is not None:
-        table = ABBREVIATIONS[language or ""]
-        if not table.keys().isdisjoint(text.lower().translate(_NOT_WORD).split()):
-            taken = found[:]
-            for m in abbreviations.finditer(text):
-                if not any(s < m.end() and m.start() < e for s, e, _ in taken):
-                    found.append((m.start(), m.end(), m.group(0).lower()))
-            found.sort()
+        found = [(m.start(), m.end(), None) for m in _PLACEHOLDERS().finditer(text)]
+    table = ABBREVIATIONS.get(language or "")
+    if table and not table.keys().isdisjoint(text.lower().translate(_NOT_WORD).split()):
+        taken = found[:]
+        for m in _abbreviations(language or "", table).finditer(text):
+            if not any(s < m.end() and m.start() < e for s, e, _ in taken):
+                found.append((m.start(), m.end(), m.group(0).lower()))
+        found.sort()
     return found
 
 
@@ -133,16 +120,16 @@ def _name(placeholder: str) -> str | None:
     """A placeholder's name as a variable name ('{{ params.couponCode }}' -> 'coupon_code'); None
     for a masked expression or an expression that is not a plain name (a call, an operator)."""
     inner = placeholder.strip("{}[]#%:$ ")
-    if not _PLAIN_NAME.fullmatch(inner):
+    if not _PLAIN_NAME().fullmatch(inner):
         return None
-    inner = _CAMEL.sub("_", inner.rsplit(".", 1)[-1])
-    return _NAME.sub("_", inner).strip("_").lower() or None
+    inner = _CAMEL().sub("_", inner.rsplit(".", 1)[-1])
+    return _NAME().sub("_", inner).strip("_").lower() or None
 
 
 def replace_placeholders(text: str, replace: Callable[[re.Match], str]) -> str:
     """The text with every placeholder of another tool and every masked expression replaced (the
     learned scorer reads each as one slot token)."""
-    return _PLACEHOLDERS.sub(replace, text) if any(c in text for c in _TRIGGERS) else text
+    return _PLACEHOLDERS().sub(replace, text) if any(c in text for c in _TRIGGERS) else text
 
 
 def fold_accents(text: str) -> str:
@@ -150,7 +137,7 @@ def fold_accents(text: str) -> str:
     if text.isascii():
         return text
     text = text.translate(_fold_table())
-    return _COMBINING.sub("", text) if _COMBINING.search(text) else text
+    return _COMBINING().sub("", text) if _COMBINING().search(text) else text
 
 
 class View:
@@ -189,9 +176,9 @@ def view(text: str, language: str | None = None) -> View:
     folded = fold_accents(text)
     same_length = len(folded) == len(text)
     if "-" in folded:
-        folded = _GLUED_DASH.sub(" ", folded)
+        folded = _GLUED_DASH().sub(" ", folded)
     if "*" in folded:
-        folded = _EMPHASIS.sub(lambda m: " " + m.group(1) + " ", folded)
+        folded = _EMPHASIS().sub(lambda m: " " + m.group(1) + " ", folded)
     if not same_length:  # combining marks were removed: map offsets through the original text
         return _rebuild(text, language)
     pieces: list[tuple[int, int, int, int, bool]] = []
@@ -246,5 +233,5 @@ def fold_pattern(source: str) -> str:
 def changes_text(text: str, language: str | None = None) -> bool:
     """Whether the view of a normalized text differs from it (else patterns may read it as it is)."""
     return ((not text.isascii() and fold_accents(text) != text)
-            or ("-" in text and _GLUED_DASH.search(text) is not None)
-            or ("*" in text and _EMPHASIS.search(text) is not None) or bool(_changes(text, language)))
+            or ("-" in text and _GLUED_DASH().search(text) is not None)
+            or ("*" in text and _EMPHASIS().search(text) is not None) or bool(_changes(text, language)))

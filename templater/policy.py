@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from templater import config as configuration, discovery
+from templater import config as configuration, discovery, project_ids
 from templater.findings import Finding, Severity
 from templater.linter import FileResult, Linter, LintOptions
 from templater.resources import rules_dir
 from templater.rulepacks.loader import RuleSet, load_ruleset
-from templater.template import Problem, Template, parse, read_source
+from templater.template import Problem, Template
 from templater.text import normalize
 
 _RULESETS: dict[tuple[str, ...], RuleSet] = {}
@@ -37,19 +37,11 @@ def checked_ruleset(config: configuration.Config) -> RuleSet:
     configuration.check_rule_options(config, {r.id: r.options for r in rules.rules.values()})
     opt_out = rules.rules.get(configuration.OPT_OUT_RULE)
     for lang, wording in config.opt_out.items():
-        pattern = opt_out.patterns.get(lang) if opt_out else None
-        if pattern is not None and not pattern.search(normalize(wording)):
+        pattern = opt_out.patterns.get(lang) if opt_out is not None else None
+        if opt_out is not None and pattern is not None and not pattern.search(normalize(wording)):
             raise config.error(f"opt_out.{lang}", f"'{wording}' is not opt-out wording that rule "
                                f"{opt_out.id} recognises: write for example {opt_out.suggestion.get(lang, '')}")
     return rules
-
-
-def _shown(file: Path) -> str:
-    """A path as findings show it: relative to the current folder when below it."""
-    try:
-        return str(file.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(file)
 
 
 def errors_in(findings: Iterable[Finding]) -> list[Finding]:
@@ -109,7 +101,8 @@ class Policies:
     def discover(self, paths: Iterable[str]) -> list[tuple[Path, str, str]]:
         """(file, display path, default id) of every template the paths name, found as
         discovery.py says, each id from its project root."""
-        out, roots = [], {}
+        out: list[tuple[Path, str, str]] = []
+        roots: dict[tuple[int, Path], tuple[Path, Path]] = {}
         for file, display, fallback in discovery.discover(paths, self.excludes_for):
             policy = self.for_path(file)
             known = roots.get((id(policy), file.parent))  # one root per folder and policy, not per file
@@ -129,7 +122,7 @@ class Policies:
         configuration file or a git work tree is read, never the current folder by default.
         """
         given = [Path(p).resolve() for p in paths if Path(p).is_dir()]
-        linted = {file.resolve() for file, _d, _i in entries}
+        linted = {str(file.resolve()) for file, _d, _i in entries}
         roots = set()
         for file, _d, _i in entries:
             policy = self.for_path(file)
@@ -139,17 +132,10 @@ class Policies:
                 roots.add(root)
         found: dict[str, str] = {}
         for root in sorted(roots):
-            for file in discovery.walk(root, self.excludes_for):
-                if file.resolve() in linted:
-                    continue
-                try:
-                    source = read_source(file)
-                except (OSError, ValueError):
-                    continue  # unreadable: it has no id to clash with
-                fallback = ".".join(file.relative_to(root).with_suffix("").parts)
-                template, _problems = parse(source, str(file), self.for_path(file).default_id(file, fallback))
-                if template is not None:
-                    found.setdefault(template.id, f"{_shown(file)}:{template.key_line('id')}")
+            ids = project_ids.below(root, self.excludes_for, lambda file, real: self.for_path(file).root_for(real),
+                                    linted)
+            for tid, where in ids.items():
+                found.setdefault(tid, where)
         return found
 
     def for_path(self, path: Path) -> Policy:

@@ -16,6 +16,7 @@ from collections import deque
 from operator import attrgetter
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
+from templater import reference
 from templater.errors import TemplaterError
 from templater.interrupts import ignore_stops
 
@@ -133,7 +134,7 @@ def _widen(conn: Any) -> None:
     try:
         import fcntl
 
-        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)  # type: ignore[attr-defined]
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
     except (ImportError, AttributeError, OSError):
         pass  # the system's size: slower, still correct
 
@@ -217,7 +218,7 @@ def ordered_chunks(work: Callable[[Any], Any], chunks: Iterator[Any], jobs: int,
     if jobs > 1 and len(head) == 2:
         import multiprocessing  # only when fanning out
         from queue import SimpleQueue
-    if jobs <= 1 or len(head) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(head) < 2 or reference.ON or "fork" not in multiprocessing.get_all_start_methods():
         for chunk in itertools.chain(head, chunks):
             yield chunk, work(chunk)
         return
@@ -227,7 +228,7 @@ def ordered_chunks(work: Callable[[Any], Any], chunks: Iterator[Any], jobs: int,
     _WORK, _WIRE, _UNPICKLABLE = work, wire or (_plain_out, _plain_back), unpicklable
     context = multiprocessing.get_context("fork")
     workers: list[_Worker] = []
-    queue = SimpleQueue()
+    queue: SimpleQueue[tuple[_Worker, Any] | None] = SimpleQueue()
     sender = threading.Thread(target=_send, args=(queue,), daemon=True)
     finished = False
     try:

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Iterator
 
 from templater.matching import fold_accents, replace_placeholders
-from templater.signals import Evidence
 from templater.template import LANGUAGES
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -142,7 +141,8 @@ class Model:
         return found
 
     def _read_sentence(self, sentence: str) -> tuple[list[str], list[int]]:
-        words, ids = [], []
+        words: list[str] = []
+        ids: list[int] = []
         for token in sentence.split():
             word, token_ids = self._token(token)
             words.append(word)
@@ -183,7 +183,8 @@ class Model:
     def _weighed_most(self, sentences: list[str], most: int = 3) -> tuple[str, ...]:
         """The words (and word pairs) whose features pushed the text's score up the most, from its
         prepared sentences (the norm scales every contribution alike, so it is left out)."""
-        weight, pushed = self._weight, {}
+        weight = self._weight
+        pushed: dict[str, float] = {}
         for sentence in sentences:
             words = []
             for token in sentence.split():
@@ -231,20 +232,14 @@ def using(models: dict[str, Model | None]) -> Iterator[None]:
         _MODELS.update(saved)
 
 
-def evidence(text: str, language: str | None) -> Evidence | None:
-    """Promotional evidence (signal `scorer`) for the sentence of a normalized text the scorer flags.
-
-    Without a language, every language's model is asked and the strongest opinion wins.
-    """
+def strongest(text: str, language: str | None) -> Opinion | None:
+    """The opinion on a normalized text that passes its model's threshold by the most (None when
+    none does): without a language, every language's model is asked."""
     best = None
     for lang in ((language,) if language else LANGUAGES):
         m = model(lang)
         found = m.opinion(text) if m is not None else None
-        if found is not None and (best is None or found.score - m.threshold > best[0]):
+        if m is not None and found is not None and (best is None or found.score - m.threshold > best[0]):
             best = (found.score - m.threshold, found)
-    if best is None:
-        return None
-    found = best[1]
-    return Evidence(SIGNAL, "promotional", text[found.start:found.end], found.start, found.end,
-                    words=found.words)
+    return best[1] if best is not None else None
 

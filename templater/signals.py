@@ -61,10 +61,10 @@ def find_in_text(pairs: list[tuple[Signal, re.Pattern]], text: str, where: str =
             start, end = seen.span(m.start(), m.end())
             found.append(Evidence(signal.id, signal.kind, text[start:end].strip(), start, end, where))
     if seen.names:
-        named = {s.id: s for s, _p in pairs if s.variables is not None}
+        named = {s.id: (s, s.variables) for s, _p in pairs if s.variables is not None}
         for name, start, end in seen.names:
-            for signal in named.values():
-                if signal.variables.fullmatch(name):
+            for signal, variables in named.values():
+                if variables.fullmatch(name):
                     found.append(Evidence(signal.id, signal.kind, text[start:end], start, end, where))
     found.sort(key=lambda e: (e.start, e.end, e.signal))
     return found
@@ -92,13 +92,15 @@ def second_opinion(evidence: list[Evidence], text: str, language: str | None) ->
     """
     if any(e.kind == "promotional" for e in evidence):
         return []
-    scorer = sys.modules.get("templater.scorer")
-    if scorer is None:
-        if not _models_ship():
-            return []
-        from templater import scorer
-    found = scorer.evidence(text, language)
-    return [found] if found is not None else []
+    if "templater.scorer" not in sys.modules and not _models_ship():
+        return []
+    from templater import scorer
+
+    found = scorer.strongest(text, language)
+    if found is None:
+        return []
+    return [Evidence(scorer.SIGNAL, "promotional", text[found.start:found.end], found.start, found.end,
+                     words=found.words)]
 
 
 _SHIPPED: list[bool] = []

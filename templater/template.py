@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from templater import reference
 from templater.errors import yaml_problem
 
 try:  # the C loader is several times faster; fall back to pure Python where it is missing
@@ -166,24 +167,23 @@ def _shape_problem(yaml_text: str) -> Problem | None:
     composed or constructed: the expanded size of each anchor is known when it closes, so an
     alias costs what it stands for without being expanded.
     """
-    if "*" not in yaml_text and len(yaml_text) < MAX_YAML_VALUES:
+    if "*" not in yaml_text and len(yaml_text) < MAX_YAML_VALUES and not reference.ON:
         # Without an alias a value costs at least a character; and every level of nesting needs a
         # line, a bracket, a '- ' or a '?': when those are few, no limit can be passed.
         openers = yaml_text.count("\n") + sum(map(yaml_text.count, ("[", "{", "- ", "?")))
         if openers < MAX_YAML_DEPTH:
             return None
-    loader = _Loader(yaml_text)
     sizes: dict[str, int] = {}
     stack: list[list] = []  # [values so far, anchor] of each open collection
     total = 0
     try:
-        while loader.check_event():
-            event = loader.get_event()
-            line = event.start_mark.line + 2
+        for event in yaml.parse(yaml_text, Loader=_Loader):
+            mark = event.start_mark
+            line, column = (mark.line + 2, mark.column + 1) if mark else (2, 1)
             if isinstance(event, yaml.CollectionStartEvent):
                 stack.append([1, event.anchor])
                 if len(stack) > MAX_YAML_DEPTH:
-                    return Problem("yaml-syntax", line, event.start_mark.column + 1, {
+                    return Problem("yaml-syntax", line, column, {
                         "problem": f"the front matter nests deeper than {MAX_YAML_DEPTH} levels"})
                 continue
             if isinstance(event, yaml.CollectionEndEvent):
@@ -196,28 +196,26 @@ def _shape_problem(yaml_text: str) -> Problem | None:
                     sizes[event.anchor] = 1
             elif isinstance(event, yaml.AliasEvent):
                 if any(anchor == event.anchor for _size, anchor in stack):
-                    return Problem("yaml-syntax", line, event.start_mark.column + 1, {
+                    return Problem("yaml-syntax", line, column, {
                         "problem": f"the alias *{event.anchor} refers to a value that holds it"})
-                size = sizes.get(event.anchor, 1)
+                size = sizes.get(event.anchor or "", 1)
             else:
                 continue
             if stack:
                 stack[-1][0] += size
             total += size
             if total > MAX_YAML_VALUES or (stack and stack[-1][0] > MAX_YAML_VALUES):
-                return Problem("yaml-syntax", line, event.start_mark.column + 1, {
+                return Problem("yaml-syntax", line, column, {
                     "problem": f"the front matter expands to more than {MAX_YAML_VALUES:,} values "
                                "(anchors and aliases that multiply it?)"})
     except yaml.YAMLError as exc:
         # libyaml 0.2.5 as bundled with PyYAML 6.0.4 stops deep nesting itself, in its scanner,
         # before the events above reach our limit: report it the same way.
-        problem, line, column = yaml_problem(exc, yaml_text, first_line=2)
-        if line is None or column is None or "nesting depth" not in problem:
+        problem, at_line, at_column = yaml_problem(exc, yaml_text, first_line=2)
+        if at_line is None or at_column is None or "nesting depth" not in problem:
             raise
-        return Problem("yaml-syntax", line, column, {
+        return Problem("yaml-syntax", at_line, at_column, {
             "problem": f"the front matter nests deeper than {MAX_YAML_DEPTH} levels"})
-    finally:
-        loader.dispose()
     return None
 
 
@@ -254,7 +252,7 @@ def _construct(loader: Any, node: yaml.Node, yaml_text: str) -> Any:
     (an alias, a merge key, another tag), or any error, and the constructor builds it all again
     itself, raising what it raises.
     """
-    if "*" not in yaml_text:  # without an alias, no node is shared
+    if "*" not in yaml_text and not reference.ON:  # without an alias, no node is shared
         try:
             return _plain_value(loader, node)
         except Exception:  # noqa: BLE001 - redone below, where the error (if any) is raised

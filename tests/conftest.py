@@ -48,6 +48,15 @@ def example_source(example: Example, default_category: str = "transactional") ->
 
 
 @pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    """A cache folder of the test's own (rule sets, project ids), the cache turned on."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("TEMPLATER_CACHE_DIR", str(folder))
+    monkeypatch.delenv("TEMPLATER_NO_CACHE", raising=False)
+    return folder
+
+
+@pytest.fixture
 def write(tmp_path: Path):
     """write(name, source) -> path of a file written under a temporary folder."""
     def _write(name: str, source: str | bytes) -> Path:

@@ -277,3 +277,16 @@ def test_the_exit_status_judges_what_ships(monkeypatch: pytest.MonkeyPatch) -> N
     judged = accuracy.shipped([alone, scored])
     assert [r.predicted["by"] for r in judged.frozen + judged.kfold] == ["scorer", "alone"] * 2
     assert judged.detector == "shipped (scorer: en)"
+
+
+def test_source_supported_recall_counts_a_detection_only_when_its_pattern_fires_in_another_source() -> None:
+    # "flash sale" fires on promotional messages of two sources; "Black Friday" only on one.
+    messages = [_msg("a1", "promotional", text="Flash sale today on every candle.", group="a.example"),
+                _msg("b1", "promotional", text="Our flash sale ends Sunday.", group="b.example"),
+                _msg("c1", "promotional", text="Black Friday starts now at Acme.", group="c.example"),
+                _msg("d1", "promotional", text="Come see our garden.", group="d.example"),
+                _msg("e1", "transactional", text="Your flash sale order has shipped.", group="e.example")]
+    said = {m.id: accuracy.api.classify(m.text, language="en").category for m in messages}
+    assert [said[i] for i in ("a1", "b1", "c1", "d1")] == ["promotional", "promotional", "promotional", "transactional"]
+    rate = accuracy.source_supported_recall(messages, said)["en"]
+    assert (rate.hits, rate.total) == (2, 4)  # a1 and b1 support each other; c1 is alone, d1 missed

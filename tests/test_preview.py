@@ -120,6 +120,11 @@ def test_lint_answers_typed_text_with_render_and_classification(tmp_path, monkey
     assert (tmp_path / "t" / "shipped.sms").read_text(encoding="utf-8") == source
     curly = c.post("/api/lint", json={"path": "shipped.sms", "text": source.replace("your", "you’re")}).json()
     assert curly["non_gsm"][0]["replacement"] == "'" and curly["render"]["encoding"] == "UCS-2"
+    # typed text holding a NUL byte gets lint's finding for such a file, on the NUL's line
+    nul = c.post("/api/lint", json={"path": "shipped.sms", "text": source.replace("has shipped", "has\x00shipped")})
+    assert nul.status_code == 200
+    [finding] = nul.json()["findings"]
+    assert finding["rule"] == "unreadable-file" and finding["line"] == source[:source.index("has shipped")].count("\n") + 1
 
 
 def test_worst_case_uses_the_longest_example_of_optional_variables(tmp_path, monkeypatch):

@@ -114,6 +114,49 @@ def test_a_required_variable_no_column_or_var_gives_stops_the_run_before_any_row
     assert "--column percent=HEADER" in result.stderr and list(tmp_path.iterdir()) == [people]
 
 
+BRAND_ETC = ["--var", "brand=Acme", "--var", "products=jackets", "--var", "end_date=May 12",
+             "--var", "shop_url=https://a.example"]
+
+
+def test_json_lines_pre_flight_stops_when_no_row_gives_a_required_variable(tmp_path, write):
+    # Leading blank lines: the line named is the first row's. A broken row further on is not read.
+    people = write("people.jsonl", '\n\n{"Phone Number": "+12125550100", "First Name": "Ana", "consent": "express_written"}\n'
+                                   '{"phone": "+12125550101", "consent": "express_written", "Discount": 20}\n{never closed\n')
+    out = tmp_path / "out.jsonl"
+    result = render("--recipients", str(people), "--out", str(out), *BRAND_ETC)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.output
+    assert f"{people}:3: the template needs percent, but no row gives it and no --var does" in result.stderr
+    assert "--column percent=HEADER" in result.stderr and list(tmp_path.iterdir()) == [people]
+    # The near miss: the key is in the rows under a spelling the mapping knows (or mapped with --column).
+    mapped = render("--recipients", str(people), "--out", str(out), *BRAND_ETC, "--column", "percent=Discount")
+    assert mapped.exit_code == 0, mapped.output
+    assert [m["line"] for m in lines(out)] == [4]
+
+
+def test_json_lines_rows_may_leave_a_key_out_when_another_row_gives_it(tmp_path, write):
+    people = write("people.jsonl", '{"phone": "+12125550100", "consent": "express_written"}\n'
+                                   '{"phone": "+12125550101", "consent": "express_written", "Percent": "15"}\n')
+    out = tmp_path / "out.jsonl"
+    result = render("--recipients", str(people), "--out", str(out), *BRAND_ETC)
+    assert result.exit_code == 0, result.output
+    assert [(m["line"], "take 15% off" in m["text"]) for m in lines(out)] == [(2, True)]
+    [reject] = lines(tmp_path / "out.rejects.jsonl")
+    assert (reject["line"], reject["reason"]) == (1, "missing-variable")
+
+
+def test_json_lines_pre_flight_reads_a_bounded_number_of_rows_ahead(tmp_path, write, monkeypatch):
+    from templater.render import batch
+    monkeypatch.setattr(batch, "PREFLIGHT_ROWS", 2)
+    rows = ['{"phone": "+1212555010%d", "consent": "express_written"}' % i for i in range(2)]
+    people = write("people.jsonl", "\n".join([*rows, '{"phone": "+12125550109", "consent": "express_written", "percent": 5}']) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = render("--recipients", str(people), "--out", str(out), *BRAND_ETC)
+    assert result.exit_code == 2, result.output
+    assert f"{people}:1: the template needs percent, but none of the first 2 rows gives it" in result.stderr
+    assert render("--recipients", str(people), "--out", str(out), *BRAND_ETC, "--var", "percent=10").exit_code == 0
+    assert len(lines(out)) == 3
+
+
 # 3. Dialects -----------------------------------------------------------------------------------
 
 def test_french_excel_export_with_bom_semicolons_and_crlf(tmp_path):

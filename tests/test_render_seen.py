@@ -117,3 +117,13 @@ def test_duplicates_are_exactly_the_later_rows_of_a_number(tmp_path, monkeypatch
         counted[r["reason"]] = counted.get(r["reason"], 0) + 1
     assert summary.reasons == counted and summary.rendered == len(messages)
     assert counted["no-consent"] > 0 and counted["missing-phone"] > 0
+
+
+def test_a_full_disk_is_a_one_line_error_not_a_crash(statements):
+    from templater.errors import InputError
+
+    table = seen.SeenPhones()
+    table.db.execute("PRAGMA max_page_count=2")  # SQLite's own 'database or disk is full', as on a full disk
+    with pytest.raises(InputError, match=r"^cannot keep the numbers seen in a temporary file \(database or disk "
+                                         r"is full\): free space in .* nothing was written$"):
+        table.repeats(range(10**9, 10**9 + 20_000), range(2, 20_002))

@@ -22,14 +22,6 @@ signals:
 """
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("TEMPLATER_CACHE_DIR", str(folder))
-    monkeypatch.delenv("TEMPLATER_NO_CACHE", raising=False)
-    return folder
-
-
 def _load(packs: Path):
     return load_ruleset([packs])
 

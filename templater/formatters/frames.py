@@ -19,7 +19,7 @@ def _width(text: str) -> int:
     return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def _lines(path: str, sources: Mapping[str, str] | None, cache: dict) -> list[str] | None:
+def _lines(path: str, sources: Mapping[str, str] | None, cache: dict[str, list[str] | None]) -> list[str] | None:
     if path not in cache:
         if sources is not None:
             text = sources.get(path)
@@ -55,7 +55,8 @@ def frame(f: Finding, lines: list[str], colour: bool = False) -> list[str]:
 def format_findings(findings: list[Finding], files: int, colour: bool = False,
                     rules: Mapping[str, Rule] | None = None, sources: Mapping[str, str] | None = None) -> str:
     """sources: the text of each path (standard input's); without it, the files are read."""
-    out, cache = [], {}
+    out: list[str] = []
+    cache: dict[str, list[str] | None] = {}
     for f in findings:
         sev = click.style(str(f.severity), fg=_COLOURS[f.severity], bold=True) if colour else str(f.severity)
         out.append(printable(f"{f.path}:{f.line}:{f.column}: ") + f"{sev} {f.rule} " + printable(f.message))

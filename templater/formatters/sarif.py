@@ -50,7 +50,7 @@ def format_findings(findings: list[Finding], files: int, colour: bool = False,
                     rules: Mapping[str, Rule] | None = None) -> str:
     """One run of the templater tool: its rules (those that fired, described from `rules`, the run's
     rule metadata, project rules included) and one result per finding."""
-    from templater import __version__
+    from templater.version import __version__
     rule_ids = sorted({f.rule for f in findings})
     index = {rule_id: i for i, rule_id in enumerate(rule_ids)}
     results = [{

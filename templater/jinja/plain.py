@@ -258,6 +258,7 @@ class Plain:
         # new_context(): the values over the globals; resolve_or_missing() then looks there.
         scope = {**env.globals, **values}
         undefined, finalize = env.undefined, env.finalize
+        assert finalize is not None  # sandbox.environment() sets it: the bounds on what prints
 
         def value(name: str) -> Any:
             found = scope.get(name, missing)
@@ -443,7 +444,7 @@ def _lay(plan: Steps, path: Iterator[int], items: list[str | int], count: list[i
     for step in plan:
         if type(step) is str:
             if items and type(items[-1]) is str:
-                items[-1] += step  # type: ignore[operator]
+                items[-1] += step
             else:
                 items.append(step)
         elif type(step) is _Var:

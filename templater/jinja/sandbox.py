@@ -9,6 +9,7 @@ through the checks of `limits`.
 """
 from __future__ import annotations
 
+import io
 import math
 import operator
 from datetime import date, time
@@ -230,7 +231,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             if is_format_map:
                 if kwargs or len(args) != 1:
                     raise TypeError("format_map() takes exactly one argument")
-                args, kwargs = (), args[0]
+                return str(_BoundedFormatter(self).vformat(template, (), args[0]))
             return str(_BoundedFormatter(self).vformat(template, args, kwargs))
 
         return update_wrapper(wrapper, value)
@@ -238,11 +239,12 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
     def _generate(self, source: nodes.Template, name: str | None, filename: str | None,
                   defer_init: bool = False) -> str:
         # Environment._generate, keeping the generator to read the names it saw the template read.
-        generator = self.code_generator_class(self, name, filename, defer_init=defer_init,
+        stream = io.StringIO()
+        generator = self.code_generator_class(self, name, filename, stream, defer_init=defer_init,
                                               optimized=self.optimized)
         generator.visit(source)
         _UNDECLARED[source] = frozenset(generator.undeclared)
-        return generator.stream.getvalue()
+        return stream.getvalue()
 
     def parse(self, source: str, name: str | None = None, filename: str | None = None,
               needs_compile: Callable[[nodes.Template], bool] | None = None) -> nodes.Template:
@@ -281,7 +283,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             raise LimitExceeded(f"'~' builds a value over the limit of {MAX_VALUE:,} characters")
         return "".join(str(p) for p in parts)
 
-    def concat(self, parts: Any) -> str:  # type: ignore[override]
+    def concat(self, parts: Any) -> str:
         """The text of a macro or {% set %} block, refused before joining if it is too big."""
         parts = list(parts)
         if sum(len(p) for p in parts) > MAX_VALUE:
@@ -310,12 +312,13 @@ def _finalize(value: Any) -> Any:
 # What a message may print: text, numbers (a Decimal too), true/false, none, and dates (YAML reads them). Anything
 # else would print as Python's repr: "['a', 'b']", "{'k': 1}", "<function … at 0x7f…>" (an address).
 _PRINTABLE = (str, int, float, type(None), date, time, Undefined)  # Undefined: str() raises
+_UNPRINTABLE_KINDS: dict[type, str] = {dict: "a mapping", list: "a list", tuple: "a list"}
 
 
 def _unprintable(value: Any) -> str:
     if isinstance(value, float):
         return f"the value {value} is not a number a message can show: give a finite number"
-    kind = {dict: "a mapping", list: "a list", tuple: "a list"}.get(type(value))
+    kind = _UNPRINTABLE_KINDS.get(type(value))
     if kind:
         return (f"{kind} cannot be printed in a message (it would print as Python's notation): print "
                 "one of its items, or join a list with |join(', ')")

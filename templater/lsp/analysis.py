@@ -100,7 +100,8 @@ def actions(analysis: Analysis, findings: list[Finding]) -> list[Edit]:
         if finding.rule == UNDECLARED_RULE and template is not None:
             out.extend(_declare(analysis, template, finding))
         if template is not None and finding.line >= template.body_line:
-            indent = re.match(r"[ \t]*", analysis.lines[finding.line - 1]).group(0)
+            line = analysis.lines[finding.line - 1]
+            indent = line[:len(line) - len(line.lstrip(" \t"))]
             out.append(Edit(f"Disable {finding.rule} for this line", "quickfix",
                             [((finding.line - 1, 0, finding.line - 1, 0),
                               f"{indent}{{# templater: disable-next-line={finding.rule} #}}\n")], finding.rule))

@@ -16,7 +16,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 from pygls.workspace import TextDocument
 
-from templater import __version__
+from templater.version import __version__
 from templater.errors import TemplaterError
 from templater.findings import Severity
 from templater.lsp import analysis

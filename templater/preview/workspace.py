@@ -147,7 +147,7 @@ class Workspace:
         text = _as_read(text)
         if "\x00" in text:  # what lint says of a file that holds NUL bytes
             line = text[: text.index("\x00")].count("\n") + 1
-            return entry, policy, None, policy.linter.finish(policy.linter._unreadable(
+            return entry, policy, None, policy.linter.finish(policy.linter.unreadable(
                 entry.display, "file is binary (it holds NUL bytes), not a template", line))
         template, problems = parse(text, entry.display, entry.default_id)
         result = policy.linter.lint_parsed(template, problems, entry.display)

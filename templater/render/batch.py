@@ -212,12 +212,14 @@ def run(spec: Spec, recipients: str, out: str, rejects: str, jobs: int | None, c
             first_line = taken + 1
             warnings += _map_columns(spec, names, recipients, taken)
         else:
-            lines, names = _first_object(lines)
-            warnings += _map_columns(spec, names or [], recipients, None)
+            lines, keys, ahead = _first_objects(lines)
+            warnings += _map_columns(spec, keys or [], recipients, None)
         jobs_in = Jobs(lines, spec.recipients_format, first_line, chunk_size)
         processor = RowProcessor(spec)  # builds (and so validates) everything before any file is made
         if spec.recipients_format == "csv":
             _preflight(spec, processor, recipients, first_line - 1)
+        else:
+            _preflight_jsonl(spec, processor, recipients, ahead)
         for warning in warnings:
             if warn is not None:
                 warn(warning)
@@ -293,14 +295,30 @@ def _map_columns(spec: Spec, names: list[str], path: str, line: int | None) -> l
     return mapped.warnings
 
 
-def _first_object(lines: Iterator[bytes]) -> tuple[Iterator[bytes], list[str] | None]:
-    """The keys of the first JSON Lines row (None when it is not an object), and the lines again."""
+PREFLIGHT_ROWS = 1000            # JSON Lines rows read ahead for the pre-flight,
+PREFLIGHT_BYTES = 8 * 1024 * 1024  # and at most this much of the file
+
+
+@dataclass
+class Ahead:
+    """The first JSON Lines rows, read before the run for the pre-flight."""
+
+    rows: list[dict] = field(default_factory=list)   # the objects among them
+    first_line: int = 1                               # the first row's line
+    whole_file: bool = False                          # the file ended within them
+
+
+def _first_objects(lines: Iterator[bytes]) -> tuple[Iterator[bytes], list[str] | None, Ahead]:
+    """The keys of the first JSON Lines row (None when it is not an object), the first rows (up
+    to PREFLIGHT_ROWS or PREFLIGHT_BYTES), and the lines again, from the first."""
     import json
 
     head: list[bytes] = []
-    names = None
+    names: list[str] | None = None
+    ahead, size, rows = Ahead(), 0, 0
     for data in lines:
         head.append(data)
+        size += len(data)
         if len(data) > MAX_RECORD_BYTES:  # rejected as too long when its turn comes
             break
         if data.strip():
@@ -308,23 +326,48 @@ def _first_object(lines: Iterator[bytes]) -> tuple[Iterator[bytes], list[str] | 
                 value = json.loads(data)
             except (ValueError, RecursionError):
                 value = None
-            names = list(value) if isinstance(value, dict) else None
+            if rows == 0:
+                names, ahead.first_line = (list(value) if isinstance(value, dict) else None), len(head)
+            if isinstance(value, dict):
+                ahead.rows.append(value)
+            rows += 1
+        if rows >= PREFLIGHT_ROWS or size >= PREFLIGHT_BYTES or len(head) >= PREFLIGHT_ROWS * 10:
             break
-        if len(head) >= 1000:
-            break
-    return itertools.chain(head, lines), names
+    else:
+        ahead.whole_file = True
+    return itertools.chain(head, lines), names, ahead
 
 
-def _preflight(spec: Spec, processor: RowProcessor, path: str, line: int) -> None:
-    """Before the first row: every required variable has a column, a --var or a default."""
-    given = set(spec.header or ()) | {n for n, v in processor.base.items() if v not in (None, "")}
+def _preflight(spec: Spec, processor: RowProcessor, path: str, line: int,
+               keys: Iterable[str] | None = None, source: str = "no column gives") -> None:
+    """Before the first row: every required variable has a column (keys: the row keys given, by
+    default the header's), a --var or a default."""
+    given = set(spec.header or () if keys is None else keys) | {n for n, v in processor.base.items()
+                                                                 if v not in (None, "")}
     missing = [n for n in processor.renderer.required if n not in given]
     if missing:
         names = ", ".join(missing)
         first = missing[0]
-        raise InputError(f"the template needs {names}, but no column gives {'it' if len(missing) == 1 else 'them'} "
+        raise InputError(f"the template needs {names}, but {source} {'it' if len(missing) == 1 else 'them'} "
                          f"and no --var does: add a column, map one with --column {first}=HEADER, or pass "
                          f"--var {first}=VALUE", path, line)
+
+
+def _preflight_jsonl(spec: Spec, processor: RowProcessor, path: str, ahead: Ahead) -> None:
+    """The pre-flight of a JSON Lines file, whose rows each carry their own keys: a required
+    variable that none of the first rows gives (mapped as the run maps them) stops the run. Rows
+    further on may still lack a key: each is then a missing-variable reject."""
+    if not ahead.rows:
+        return  # no object to judge by: every row is rejected with its own reason
+    keys: set[str] = set()
+    for value in ahead.rows:
+        mapped = spec.columns.row(value)
+        if isinstance(mapped, dict):
+            keys.update(mapped)
+    n = len(ahead.rows)
+    source = ("no row gives" if ahead.whole_file else
+              f"none of the first {n:,} rows gives" if n > 1 else "the first row does not give")
+    _preflight(spec, processor, path, ahead.first_line, keys, source)
 
 
 def _distinct(recipients: str, out: str, rejects: str) -> None:
@@ -334,7 +377,7 @@ def _distinct(recipients: str, out: str, rejects: str) -> None:
         if path not in ("-", ""):
             check_writable(path, option)
     paths = {"--recipients": recipients, "--out": out, "--rejects": rejects}
-    real = {}
+    real: dict[str, str] = {}
     for option, path in paths.items():
         key = os.path.realpath(path) if path != "-" else "-"
         if key in real:

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Mapping
+from typing import Callable, Mapping
 
+from templater import reference
 from templater.errors import ConfigError
 from templater.render.quiet_hours import zone
 from templater.template import CONSENT_FOR, CONSENT_LEVELS, Template, consent_covering
@@ -15,7 +16,7 @@ _SCOPE_SPLIT = re.compile(r"[\s,;|]+")
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 Verdict = tuple[str, str] | None  # (reason, detail) when the row may not be sent
-_UNKNOWN = object()
+_UNKNOWN: Verdict = ("", "")  # not yet decided (compared by identity)
 _KEYABLE = frozenset({str, type(None)})
 _KNOWN_LIMIT = 4096  # combinations of opt_out, consent and consent_scope remembered; cleared when full
 
@@ -81,17 +82,18 @@ class Gate:
         if use_case and industry:  # the use case as `templater new` and the library name it
             self.scopes.add(f"{industry}.{use_case}".lower())
         self._known: dict[tuple, Verdict] = {}
-        self._check = {"promotional": self._promotional, "transactional": self._transactional,
-                       "conversational": self._conversational}.get(self.category or "")
-        if self._check is None:
+        check = {"promotional": self._promotional, "transactional": self._transactional,
+                 "conversational": self._conversational}.get(self.category or "")
+        if check is None:
             what = f"is '{self.category}'" if self.category else "is not declared"
             raise ConfigError(f"the template's category {what}: bulk rendering needs promotional, "
                               "transactional or conversational to know which consent applies",
                               template.path, template.key_line("category"))
+        self._check: Callable[[Mapping[str, object]], Verdict] = check
 
     def check(self, row: Mapping[str, object]) -> Verdict:
         """None when the row may receive the message, else (reason, detail)."""
-        if self.category == "conversational":  # the reply window depends on each row's inbound_at
+        if self.category == "conversational" or reference.ON:  # the reply window depends on each row's inbound_at
             return self._uncached(row)
         # The other verdicts depend on a few fields whose values are few (consent levels, scopes):
         # each combination is decided once. consent_at, often one per person, is checked apart.
@@ -106,7 +108,7 @@ class Gate:
             # str, so a key that finds a stored verdict is text too.
             if not _KEYABLE.issuperset(map(type, key)):
                 return self._uncached(row)
-            verdict = self._opted_out(row) or self._check(row)  # type: ignore[misc]
+            verdict = self._opted_out(row) or self._check(row)
             if len(self._known) >= _KNOWN_LIMIT:
                 self._known.clear()
             self._known[key] = verdict
@@ -115,7 +117,7 @@ class Gate:
         return self._consent_at(row) or verdict
 
     def _uncached(self, row: Mapping[str, object]) -> Verdict:
-        return self._opted_out(row) or self._consent_at(row) or self._check(row)  # type: ignore[misc]
+        return self._opted_out(row) or self._consent_at(row) or self._check(row)
 
     @staticmethod
     def _opted_out(row: Mapping[str, object]) -> Verdict:

@@ -13,16 +13,11 @@ import math
 from functools import lru_cache
 from typing import Any
 
-try:  # Python 3.11+
-    import re._constants as sre
-    import re._parser as sre_parse
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as sre  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
-
 from phonenumbers import PhoneMetadata
-from phonenumbers import timezone as pn_timezone
+from phonenumbers.tzdata import TIMEZONE_DATA
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
+
+from templater.regex_parser import constants as sre, parser as sre_parse
 
 _DESCS = ("general_desc", "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost",
           "personal_number", "voip", "pager", "uan", "voicemail")
@@ -121,7 +116,7 @@ def _walk(items: list, lo: float, hi: float, known: str, length: int = -1) -> An
 @lru_cache(maxsize=2048)
 def _parsed(pattern: str) -> list | None:
     try:
-        return list(sre_parse.parse(pattern))
+        return sre_parse.parse(pattern).data
     except Exception:  # noqa: BLE001 - an unparsable pattern is simply not cacheable
         return None
 
@@ -152,7 +147,7 @@ def key_digits(country_code: int, head: str, length: int, zones: bool = False) -
         # phonenumbers.parse strips a national prefix it finds at the start, even after '+cc': a
         # number it could rewrite so is never cached, since the rewrite depends on more than the key.
         for prefix in (meta.national_prefix_for_parsing, meta.national_prefix):
-            if prefix and (_parsed(prefix) is None or _walk(_parsed(prefix), 0, 0, head, length) is not _DEAD):
+            if prefix and ((parsed := _parsed(prefix)) is None or _walk(parsed, 0, 0, head, length) is not _DEAD):
                 return None
         patterns = [getattr(getattr(meta, d, None), "national_number_pattern", None) for d in _DESCS]
         patterns.append(meta.leading_digits)
@@ -164,5 +159,5 @@ def key_digits(country_code: int, head: str, length: int, zones: bool = False) -
     if zones:
         start = f"{country_code}{head}"
         cc = len(str(country_code))
-        best = max([best, *(len(k) - cc for k in pn_timezone.TIMEZONE_DATA if k.startswith(start))])
+        best = max([best, *(len(k) - cc for k in TIMEZONE_DATA if k.startswith(start))])
     return best

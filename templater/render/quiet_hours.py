@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from templater import reference
 from templater.errors import ConfigError
 
 
@@ -130,7 +131,7 @@ class QuietHours:
             if why is not None:
                 verdict = f"{why} in {name}"
                 break
-        if len(self._cache) < 4096:  # zone sets are few; bound the cache against odd input
+        if len(self._cache) < 4096 and not reference.ON:  # zone sets are few; bound the cache against odd input
             self._cache[zones] = verdict
         return verdict
 
@@ -227,9 +228,9 @@ class RowProfiles:
         number = phonenumbers.parse(phone, None)
         country = phonenumbers.region_code_for_number(number)
         found = (for_region(country), country)
-        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code, ())
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code or 0, ())
         if number.country_code == 1 or len(regions) == 1:  # the key decides the country
-            if len(self._places) < 4096:
+            if len(self._places) < 4096 and not reference.ON:
                 self._places[key] = found
         return found
 
@@ -241,6 +242,6 @@ class RowProfiles:
         from phonenumbers import geocoder
 
         state = us_state(geocoder.description_for_number(phonenumbers.parse(phone, None), "en"))
-        if len(self._states) < 4096:
+        if len(self._states) < 4096 and not reference.ON:
             self._states[key] = state
         return state

@@ -9,8 +9,9 @@ from collections import deque
 from functools import partial
 from itertools import count, repeat
 from operator import itemgetter
-from typing import Any, BinaryIO, Iterable, Iterator, NamedTuple, Union
+from typing import Any, BinaryIO, Iterable, Iterator, NamedTuple, Sequence, Union
 
+from templater import reference
 from templater.errors import InputError
 
 FORMATS = ("csv", "jsonl")
@@ -76,7 +77,7 @@ def decoded_lines(stream: BinaryIO, path: str) -> Iterator[bytes]:
 
 
 def _utf16(stream: BinaryIO, path: str) -> Iterator[bytes]:
-    text = io.TextIOWrapper(stream, encoding="utf-16", newline="")  # type: ignore[arg-type]
+    text = io.TextIOWrapper(stream, encoding="utf-16", newline="")
     line = 0
     try:
         # At most MAX_RECORD_BYTES + 1 characters at a time, as pieces() reads bytes.
@@ -294,14 +295,14 @@ class RowReader:
             text = text[1:]
         return self._csv(text) if self.csv else self._json(text)
 
-    def read_all(self, records: list[Record]) -> list[dict | tuple[str, str]]:
+    def read_all(self, records: list[Record]) -> Sequence[dict | tuple[str, str]]:
         """read() of each record; CSV rows of one line go through one csv.reader together."""
-        if not self.csv:
+        if not self.csv or reference.ON:
             return [self.read(r) for r in records]
         rows = self._read_together(records)
         return rows if rows is not None else self._read_batched(records)
 
-    def _read_together(self, records: list[Record]) -> list[dict | tuple[str, str]] | None:
+    def _read_together(self, records: list[Record]) -> Sequence[dict | tuple[str, str]] | None:
         """The usual chunk, read by C loops: every record through one csv.reader, each one row.
 
         None (read them with _read_batched) when a record has a framing problem, is on line 1 (where
@@ -339,6 +340,7 @@ class RowReader:
                 out.append(None)
             except UnicodeDecodeError:
                 out.append(self.read(record))
+        rows: list[list[str] | None]
         try:
             rows = list(csv.reader([text for _, text in batch], delimiter=self.delimiter, strict=True))
         except csv.Error:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Sequence
 
 from templater import graphemes
 from templater.context import LintContext
@@ -144,7 +144,7 @@ class RowProcessor:
         records = job.records(self.spec.recipients_format) if isinstance(job, Lines) else job
         return self.process_rows(records, self.reader.read_all(records))
 
-    def process_rows(self, records: list[Record], rows: list) -> list[Result]:
+    def process_rows(self, records: list[Record], rows: Sequence[dict | tuple[str, str]]) -> list[Result]:
         """Results for records already read into rows (a dict, or (reason, detail) for an unreadable
         one), in order: what process() does after reading, and what templater.engines.core calls
         for rows that come as columns (Parquet) rather than as text."""

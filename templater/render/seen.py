@@ -75,13 +75,14 @@ class SeenPhones:
             try:
                 found = self._returning(list(phones), list(lines)) if RETURNING else self._joined(phones, lines)
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:  # SQLite ends it itself on some errors (a full disk)
+                    db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
         except sqlite3.OperationalError as exc:  # the temporary folder is full, or a file size limit
             raise InputError(f"cannot keep the numbers seen in a temporary file ({exc}): free space in "
                              f"{tempfile.gettempdir()} or point TMPDIR at a folder with room; nothing was "
-                             "written", self.path) from None
+                             "written") from None
         return found
 
     def _returning(self, phones: list[int], lines: list[int]) -> list[tuple[int, int, int]]:

@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from templater import reference
+
 T = TypeVar("T")
 
 _CODE = [Path(__file__).with_name(n)
@@ -17,8 +19,9 @@ _CODE.append(Path(__file__).parent.parent / "matching.py")  # signal patterns ar
 
 
 def cache_dir() -> Path | None:
-    """$TEMPLATER_CACHE_DIR, else $XDG_CACHE_HOME/templater, else ~/.cache/templater; None if off."""
-    if os.environ.get("TEMPLATER_NO_CACHE"):
+    """$TEMPLATER_CACHE_DIR, else $XDG_CACHE_HOME/templater, else ~/.cache/templater; None if off
+    (TEMPLATER_NO_CACHE, or TEMPLATER_REFERENCE)."""
+    if os.environ.get("TEMPLATER_NO_CACHE") or reference.ON:
         return None
     explicit = os.environ.get("TEMPLATER_CACHE_DIR")
     if explicit:
@@ -40,9 +43,9 @@ def key_of(files: list[Path]) -> str:
 KEEP = 16  # entries kept per kind: enough for a few projects' rule folders side by side
 
 
-def _prune(folder: Path, kind: str) -> None:
+def prune(folder: Path, kind: str, suffix: str = ".pickle") -> None:
     """Drop all but the KEEP most recently written entries of a kind (edited packs leave old ones)."""
-    entries = sorted(folder.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+    entries = sorted(folder.glob(f"{kind}-*{suffix}"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in entries[KEEP:]:
         old.unlink(missing_ok=True)
 
@@ -68,7 +71,7 @@ def cached(files: list[Path], load: Callable[[], T], kind: str = "rules") -> T:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
-        _prune(folder, kind)
+        prune(folder, kind)
     except OSError:
         pass  # a read-only home is fine: the cache only saves time
     return value

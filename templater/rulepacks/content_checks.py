@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterator, TypeVar
 
 from templater.context import Hit, LintContext
 from templater.encoding import NonGsm, analyze, non_gsm_characters, with_lookalikes
@@ -21,11 +21,13 @@ URL = LazyPattern(  # compiled on first use: lint start-up does not pay for it
 _HOST = re.compile(r"^(?:https?://)?([^/?#:\s]+)", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
 _CAPS_GAP = re.compile(r"[^\w\n\x00]{1,3}")
+T = TypeVar("T")
 
 
-def option(rule: Rule, name: str, default: object, kind: type | tuple[type, ...]) -> object:
-    """A rule option, or its default; a value of the wrong type is a rule-pack error."""
+def option(rule: Rule, name: str, default: T) -> T:
+    """A rule option, or its default; a value not of the default's type is a rule-pack error."""
     value = rule.options.get(name, default)
+    kind = type(default)
     if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
         wanted = {int: "a whole number", list: "a list", dict: "a mapping", str: "a string"}.get(kind, "another type")
         raise RulePackError(f"rule '{rule.id}': option '{name}' must be {wanted}, not {value!r}",
@@ -113,7 +115,7 @@ def ucs2_characters(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
 @check("segment_count", needs_body=True, on_messages=True)
 def segment_count(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Fires when the message as sent takes more segments than the rule's max_segments."""
-    limit = option(rule, "max_segments", 3, int)
+    limit = option(rule, "max_segments", 3)
     text = message_text(ctx)
     if text is None:
         return
@@ -133,7 +135,7 @@ def _domains(value: object) -> list[str]:
 @check("link_domains", on_messages=True)
 def link_domains(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Links whose host is not one of the brand's domains (rule option or template metadata)."""
-    brands = _domains(option(rule, "brand_domains", [], list)) + _domains(ctx.template.meta.get("brand_domains"))
+    brands = _domains(option(rule, "brand_domains", [])) + _domains(ctx.template.meta.get("brand_domains"))
     if not brands:
         return  # nothing to compare with: every link would be reported
     seen = set()
@@ -143,7 +145,9 @@ def link_domains(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
         sources.append((rendered, True))
     for text, in_example in sources:
         for m in URL.finditer(text):
-            host = _HOST.match(m.group(0)).group(1).lower().rstrip(".")
+            found = _HOST.match(m.group(0))
+            assert found is not None  # a link starts with its host (or a scheme, then the host)
+            host = found.group(1).lower().rstrip(".")
             if HOLE in host or host in seen or any(host == d or host.endswith("." + d) for d in brands):
                 continue
             seen.add(host)
@@ -155,7 +159,7 @@ def link_domains(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
 @check("readability", needs_body=True)
 def readability(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Flesch reading ease (Kandel-Moles in French) of the message as sent, below the threshold."""
-    thresholds = option(rule, "min_score", {"en": 50, "fr": 40}, dict)
+    thresholds = option(rule, "min_score", {"en": 50, "fr": 40})
     minimum = thresholds.get(ctx.language)
     text = message_text(ctx)
     if minimum is None or text is None:
@@ -164,7 +168,7 @@ def readability(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
 
     links = URL.for_text(text)  # None when no link can be in the text: most messages
     prose = links.sub(" ", text) if links is not None else text
-    if len(scores.words(prose)) < option(rule, "min_words", 10, int):
+    if len(scores.words(prose)) < option(rule, "min_words", 10):
         return  # too short for the formula to mean anything
     score = scores.flesch_reading_ease(prose, ctx.language)
     if score < minimum:
@@ -185,24 +189,24 @@ def _caps_runs(text: str, keywords: set[str], intros: set[str], minimum: int) ->
     for m in [*_WORD.finditer(text), None]:
         word = m.group(0) if m else ""
         # A keyword to text back or a code to type ("Reply RESCHEDULE", "code WELCOMEBACK") is not shouting.
-        caps = (len(word) >= 2 and word.isupper() and word.isalpha() and word not in keywords
+        caps = (m is not None and len(word) >= 2 and word.isupper() and word.isalpha() and word not in keywords
                 and not (not run and previous.lower() in intros))
         previous = word
         joined = bool(run) and m is not None and _CAPS_GAP.fullmatch(text, run[-1].end(), m.start()) is not None
-        if caps and (not run or joined):
+        if m is not None and caps and (not run or joined):
             run.append(m)
             continue
         if run and sum(len(r.group(0)) for r in run) >= minimum:
             yield run[0].start(), text[run[0].start():run[-1].end()]
-        run = [m] if caps else []
+        run = [m] if m is not None and caps else []
 
 
 @check("caps_runs", on_messages=True)
 def caps_runs(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Runs of ALL-CAPS words with at least min_letters letters (keywords and codes excepted)."""
-    minimum = option(rule, "min_letters", 10, int)
-    keywords = {str(k).upper() for k in option(rule, "keywords", [], list)}
-    intros = {str(k).lower() for k in option(rule, "keyword_after", [], list)}
+    minimum = option(rule, "min_letters", 10)
+    keywords = {str(k).upper() for k in option(rule, "keywords", list[object]())}
+    intros = {str(k).lower() for k in option(rule, "keyword_after", list[object]())}
     seen = set()
     for offset, run in _caps_runs(ctx.masked, keywords, intros, minimum):
         seen.add(run)
@@ -228,7 +232,7 @@ def _emoji(text: str) -> list[int]:
 @check("emoji_count", on_messages=True)
 def emoji_count(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Fires when the message as sent holds more than max_emoji emoji."""
-    limit = option(rule, "max_emoji", 3, int)
+    limit = option(rule, "max_emoji", 3)
     text = message_text(ctx)
     count = len(_emoji(text if text is not None else ctx.literal))
     if count > limit:

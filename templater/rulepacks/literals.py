@@ -12,12 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-try:  # Python 3.11+
-    import re._constants as sre
-    import re._parser as sre_parse
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as sre  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+from templater.regex_parser import constants as sre, parser as sre_parse
 
 Literals = frozenset[str]
 
@@ -96,7 +91,7 @@ class Needs:
 def analyse(pattern: str) -> Needs | None:
     """The literals a pattern's matches need, or None when nothing useful is known."""
     try:
-        parsed = list(sre_parse.parse(pattern))
+        parsed = list(sre_parse.parse(pattern).data)
     except Exception:  # noqa: BLE001 - an unparsable pattern just gets no shortcut
         return None
     needed = tuple(s for s in _needs(parsed) if s and "" not in s)
@@ -178,46 +173,35 @@ _TOKEN_CACHE = 4096  # words whose literals are remembered (URLs are new each ti
 _MET_CACHE = 1024  # sets of met literals whose patterns are remembered; cleared when full
 
 
-class LiteralIndex:
-    """Which patterns' literal needs a lower-cased text meets.
+class LiteralFinder:
+    """Which of some literals (each numbered: its slot) occur in a lower-cased text: the one literal
+    pre-filter, for the lint's rule patterns (patterns.py) and the bulk re-check (LiteralIndex).
 
     A literal without white space lies inside one word of the text, so the text is cut into words
     and each distinct word is looked up once (messages of one template share most words, and the
     lookups and their union run at C speed). A new word (a unique link or code) is cut further,
     at every character no such literal contains (in practice digits and most punctuation), into
-    pieces that are themselves common. Literals with white space are tested on the whole text.
-    Which patterns a set of met literals satisfies is remembered per set.
+    pieces that are themselves common, and a piece is searched only for the literals that start
+    with one of its first-GRAM-character grams. Literals with white space are tested on the whole text.
     """
 
-    def __init__(self, needs: list[Needs]) -> None:
+    def __init__(self, literals: Iterable[tuple[str, int]]) -> None:
         self.by_gram: dict[str, list[tuple[str, int]]] = {}
         self.whole: list[tuple[str, int]] = []  # tested on the whole text
-        slot = 0
-        self.single: dict[int, int] = {}  # slot -> pattern, for patterns that need one literal set
-        self.first: dict[int, tuple[int, frozenset[int]]] = {}  # first slot -> (pattern, all its slots)
-        for index, item in enumerate(needs):
-            slots = frozenset(range(slot, slot + len(item.all)))
-            if len(slots) == 1:
-                self.single[slot] = index
+        for lit, slot in literals:
+            if lit.split() == [lit]:
+                self.by_gram.setdefault(lit[:GRAM], []).append((lit, slot))
             else:
-                self.first[slot] = (index, slots)
-            for literals in item.all:
-                for lit in literals:
-                    if len(lit.split()) != 1 or lit.split()[0] != lit:
-                        self.whole.append((lit, slot))
-                    else:
-                        self.by_gram.setdefault(lit[:GRAM], []).append((lit, slot))
-                slot += 1
+                self.whole.append((lit, slot))
         self.grams = frozenset(self.by_gram)
-        chars = sorted({ch for group in self.by_gram.values() for lit, _ in group for ch in lit})
-        self._cut = re.compile("[^%s]+" % re.escape("".join(chars))) if chars else None
+        chars = "".join(sorted({ch for group in self.by_gram.values() for lit, _ in group for ch in lit}))
+        self._cut = re.compile("[^%s]+" % re.escape(chars)) if chars else None
         # The same cut for ASCII text at C speed: every other byte becomes a space, then split().
         self._table = bytes(b if chr(b) in chars else 32 for b in range(256)) if chars else None
         self._combos: dict[tuple[bytes, ...], frozenset[int]] = {}
         self.sizes = sorted({len(g) for g in self.grams})
         self._words: dict[str, frozenset[int]] = {}
         self._pieces: dict[str, frozenset[int]] = {}
-        self._patterns: dict[frozenset[int], list[int]] = {}
 
     def _scan(self, word: str) -> frozenset[int]:
         grams = {word[i:i + n] for n in self.sizes for i in range(len(word) - n + 1)}
@@ -275,6 +259,29 @@ class LiteralIndex:
         if self.whole:
             met |= {slot for lit, slot in self.whole if lit in low}
         return met
+
+
+class LiteralIndex(LiteralFinder):
+    """Which patterns' literal needs a lower-cased text meets (each pattern: Needs, several sets of
+    literals each of which must have one in the text). Which patterns a set of met literal slots
+    satisfies is remembered per set."""
+
+    def __init__(self, needs: list[Needs]) -> None:
+        slot = 0
+        self.single: dict[int, int] = {}  # slot -> pattern, for patterns that need one literal set
+        self.first: dict[int, tuple[int, frozenset[int]]] = {}  # first slot -> (pattern, all its slots)
+        literals: list[tuple[str, int]] = []
+        for index, item in enumerate(needs):
+            slots = frozenset(range(slot, slot + len(item.all)))
+            if len(slots) == 1:
+                self.single[slot] = index
+            else:
+                self.first[slot] = (index, slots)
+            for lits in item.all:
+                literals += [(lit, slot) for lit in lits]
+                slot += 1
+        super().__init__(literals)
+        self._patterns: dict[frozenset[int], list[int]] = {}
 
     def patterns(self, met: frozenset[int]) -> list[int]:
         """Indexes of the patterns all of whose literal sets are among the met slots."""

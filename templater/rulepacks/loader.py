@@ -37,7 +37,7 @@ class _Line(int):
 class _LineLoader(_Base):
     """A YAML loader that records the line of every mapping and of its keys, for errors that name it."""
 
-    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+    def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
         line = mapping[LINE] = _Line(node.start_mark.line + 1)
         line.keys = {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k.value, str)}
@@ -52,7 +52,7 @@ class RuleSet:
     rules: dict[str, Rule] = field(default_factory=dict)
     packs: list[str] = field(default_factory=list)
 
-    def signals_for(self, language: str | None) -> list[tuple[Signal, re.Pattern]]:
+    def signals_for(self, language: str | None) -> list[tuple[Signal, LazyPattern]]:
         """(signal, pattern) pairs for one language, or for every language when None."""
         out = []
         for signal in self.signals.values():
@@ -364,7 +364,7 @@ def load_ruleset(folders: Iterable[Path]) -> RuleSet:
     files = [path for folder in folders for path in sorted(Path(folder).glob("*.yaml"))]
 
     def load() -> RuleSet:
-        ruleset, drafts = RuleSet(), {}
+        ruleset, drafts = RuleSet(), dict[str, _Draft]()
         for path in files:
             load_pack(path, ruleset, drafts)
         ruleset.rules = {rid: _finish_rule(rid, draft) for rid, draft in drafts.items()}

@@ -1,10 +1,13 @@
 """What a loaded rule pack holds: signals (content markers) and rules (checks with findings)."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from templater.findings import Severity
+
+if TYPE_CHECKING:
+    from templater.rulepacks.patterns import LazyPattern
 
 SIGNAL_KINDS = ("promotional", "transactional", "conversational")  # conversational: evidence of a reply
 RULE_KINDS = ("builtin", "requirement", "existence")
@@ -37,11 +40,11 @@ class Signal:
     kind: str
     label: str
     doc: str
-    patterns: dict[str, re.Pattern] = field(default_factory=dict)
-    variables: re.Pattern | None = None
+    patterns: dict[str, LazyPattern] = field(default_factory=dict)
+    variables: LazyPattern | None = None
     mixes: bool = True
     # Per language: the kinds of customer question (in_reply_to) this marker answers rather than mixes into.
-    answers: dict[str, re.Pattern] = field(default_factory=dict)
+    answers: dict[str, LazyPattern] = field(default_factory=dict)
     fail: list[Example] = field(default_factory=list)
     passes: list[Example] = field(default_factory=list)
     packs: list[str] = field(default_factory=list)
@@ -66,7 +69,7 @@ class Rule:
     summary: str
     doc: str
     applies_to: tuple[str, ...] | None = None
-    patterns: dict[str, re.Pattern] = field(default_factory=dict)
+    patterns: dict[str, LazyPattern] = field(default_factory=dict)
     suggestion: dict[str, str] = field(default_factory=dict)
     variants: dict[str, Variant] = field(default_factory=dict)
     check: str | None = None
@@ -81,7 +84,7 @@ class Rule:
         """The languages this rule has wording for ('any' when it is language-neutral)."""
         return sorted(self.patterns) or ["any"]
 
-    def pattern_for(self, language: str) -> re.Pattern | None:
+    def pattern_for(self, language: str) -> LazyPattern | None:
         """The rule's patterns for a language, else its language-neutral ('any') ones."""
         found = self.patterns.get(language)
         return found if found is not None else self.patterns.get("any")

@@ -7,7 +7,8 @@ the alternation unchanged. Each text is therefore scanned with the alternation o
 alternatives it could match (often none, so nothing is compiled or scanned at all), which makes
 start-up and throughput pay for what a message contains rather than for the size of the rule set.
 
-Which literals a text holds is found once per text for every pattern (_seen); and when every
+Which literals a text holds is found once per text for every pattern (_seen, with the same
+literals.LiteralFinder the bulk re-check uses); and when every
 chosen alternative's matches start with a known literal, the regex is tried only where one of
 those occurs (_anchored) rather than at every position.
 """
@@ -17,7 +18,8 @@ import re
 import sys
 from typing import Any, Iterator
 
-from templater.rulepacks.literals import Needs, alternatives, analyse, folds_unsafely
+from templater import reference
+from templater.rulepacks.literals import LiteralFinder, Needs, alternatives, analyse, folds_unsafely
 from templater.rulepacks.regex_safety import MAX_MATCH_INPUT
 
 Literals = frozenset[str]
@@ -28,15 +30,15 @@ Alternative = tuple[str, "Literals | None", "tuple[Literals, ...]"]
 Choice = tuple[re.Pattern, "Literals | None"]
 
 _UNIVERSE: set[str] = set()  # the literals of every pattern made so far
-_IN_WORDS: list[str] = []  # those made of [a-z0-9] only: each lies inside one word of a text
-_ACROSS: list[str] = []  # the others (spaces, punctuation): tested on the whole text
-_VERSION = [0]  # bumped when the universe grows, so texts and words seen before are looked at again
+# Which of them a text holds: literals.LiteralFinder over the universe, made when first needed
+# after the universe grew ([finder, the literals by slot]); texts seen before are then looked at again.
+_FINDER: list = [None, ()]
+_VERSION = [0]  # bumped when the universe grows
 _RECENT: dict[int, tuple[str, int, str, frozenset[str]] | tuple[str, int, None, None]] = {}
-_WORDS: dict[str, frozenset[str]] = {}  # word -> literals inside it; messages share most words
-_WORD = re.compile(r"[a-z0-9]+")
+_NAMES: dict[frozenset[int], frozenset[str]] = {}  # slots met -> their literals; texts share them
 _SHORT = 48  # texts shorter than this (variable names) skip the shared index of literals
 _SUBSETS = 64  # compiled alternations kept per pattern, by which alternatives they hold
-_CACHE = 16384  # words remembered; cleared when full
+_CACHE = 4096  # sets of met slots remembered; cleared when full
 _SHORT_CACHE = 256  # short texts remembered per pattern (a few dozen variable names in practice)
 
 
@@ -48,27 +50,32 @@ def _register(literals: frozenset[str]) -> None:
     new = literals - _UNIVERSE
     if new:
         _UNIVERSE.update(new)
-        for lit in new:  # lower-case ASCII: [a-z0-9]+ is isalnum() here
-            (_IN_WORDS if lit.isalnum() else _ACROSS).append(lit)
-        _WORDS.clear()
+        _FINDER[0] = None
         _VERSION[0] += 1
 
 
-def _in_word(word: str) -> frozenset[str]:
-    found = _WORDS.get(word)
+def _present(low: str) -> frozenset[str]:
+    """The universe's literals in a lower-cased text."""
+    finder, names = _FINDER
+    if finder is None:
+        names = tuple(sorted(_UNIVERSE))
+        finder = LiteralFinder(zip(names, range(len(names))))
+        _FINDER[:] = finder, names
+        _NAMES.clear()
+    slots = finder.met(low)
+    found = _NAMES.get(slots)
     if found is None:
-        if len(_WORDS) >= _CACHE:
-            _WORDS.clear()
-        found = _WORDS[word] = frozenset(lit for lit in _IN_WORDS if lit in word)
+        if len(_NAMES) >= _CACHE:
+            _NAMES.clear()
+        found = _NAMES[slots] = frozenset(map(names.__getitem__, slots))
     return found
 
 
 def _seen(string: str) -> tuple[str | None, frozenset[str] | None]:
     """(lower-cased text, the universe's literals in it); (None, None) when case folding could hide a match."""
     # Rules ask about the same two or three texts (body, rendered example) in turn: one pass per
-    # text answers every pattern. A literal of letters and digits lies inside one word, so each
-    # distinct word is looked at once per run. Each entry keeps its text alive, so an id is never
-    # reused while its entry stands.
+    # text answers every pattern. Each entry keeps its text alive, so an id is never reused while
+    # its entry stands.
     entry = _RECENT.get(id(string))
     if entry is None or entry[0] is not string or entry[1] != _VERSION[0]:
         if len(_RECENT) >= 8:
@@ -77,10 +84,7 @@ def _seen(string: str) -> tuple[str | None, frozenset[str] | None]:
             entry = (string, _VERSION[0], None, None)
         else:
             low = string.lower()
-            found = {lit for lit in _ACROSS if lit in low}
-            for word in set(_WORD.findall(low)):
-                found |= _in_word(word)
-            entry = (string, _VERSION[0], low, frozenset(found))
+            entry = (string, _VERSION[0], low, _present(low))
         _RECENT[id(string)] = entry
     return entry[2], entry[3]
 
@@ -185,7 +189,7 @@ class LazyPattern:
 
     def for_text(self, string: str) -> re.Pattern | None:
         """The alternation of the alternatives that could match this text; None when none could."""
-        if self.alts is None:
+        if self.alts is None or reference.ON:
             return self.compiled
         if len(string) < _SHORT:  # a variable name: test this pattern's own literals, no text index
             # Templates share their variable names (brand, first_name...): each is looked at once.
@@ -215,7 +219,7 @@ class LazyPattern:
         The literals are None when some chosen alternative has none, or when the lower-cased text
         does not line up with the text character for character; None when nothing can match.
         """
-        if self.alts is None or len(string) < _SHORT:
+        if self.alts is None or len(string) < _SHORT or reference.ON:
             regex = self.for_text(string)
             return None if regex is None else (regex, None, "")
         low, present = _seen(string)
@@ -323,7 +327,7 @@ class PatternGroup:
 
     def finditer(self, string: str) -> Iterator[tuple[int, re.Match]]:
         """(index, match) for the matches of each pattern in turn, as pattern.finditer gives them."""
-        present = None if len(string) < _SHORT else _seen(string)[1]
+        present = None if len(string) < _SHORT or reference.ON else _seen(string)[1]
         if present is None:  # a short text, or one where case folding could hide a match
             indexes: Any = range(len(self.patterns))
         else:

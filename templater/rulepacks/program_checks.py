@@ -45,11 +45,11 @@ def age_gated_existence(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
 @check("sender_named", needs_body=True)
 def sender_named(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """The body names the sender: a brand variable, a 'Name:' opening, or the metadata's brand literal."""
-    names = option(rule, "variables", SENDER_VARIABLES, list)
+    names = option(rule, "variables", SENDER_VARIABLES)
     if any(name in ctx.used for name in names):
         return
     prefix = _PREFIX.match(ctx.masked)
-    generic = {str(w).lower() for w in option(rule, "generic_prefixes", [], list)}
+    generic = {str(w).lower() for w in option(rule, "generic_prefixes", list[object]())}
     if prefix and prefix.group(1)[0].isupper() and not {prefix.group(1).lower(),
                                                         prefix.group(1).split()[0].lower()} & generic:
         return
@@ -70,7 +70,7 @@ def sender_named(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
 @check("required_metadata")
 def required_metadata(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Fires when the metadata key named by the rule's `key` option is missing or empty."""
-    key = option(rule, "key", "", str)
+    key = option(rule, "key", "")
     value = ctx.template.meta.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         yield Hit(rule.id, {"key": key}, line=ctx.template.key_line(key))

@@ -25,12 +25,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-try:  # Python 3.11+
-    from re import _constants as _c  # type: ignore[attr-defined]
-    from re import _parser as _p  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+from templater.regex_parser import constants as _c, parser as _p
 
 # Rule patterns look at this many characters of a text at most (LazyPattern applies it): far more
 # than any SMS body, and small enough that a pattern which backtracks polynomially stays quick.
@@ -222,8 +217,8 @@ def _units(seq: Any) -> list[tuple[frozenset[str], int, int]] | None:
         single = _charset(op, av)
         if single is not None:
             out.append((single, 1, 1))
-        elif op in _REPEATS and len(av[2]) == 1 and _charset(*av[2][0]) is not None:
-            out.append((_charset(*av[2][0]), av[0], av[1]))
+        elif op in _REPEATS and len(av[2]) == 1 and (repeated := _charset(*av[2][0])) is not None:
+            out.append((repeated, av[0], av[1]))
         elif op is _c.SUBPATTERN:
             inner = _units(av[-1])
             if inner is None:
@@ -262,8 +257,8 @@ def _runs(seq: Any) -> list[list[tuple[frozenset[str], int, int]]]:
         single = _charset(op, av)
         if single is not None:
             runs[-1].append((single, 1, 1))
-        elif op in _REPEATS and len(av[2]) == 1 and _charset(*av[2][0]) is not None:
-            runs[-1].append((_charset(*av[2][0]), av[0], av[1]))
+        elif op in _REPEATS and len(av[2]) == 1 and (repeated := _charset(*av[2][0])) is not None:
+            runs[-1].append((repeated, av[0], av[1]))
         elif op is not _c.AT:
             runs.append([])
     return [run for run in runs if run]

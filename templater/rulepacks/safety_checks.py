@@ -20,7 +20,7 @@ from templater.jinja.sandbox import MAX_SEQUENCE
 from templater.rulepacks.model import Rule
 from templater.rulepacks.registry import check
 
-_FILES = {nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "from", nodes.Extends: "extends"}
+_FILES: dict[type[nodes.Node], str] = {nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "from", nodes.Extends: "extends"}
 _TOO_BIG = object()  # a constant over the limits: never computed
 MAX_EXPONENT = 64  # the sandbox refuses any larger exponent (sandbox.SandboxEnvironment.call_binop)
 
@@ -70,8 +70,7 @@ def _problems(tree: nodes.Template) -> Iterator[tuple[nodes.Node, str, str]]:
         elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) \
                 and isinstance(node.arg.value, str) and node.arg.value.startswith("_"):
             yield node, node.arg.value, f"the item '{node.arg.value}' reaches Python internals"
-        elif type(node) in _FILES:
-            tag = _FILES[type(node)]
+        elif (tag := _FILES.get(type(node))) is not None:
             yield node, tag, f"{{% {tag} %}} reads another file, and a template is one file"
         elif isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name == "range":
             args = [_const(a) for a in node.args]

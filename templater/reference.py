@@ -1,0 +1,23 @@
+"""TEMPLATER_REFERENCE=1: every speed-up off, so that fast and reference runs can be diffed.
+
+Each speed-up asks `ON` where it chooses between itself and the plain code it stands for; with the
+switch set, a run takes the plain code everywhere. `.ci/run` lints the library and a generated
+corpus, and bulk-renders a generated recipients file, both ways, and diffs the outputs byte for byte
+(.ci/reference_diff.py); tests/test_reference.py checks that the switch changes the code path.
+
+What it turns off (docs/architecture.md lists the same):
+- the rule patterns' literal pre-tests (rulepacks/patterns.py): every pattern scans every text;
+- the plain-body renderers (lint's and bulk's): every body renders in the sandbox;
+- the bulk re-check's literal shortcut (render/recheck.py): every message is linted in full;
+- the caches: parsed rule packs and data on disk (rulepacks/cache.py), consent verdicts, quiet-hours
+  verdicts, phone places and prefixes, column mappings;
+- the batched reading of CSV rows: each record is read alone;
+- the front matter's plain-tree construction: PyYAML's constructor builds every value;
+- forked workers (lint --jobs, render --jobs): everything runs in this process;
+- the C JSON encoder of reject lines: json.JSONEncoder.
+"""
+from __future__ import annotations
+
+import os
+
+ON = os.environ.get("TEMPLATER_REFERENCE", "") not in ("", "0")
