@@ -133,7 +133,7 @@ class MessageCheck:
         if plan is None:
             n = len(self.alarms)
             held = {self._start_literals[h - n] for h in hits if h >= n}
-            plan = [(i, None if self._scanned[i] else self._starts[i] and held.intersection(self._starts[i]))
+            plan = [(i, None if self._scanned[i] else (starts := self._starts[i]) and held.intersection(starts))
                     for i in hits if i < n]
             if len(self._plans) >= _SEEN_LIMIT:
                 self._plans.clear()
