@@ -72,7 +72,8 @@ class _Path:
         self.fixed = index.met(_fold(" ".join(fixed)))
         # Per group: what picks its values out of the printed ones (one value, or a tuple of them),
         # its fixed text around them, and the slots met for the values seen so far.
-        self.lookups: list[tuple[Any, list, dict[Any, Any]]] = [(itemgetter(*g[1::2]), g[0::2], {}) for g in self.groups]
+        self.lookups: list[tuple[Any, list[str], dict[Any, frozenset[int]]]] = [
+            (itemgetter(*g[1::2]), g[0::2], {}) for g in self.groups]
 
 
 class Shapes:
