@@ -296,8 +296,10 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--max-output", type=click.IntRange(1, 100_000), default=1600, show_default=True,
               help="Stop rendering past this many characters.")
 @click.option("--recipients", metavar="FILE", help="Render for every row of this CSV or JSON Lines file "
-              "('-' for standard input); see docs/rendering.md.")
-@click.option("--recipients-format", type=click.Choice(["csv", "jsonl"]), help="Default: by extension.")
+              "('-' for standard input); see docs/rendering.md. With --engine dask|spark: also Parquet, a "
+              "folder or a quoted glob ('data/*.parquet').")
+@click.option("--recipients-format", type=click.Choice(["csv", "jsonl", "parquet"]),
+              help="Default: by extension (parquet: --engine dask|spark only).")
 @click.option("--out", metavar="FILE", help="With --recipients: where the messages go ('-': standard output; then "
               "give --rejects).")
 @click.option("--rejects", metavar="FILE", help="With --recipients: where rejected rows go "
@@ -322,6 +324,13 @@ def _parse_vars(pairs: tuple[str, ...], vars_file: str | None) -> dict[str, Any]
 @click.option("--dry-run", is_flag=True, default=None, help="Count rows by reason and show five messages; "
               "write nothing.")
 @click.option("--chunk-size", type=click.IntRange(1, 100_000), default=1000, hidden=True)
+@click.option("--engine", type=click.Choice(["local", "dask", "spark"]), help="Where the rows are rendered: "
+              "local (default: this machine, streaming), dask or spark (a folder of Parquet ledger files in "
+              "--out; needs templater[dask] or templater[spark]). See docs/scale.md.")
+@click.option("--scheduler", metavar="ADDRESS", help="--engine dask: a running Dask scheduler (tcp://HOST:8786); "
+              "default: a local cluster of --jobs worker processes. --engine spark: the Spark master.")
+@click.option("--partition-size", metavar="SIZE", help="--engine dask|spark: input bytes per task, such as 32M "
+              "(default 16M).")
 @click.option("--max-memory", metavar="SIZE", envvar="TEMPLATER_MAX_MEMORY",
               help="Cap each rendering process's address space (RLIMIT_AS), such as 512M or 2G; also "
                    "TEMPLATER_MAX_MEMORY. See docs/security.md.")

@@ -13,6 +13,15 @@ from templater import api
 def render_batch(template: str, values: dict[str, Any], example: bool, fmt: str | None, max_output: int,
                  recipients: str | None, out: str | None, config_file: str | None, batch: dict[str, Any]) -> None:
     """Run the batch, show the progress line on a terminal, print the summary (or the dry run's preview)."""
+    engine, scheduler, partition_size = batch.pop("engine"), batch.pop("scheduler"), batch.pop("partition_size")
+    if engine not in (None, "local"):
+        return _render_on_engine(engine, template, values, example, fmt, max_output, recipients, out, config_file,
+                                 scheduler, partition_size, batch)
+    if scheduler or partition_size:
+        raise click.UsageError(f"--{'scheduler' if scheduler else 'partition-size'} works with --engine dask or spark")
+    if batch.get("recipients_format") == "parquet" or (recipients or "").lower().endswith(".parquet"):
+        raise click.UsageError("Parquet recipients are read by --engine dask or spark (see docs/scale.md); the "
+                               "local run reads CSV and JSON Lines")
     dry_run = bool(batch.pop("dry_run"))
     if recipients is None or (out is None and not dry_run):
         raise click.UsageError("bulk rendering needs both --recipients FILE and --out FILE (or --dry-run)")
@@ -50,6 +59,31 @@ def render_batch(template: str, values: dict[str, Any], example: bool, fmt: str 
         for sample in summary.samples:
             text = str(sample.get('text')).replace("\n", "\n    ")
             click.echo(f"  {sample.get('phone')}  {text}", file=report)
+
+
+def _render_on_engine(engine: str, template: str, values: dict[str, Any], example: bool, fmt: str | None,
+                      max_output: int, recipients: str | None, out: str | None, config_file: str | None,
+                      scheduler: str | None, partition_size: str | None, batch: dict[str, Any]) -> None:
+    """--engine dask|spark: a folder of Parquet ledger files; the same summary as the local run."""
+    from templater.engines import run_engine
+
+    if recipients is None or out is None:
+        raise click.UsageError(f"--engine {engine} needs --recipients FILES and --out FOLDER")
+    for option, given in (("--example", example), ("--format", fmt), ("--dry-run", batch.pop("dry_run")),
+                          ("--rejects", batch.pop("rejects")), ("--out -", out == "-")):
+        if given:
+            raise click.UsageError(f"{option} is for the local run: --engine {engine} writes one ledger of "
+                                   "rendered and rejected rows as Parquet files in --out FOLDER")
+    batch.pop("chunk_size")
+    settings = {k: v for k, v in batch.items() if v not in (None, ())}
+
+    def warn(text: str) -> None:
+        click.echo(f"templater: warning: {text}", err=True)
+
+    summary = run_engine(engine, template, recipients, out, scheduler=scheduler, partition_size=partition_size,
+                         config_file=config_file, values=values, warn=warn, max_output=max_output, **settings)
+    for text in summary.lines():
+        click.echo(text)
 
 
 class ProgressLine:

@@ -70,3 +70,27 @@ def test_reconcile_fails_a_ledger_that_loses_or_repeats_rows():
         core.reconcile(3, 4, 4)
     with pytest.raises(core.ReconcileError, match="repeated row_id"):
         core.reconcile(3, 3, 2)
+
+
+def test_lint_and_the_local_run_import_no_engine(tmp_path):
+    """The engines' libraries load only with --engine: lint and the local bulk run import none of them."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    recipients, _ = generate(tmp_path, 50)
+    runs = [["lint", str(root / "template_library" / "retail")],
+            ["render", TEMPLATE, "--recipients", str(recipients), "--out", str(tmp_path / "out.jsonl"),
+             "--send-at", SEND_AT, *[a for k, v in SETTINGS["values"].items() for a in ("--var", f"{k}={v}")]]]
+    code = ("import sys\nfrom templater.cli import main\n"
+            f"for argv in {runs!r}:\n"
+            "    sys.argv = ['templater', *argv]\n"
+            "    try:\n        main()\n    except SystemExit:\n        pass\n"
+            "engines = {'dask', 'distributed', 'pandas', 'pyarrow', 'pyspark'}\n"
+            "print('LOADED', sorted({m.split('.')[0] for m in sys.modules} & engines))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(tmp_path),
+                          env={**os.environ, "PYTHONPATH": str(root)})
+    assert "LOADED []" in done.stdout, done.stdout + done.stderr
+    assert (tmp_path / "out.jsonl").exists()

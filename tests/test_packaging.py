@@ -80,3 +80,15 @@ def test_wheel_ships_the_preview_page_and_keeps_its_server_optional(wheel):
         assert all('extra == "preview"' in r or "extra == 'preview'" in r or 'extra == "test"' in r
                    for r in requires if name in r)
         assert any(name in r and "preview" in r for r in requires)
+
+
+def test_the_engines_stay_optional(wheel):
+    """`pip install templater` pulls neither Dask, pandas nor pyarrow: they come with templater[dask]."""
+    archive = zipfile.ZipFile(wheel)
+    assert "templater/engines/core.py" in archive.namelist()
+    [meta] = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+    requires = [line for line in archive.read(meta).decode().splitlines() if line.startswith("Requires-Dist:")]
+    for name in ("dask", "distributed", "pandas", "pyarrow", "pyspark"):
+        held = [r for r in requires if r.split(":", 1)[1].strip().lower().startswith(name)]
+        assert all("extra ==" in r for r in held), held
+    assert any(r.split(":", 1)[1].strip().startswith("dask") and "dask" in r.split(";")[-1] for r in requires)
