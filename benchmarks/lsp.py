@@ -5,7 +5,8 @@ Run: python benchmarks/lsp.py [--files 2000] [--runs 30]
 What the server does on a keystroke (after its 0.2 s debounce) is analysis.analyze: the buffer
 linted under its path's policy (the nearest configuration, read again), with the ids of the
 project's other templates read once when the file was opened (analysis.project_ids, measured
-separately: it runs on open and on save, not on change). CPU time is process time, so the
+separately: it runs on open and on save, not on change; the first open fills the ids cache of
+templater/project_ids.py, later ones read it). CPU time is process time, so the
 others' load on a shared machine inflates it less than wall time; the median over the runs is
 compared with the target and the script exits 1 when it is missed. The JSON-RPC framing pygls
 adds per message is not included (tests/test_lsp.py drives the real server over stdio).
@@ -13,6 +14,7 @@ adds per message is not included (tests/test_lsp.py drives the real server over 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -38,12 +40,18 @@ def main() -> int:
         folder = Path(tmp)
         (folder / ".templater.yaml").write_text("fail_on: error\n", encoding="utf-8")
         generate(folder, args.files)
+        old = time.time() - 3600  # checked out an hour ago: the ids cache trusts the files
+        for file in folder.rglob("*.sms"):
+            os.utime(file, (old, old))
+        os.environ["TEMPLATER_CACHE_DIR"] = str(folder / ".cache")  # a cache of the run's own
         path = sorted(folder.rglob("*.sms"))[args.files // 2]
         text = path.read_text(encoding="utf-8")
         analysis.analyze(text, str(path), {})  # rule packs loaded once per server, as at start-up
-        start = time.process_time()
-        ids = analysis.project_ids(str(path))
-        open_ms = (time.process_time() - start) * 1000
+        opens = []
+        for _ in range(3):  # the first open fills the ids cache; later opens (and servers) reuse it
+            start = time.process_time()
+            ids = analysis.project_ids(str(path))
+            opens.append((time.process_time() - start) * 1000)
         times = []
         for i in range(args.runs):
             edited = text.rstrip("\n") + f" Edit {i}.\n"  # a keystroke's worth of change
@@ -51,7 +59,8 @@ def main() -> int:
             result = analysis.analyze(edited, str(path), ids)
             times.append((time.process_time() - start) * 1000)
         median = statistics.median(times)
-        print(f"{args.files} templates; {len(ids)} other ids read on open in {open_ms:.0f} ms CPU")
+        print(f"{args.files} templates; {len(ids)} other ids read on open in {opens[0]:.0f} ms CPU, "
+              f"then {statistics.median(opens[1:]):.0f} ms from the ids cache")
         print(f"diagnostics for one changed file: median {median:.1f} ms CPU, max {max(times):.1f} ms "
               f"over {args.runs} runs ({len(result.findings)} findings); target < {TARGET_MS:.0f} ms")
         return 0 if median < TARGET_MS else 1

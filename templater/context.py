@@ -9,6 +9,8 @@ from typing import Any
 from jinja2 import nodes
 from jinja2.exceptions import TemplateError as JinjaError
 
+from templater import reference
+from templater.findings import Edit, Fix
 from templater.jinja import plain, sandbox
 from templater.rulepacks.loader import RuleSet
 from templater.signals import Evidence, find_in_text, find_in_variables
@@ -26,6 +28,7 @@ class Hit:
     line: int | None = None
     column: int = 1
     variant: str | None = None
+    fix: Fix | None = None
 
 
 def optional_values(template: Template) -> dict[str, Any]:
@@ -50,14 +53,14 @@ class LintContext:
         # A plain body's plan (None for other bodies, which are compiled as they parse).
         self.plain: plain.Plain | None = None
         env = sandbox.environment()
-        tree = plain.parse(template.body, env)  # None unless plain: then Jinja2 parses it
+        tree = None if reference.ON else plain.parse(template.body, env)  # None unless plain: then Jinja2 parses it
         if tree is not None:
             self.plain = plain.Plain.of(tree, env.globals)
         if self.plain is not None:
             self.ast = tree
             return
         try:
-            self.ast = env.parse(template.body, needs_compile=self._needs_compile)
+            self.ast = env.parse(template.body, needs_compile=None if reference.ON else self._needs_compile)
         except JinjaError as exc:
             self.syntax_error = exc
 
@@ -79,6 +82,11 @@ class LintContext:
         ctx.__dict__.update(masked=norm, literal=text, used={}, render_result=(text, None))
         ctx.is_message = True
         return ctx
+
+    def edit(self, start: int, end: int, text: str) -> Edit:
+        """An edit of the body's text from start to end (body offsets), placed in the file."""
+        base = len(self.template.source) - len(self.template.body)
+        return Edit(base + start, base + end, text)
 
     @property
     def language(self) -> str:

@@ -16,6 +16,7 @@ from collections import deque
 from operator import attrgetter
 from typing import Any, Callable, Iterable, Iterator, TypeVar
 
+from templater import reference
 from templater.errors import TemplaterError
 from templater.interrupts import ignore_stops
 
@@ -217,7 +218,7 @@ def ordered_chunks(work: Callable[[Any], Any], chunks: Iterator[Any], jobs: int,
     if jobs > 1 and len(head) == 2:
         import multiprocessing  # only when fanning out
         from queue import SimpleQueue
-    if jobs <= 1 or len(head) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(head) < 2 or reference.ON or "fork" not in multiprocessing.get_all_start_methods():
         for chunk in itertools.chain(head, chunks):
             yield chunk, work(chunk)
         return

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from templater import reference
 from templater.errors import yaml_problem
 
 try:  # the C loader is several times faster; fall back to pure Python where it is missing
@@ -166,7 +167,7 @@ def _shape_problem(yaml_text: str) -> Problem | None:
     composed or constructed: the expanded size of each anchor is known when it closes, so an
     alias costs what it stands for without being expanded.
     """
-    if "*" not in yaml_text and len(yaml_text) < MAX_YAML_VALUES:
+    if "*" not in yaml_text and len(yaml_text) < MAX_YAML_VALUES and not reference.ON:
         # Without an alias a value costs at least a character; and every level of nesting needs a
         # line, a bracket, a '- ' or a '?': when those are few, no limit can be passed.
         openers = yaml_text.count("\n") + sum(map(yaml_text.count, ("[", "{", "- ", "?")))
@@ -251,7 +252,7 @@ def _construct(loader: Any, node: yaml.Node, yaml_text: str) -> Any:
     (an alias, a merge key, another tag), or any error, and the constructor builds it all again
     itself, raising what it raises.
     """
-    if "*" not in yaml_text:  # without an alias, no node is shared
+    if "*" not in yaml_text and not reference.ON:  # without an alias, no node is shared
         try:
             return _plain_value(loader, node)
         except Exception:  # noqa: BLE001 - redone below, where the error (if any) is raised

@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from templater import reference
 from templater.suggest import did_you_mean
 
 # Consent and delivery fields: read by the gates and the phone check, never template variables.
@@ -190,7 +191,8 @@ class ColumnMap:
                 found = str(exc)
             if len(self._rows) >= 1024:
                 self._rows.clear()
-            self._rows[names] = found
+            if not reference.ON:
+                self._rows[names] = found
         if type(found) is str:
             return "bad-field", found
         if not found.renames:  # type: ignore[union-attr]

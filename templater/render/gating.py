@@ -5,6 +5,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping
 
+from templater import reference
 from templater.errors import ConfigError
 from templater.render.quiet_hours import zone
 from templater.template import CONSENT_FOR, CONSENT_LEVELS, Template, consent_covering
@@ -92,7 +93,7 @@ class Gate:
 
     def check(self, row: Mapping[str, object]) -> Verdict:
         """None when the row may receive the message, else (reason, detail)."""
-        if self.category == "conversational":  # the reply window depends on each row's inbound_at
+        if self.category == "conversational" or reference.ON:  # the reply window depends on each row's inbound_at
             return self._uncached(row)
         # The other verdicts depend on a few fields whose values are few (consent levels, scopes):
         # each combination is decided once. consent_at, often one per person, is checked apart.

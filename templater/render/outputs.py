@@ -11,6 +11,7 @@ from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
+from templater import reference
 from templater.errors import InputError
 
 OUT_FORMATS = ("jsonl", "csv")
@@ -22,12 +23,12 @@ REJECT_COLUMNS = ("line", "reason", "rule", "detail", "phone", "raw")
 # a file holds no cycles. JSONEncoder.encode builds its C encoder anew on each call; this one is
 # built once (where the C accelerator exists).
 _c_encoder = getattr(json.encoder, "c_make_encoder", None)
-if _c_encoder is not None:
+if _c_encoder is not None and not reference.ON:
     _REJECT_PARTS = _c_encoder(None, str, encode_basestring, None, ": ", ", ", False, False, True)
 
     def _REJECT_JSON(record: Any) -> str:
         return "".join(_REJECT_PARTS(record, 0))
-else:  # pragma: no cover - Python without the json accelerator
+else:  # Python without the json accelerator, or TEMPLATER_REFERENCE
     _REJECT_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, check_circular=False)
 
     def _REJECT_JSON(record: Any) -> str:

@@ -10,6 +10,7 @@ from phonenumbers import PhoneNumberFormat
 from phonenumbers import timezone as pn_timezone
 from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, NumberParseException
 
+from templater import reference
 from templater.errors import ConfigError, InputError
 from templater.render.prefixes import HEAD, key_digits
 from templater.render.split_area_codes import zones_for
@@ -186,6 +187,8 @@ def _shape(digits: str, zones: bool) -> tuple[int, int] | None:
 
 
 def _remember(cache: dict, key: object, value: object) -> None:
+    if reference.ON:  # nothing remembered: every number is read by phonenumbers
+        return
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
     cache[key] = value

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from templater import reference
 from templater.findings import Finding, Severity
 from templater.linter import FileResult, Linter
 from templater.matching import changes_text, view
@@ -132,7 +133,7 @@ class MessageCheck:
         if plan is None:
             n = len(self.alarms)
             held = {self._start_literals[h - n] for h in hits if h >= n}
-            plan = [(i, None if self._scanned[i] else self._starts[i] and held.intersection(self._starts[i]))
+            plan = [(i, None if self._scanned[i] else (starts := self._starts[i]) and held.intersection(starts))
                     for i in hits if i < n]
             if len(self._plans) >= _SEEN_LIMIT:
                 self._plans.clear()
@@ -201,6 +202,8 @@ class MessageCheck:
 
     def errors(self, text: str, shape: Shape | None = None) -> list[Finding]:
         """Error-level findings of lint_message on the rendered text (empty when it may be sent)."""
+        if reference.ON:  # no pre-test, no memory: every message is linted
+            return [f for f in self.linter.lint_message(self.template, text, self.known) if f.severity >= Severity.ERROR]
         if not self.may_fail(text, shape):  # the common case, decided without the linter
             return []
         known = self._seen.get(text)

@@ -11,6 +11,7 @@ from itertools import count, repeat
 from operator import itemgetter
 from typing import Any, BinaryIO, Iterable, Iterator, NamedTuple, Sequence, Union
 
+from templater import reference
 from templater.errors import InputError
 
 FORMATS = ("csv", "jsonl")
@@ -296,7 +297,7 @@ class RowReader:
 
     def read_all(self, records: list[Record]) -> Sequence[dict | tuple[str, str]]:
         """read() of each record; CSV rows of one line go through one csv.reader together."""
-        if not self.csv:
+        if not self.csv or reference.ON:
             return [self.read(r) for r in records]
         rows = self._read_together(records)
         return rows if rows is not None else self._read_batched(records)

@@ -43,13 +43,13 @@ class _Path:
         self.groups: list[list[Any]] = []      # [fixed, value position, fixed, value position, ..., fixed]
         group: list[Any] | None = None
         for item in items:
-            if type(item) is int:
+            if isinstance(item, int):
                 if group is None:
                     group = [""]
                     self.groups.append(group)
                 group += [item, ""]
                 continue
-            spaces = [i for i, ch in enumerate(item) if ch.isspace()]  # type: ignore[union-attr]
+            spaces = [i for i, ch in enumerate(item) if ch.isspace()]
             if not spaces:  # no white space: the text joins the group (or starts the next one)
                 if group is None:
                     group = [item]
@@ -57,12 +57,12 @@ class _Path:
                 else:
                     group[-1] += item
                 continue
-            head, tail = item[:spaces[0]], item[spaces[-1] + 1:]  # type: ignore[index]
+            head, tail = item[:spaces[0]], item[spaces[-1] + 1:]
             if group is None:
                 fixed.append(head)
             else:
                 group[-1] += head
-            fixed.append(item[spaces[0]:spaces[-1] + 1])  # type: ignore[index]
+            fixed.append(item[spaces[0]:spaces[-1] + 1])
             group = None
             if tail:
                 group = [tail]
@@ -72,7 +72,8 @@ class _Path:
         self.fixed = index.met(_fold(" ".join(fixed)))
         # Per group: what picks its values out of the printed ones (one value, or a tuple of them),
         # its fixed text around them, and the slots met for the values seen so far.
-        self.lookups = [(itemgetter(*g[1::2]), g[0::2], {}) for g in self.groups]
+        self.lookups: list[tuple[Any, list[str], dict[Any, frozenset[int]]]] = [
+            (itemgetter(*g[1::2]), g[0::2], {}) for g in self.groups]
 
 
 class Shapes:

@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from templater import reference
+
 T = TypeVar("T")
 
 _CODE = [Path(__file__).with_name(n)
@@ -17,8 +19,9 @@ _CODE.append(Path(__file__).parent.parent / "matching.py")  # signal patterns ar
 
 
 def cache_dir() -> Path | None:
-    """$TEMPLATER_CACHE_DIR, else $XDG_CACHE_HOME/templater, else ~/.cache/templater; None if off."""
-    if os.environ.get("TEMPLATER_NO_CACHE"):
+    """$TEMPLATER_CACHE_DIR, else $XDG_CACHE_HOME/templater, else ~/.cache/templater; None if off
+    (TEMPLATER_NO_CACHE, or TEMPLATER_REFERENCE)."""
+    if os.environ.get("TEMPLATER_NO_CACHE") or reference.ON:
         return None
     explicit = os.environ.get("TEMPLATER_CACHE_DIR")
     if explicit:

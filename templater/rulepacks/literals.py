@@ -91,7 +91,7 @@ class Needs:
 def analyse(pattern: str) -> Needs | None:
     """The literals a pattern's matches need, or None when nothing useful is known."""
     try:
-        parsed = list(sre_parse.parse(pattern))
+        parsed = list(sre_parse.parse(pattern).data)
     except Exception:  # noqa: BLE001 - an unparsable pattern just gets no shortcut
         return None
     needed = tuple(s for s in _needs(parsed) if s and "" not in s)

@@ -18,6 +18,7 @@ import re
 import sys
 from typing import Any, Iterator
 
+from templater import reference
 from templater.rulepacks.literals import LiteralFinder, Needs, alternatives, analyse, folds_unsafely
 from templater.rulepacks.regex_safety import MAX_MATCH_INPUT
 
@@ -188,7 +189,7 @@ class LazyPattern:
 
     def for_text(self, string: str) -> re.Pattern | None:
         """The alternation of the alternatives that could match this text; None when none could."""
-        if self.alts is None:
+        if self.alts is None or reference.ON:
             return self.compiled
         if len(string) < _SHORT:  # a variable name: test this pattern's own literals, no text index
             # Templates share their variable names (brand, first_name...): each is looked at once.
@@ -218,7 +219,7 @@ class LazyPattern:
         The literals are None when some chosen alternative has none, or when the lower-cased text
         does not line up with the text character for character; None when nothing can match.
         """
-        if self.alts is None or len(string) < _SHORT:
+        if self.alts is None or len(string) < _SHORT or reference.ON:
             regex = self.for_text(string)
             return None if regex is None else (regex, None, "")
         low, present = _seen(string)
@@ -326,7 +327,7 @@ class PatternGroup:
 
     def finditer(self, string: str) -> Iterator[tuple[int, re.Match]]:
         """(index, match) for the matches of each pattern in turn, as pattern.finditer gives them."""
-        present = None if len(string) < _SHORT else _seen(string)[1]
+        present = None if len(string) < _SHORT or reference.ON else _seen(string)[1]
         if present is None:  # a short text, or one where case folding could hide a match
             indexes: Any = range(len(self.patterns))
         else:
