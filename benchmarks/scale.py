@@ -18,8 +18,7 @@ process. The machine may be shared: throughput moves with other load; CPU second
 
 Spark runs in local[W] mode (W tasks at a time); its memory is the Python workers' (each runs the
 core) and, apart, the one JVM's (driver and executor in one process in local mode), sampled from
-/proc. Its extrapolation counts every task's seconds (Spark's status store does not say which
-stage renders; the render is nearly all of it).
+/proc. It has no extrapolation yet (its tasks' seconds are not collected).
 """
 from __future__ import annotations
 
@@ -152,9 +151,6 @@ def run_spark(recipients: str, suppress: str, workers: int, out_dir: str) -> dic
     return {"rows": summary.input, "rendered": summary.rendered, "elapsed": end - start,
             "startup": imported - start + timings["startup"], "cpu_driver": cpu_seconds() - cpu,
             "run": timings["run"], "partitions": timings["partitions"],
-            # every task's seconds (the render's, the counts', the shuffle's) as render: Spark's
-            # status store does not name the stages, and the render is nearly all of it
-            "tasks": {"render": timings["task_seconds"] or 0.0, "other": 0.0},
             "worker_maxrss_kb": python[:workers], "jvm_maxrss_kb": (peaks.of("java") or [0])[0],
             "reasons": dict(summary.reasons)}
 
@@ -227,7 +223,7 @@ def main() -> int:
                       f"peak RSS per worker {memory} MB  load {os.getloadavg()[0]:.1f}")
                 if engine == "spark":
                     print(f"    JVM (driver and executor) peak RSS {r['jvm_maxrss_kb'] / 1024:.0f} MB")
-                if engine in ("dask", "spark") and r["tasks"].get("render"):
+                if engine == "dask":
                     print("\n".join(extrapolate(r, args.workers)))
             if "local" in results:
                 for engine, r in results.items():

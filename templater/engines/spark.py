@@ -250,16 +250,6 @@ def write(ledger: Any, out: str, input_rows: int, extra: dict | None = None) -> 
     return tally
 
 
-def _task_seconds(spark: Any) -> float | None:
-    """The seconds the session's tasks ran in all (Spark's status store: every stage's executor run
-    time), for benchmarks/scale.py's extrapolation; None where the store cannot be read."""
-    try:
-        stages = spark.sparkContext._jsc.sc().statusStore().stageList(None)
-        return sum(stages.apply(i).executorRunTime() for i in range(stages.size())) / 1000
-    except Exception:  # noqa: BLE001 - an internal API: no figure rather than a failed run
-        return None
-
-
 @contextlib.contextmanager
 def _spark_failures() -> Iterator[None]:
     """A Spark job that failed (a task failed on every attempt, an executor was lost) as one line."""
@@ -318,7 +308,7 @@ def run_cli(template: str, recipients: str, out: str, *, scheduler: str | None =
             tally = write(ledger, out, input_rows, {"engine": "spark", "master": spark.sparkContext.master,
                                                    "recipients": source.paths})
         if timings is not None:
-            timings["run"], timings["task_seconds"] = time.perf_counter() - ready, _task_seconds(spark)
+            timings["run"] = time.perf_counter() - ready
     finally:
         if owned:
             spark.stop()
