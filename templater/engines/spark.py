@@ -286,7 +286,7 @@ def run_cli(template: str, recipients: str, out: str, *, scheduler: str | None =
         partition_size = _part_bytes(inputs.paths_of(recipients), jobs or os.cpu_count() or 1)
     source = inputs.open_source(recipients, recipients_format, delimiter, partition_size or inputs.PART_BYTES)
     plan = core.prepare(template, source.fmt, source.names, source.paths[0], config_file=config_file,
-                        values=values, delimiter=source.delimiter, **settings)
+                        values=values, delimiter=source.delimiter, ahead=source.ahead, **settings)
     for text in plan.warnings:
         if warn is not None:
             warn(text)
