@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Iterator, TypeVar
 
+from templater import reference
 from templater.context import Hit, LintContext
 from templater.encoding import NonGsm, analyze, non_gsm_characters, with_lookalikes
 from templater.errors import RulePackError
@@ -271,7 +272,7 @@ _TRAILING = re.compile(r"[ \t\u00a0\u202f]+$", re.M)
 def trailing_whitespace(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Each line of the file that ends with spaces or tabs; the fix deletes them."""
     source = ctx.template.source
-    if (" \n" not in source and "\t\n" not in source and not source.endswith((" ", "\t"))
+    if (not reference.ON and " \n" not in source and "\t\n" not in source and not source.endswith((" ", "\t"))
             and "\u00a0" not in source and "\u202f" not in source):
         return  # the usual case, told without the regular expression (which scans every space)
     for m in _TRAILING.finditer(source):
