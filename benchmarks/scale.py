@@ -16,7 +16,9 @@ not a measurement.
 Target: Dask >= 0.7 x the local (--jobs W) throughput at 10,000,000 rows. Each run is a child
 process. The machine may be shared: throughput moves with other load; CPU seconds move less.
 
-Spark plugs in through ENGINES["spark"] (a function like run_dask below).
+Spark runs in local[W] mode (W tasks at a time); its memory is the Python workers' (each runs the
+core) and, apart, the one JVM's (driver and executor in one process in local mode), sampled from
+/proc. It has no extrapolation yet (its tasks' seconds are not collected).
 """
 from __future__ import annotations
 
@@ -80,8 +82,81 @@ def run_dask(recipients: str, suppress: str, workers: int, out_dir: str) -> dict
             "worker_maxrss_kb": timings["worker_maxrss_kb"], "reasons": dict(summary.reasons)}
 
 
-# name -> child function; the spark helper adds "spark": run_spark (Spark local[W]).
-ENGINES = {"local": run_local, "dask": run_dask}
+class ProcessPeaks:
+    """Peak resident memory of this process's descendants, sampled from /proc every `every`
+    seconds while the run lasts (Spark's JVM and its Python workers are grandchildren that
+    RUSAGE_CHILDREN does not show apart): {pid: (command, max RSS in kB)}."""
+
+    def __init__(self, every: float = 0.25) -> None:
+        import threading
+
+        self.every, self.peaks, self.done = every, {}, threading.Event()
+        self.thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> "ProcessPeaks":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def _watch(self) -> None:
+        me = os.getpid()
+        while not self.done.wait(self.every):
+            parents = {}
+            for name in os.listdir("/proc"):
+                if name.isdigit():
+                    try:
+                        with open(f"/proc/{name}/stat", "rb") as f:
+                            parents[int(name)] = int(f.read().rsplit(b")", 1)[1].split()[1])
+                    except (OSError, IndexError, ValueError):
+                        pass
+            for pid in parents:
+                up, seen = pid, 0
+                while up not in (0, 1, me) and seen < 50:
+                    up, seen = parents.get(up, 0), seen + 1
+                if up != me or pid == me:
+                    continue
+                try:
+                    with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+                        rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        command = f.read().replace(b"\0", b" ").decode(errors="replace")
+                except (OSError, StopIteration, ValueError):
+                    continue
+                _, old = self.peaks.get(pid, ("", 0))
+                self.peaks[pid] = (command, max(old, rss))
+
+    def of(self, word: str) -> list[int]:
+        """Peak kB of the processes whose command line holds word, largest first."""
+        return sorted((kb for command, kb in self.peaks.values() if word in command), reverse=True)
+
+
+def run_spark(recipients: str, suppress: str, workers: int, out_dir: str) -> dict:
+    """templater render --engine spark on Spark local[W] (W tasks at a time; a task tried up to 4
+    times). Memory: the Python workers' peaks (each runs the core) and the JVM's (driver and
+    executor in one process in local mode), sampled from /proc."""
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    start, cpu = time.perf_counter(), cpu_seconds()
+    from templater.engines.spark import run_cli
+
+    imported = time.perf_counter()
+    timings: dict = {}
+    with ProcessPeaks() as peaks:
+        summary = run_cli(TEMPLATE, recipients, os.path.join(out_dir, "ledger"), jobs=workers, suppress=suppress,
+                          send_at=SEND_AT, timings=timings)
+    end = time.perf_counter()
+    python = peaks.of("pyspark.daemon")  # the daemon and the workers it forks (not the JVM)
+    return {"rows": summary.input, "rendered": summary.rendered, "elapsed": end - start,
+            "startup": imported - start + timings["startup"], "cpu_driver": cpu_seconds() - cpu,
+            "run": timings["run"], "partitions": timings["partitions"],
+            "worker_maxrss_kb": python[:workers], "jvm_maxrss_kb": (peaks.of("java") or [0])[0],
+            "reasons": dict(summary.reasons)}
+
+
+# name -> child function
+ENGINES = {"local": run_local, "dask": run_dask, "spark": run_spark}
 
 
 def in_child(engine: str, recipients: str, suppress: str, workers: int, out_dir: str) -> dict:
@@ -146,6 +221,8 @@ def main() -> int:
                 print(f"{rows:>11,} rows  {engine:<6} {rate:>9,.0f} rows/s ({after:,.0f} after start-up)  "
                       f"start-up {r['startup']:.1f} s  total {r['elapsed']:.0f} s  "
                       f"peak RSS per worker {memory} MB  load {os.getloadavg()[0]:.1f}")
+                if engine == "spark":
+                    print(f"    JVM (driver and executor) peak RSS {r['jvm_maxrss_kb'] / 1024:.0f} MB")
                 if engine == "dask":
                     print("\n".join(extrapolate(r, args.workers)))
             if "local" in results:

@@ -40,6 +40,14 @@ class LintedFile:
     config: configuration.Config
     findings: list[Finding] = field(default_factory=list)
     market_defaulted: str | None = None   # the bare language tag whose default market was used
+    policy: Policy | None = None          # what linted it: --fix lints the fixed text again with it
+
+    def relint(self, text: str) -> list[Finding]:
+        """The findings of another text for this file (after suppression), as its policy lints it."""
+        policy = self.policy
+        if policy is None:
+            raise ValueError(f"{self.display} was not linted under a policy")
+        return policy.linter.finish(policy.linter.lint_text(text, self.display, self.default_id))
 
 
 @dataclass
@@ -94,7 +102,7 @@ def lint_project(paths: Iterable[str], config_file: str | Path | None = None, se
                 duplicates.setdefault(finding.path, []).append(finding)
     rules = {rid: rule for p in distinct for rid, rule in p.ruleset.rules.items()}
     return Report([LintedFile(e[0], e[1], e[2], p.config, p.linter.finish(r, duplicates.get(r.path, ())),
-                              r.market_defaulted) for (p, e), r in zip(keyed, results)], rules)
+                              r.market_defaulted, p) for (p, e), r in zip(keyed, results)], rules)
 
 
 def lint_text(source: str | bytes, path: str, config_file: str | Path | None = None, select: tuple[str, ...] = (),
@@ -120,7 +128,7 @@ def lint_text(source: str | bytes, path: str, config_file: str | Path | None = N
     if elsewhere is None:
         elsewhere = policies.elsewhere([path], [(file, path, default)])
     findings = policy.linter.finish(result, policy.linter.duplicate_ids([result], elsewhere))
-    return Report([LintedFile(file, path, default, policy.config, findings)], dict(policy.ruleset.rules))
+    return Report([LintedFile(file, path, default, policy.config, findings, policy=policy)], dict(policy.ruleset.rules))
 
 
 def fix_project(report: Report, write: bool) -> list[fixes.FileFix]:
@@ -143,11 +151,12 @@ def fix_project(report: Report, write: bool) -> list[fixes.FileFix]:
 
 
 def fix_text(lf: LintedFile, before: str) -> fixes.FileFix:
-    """The safe fixes of one linted file's text (not written)."""
+    """The fixes of one linted file's findings, made in its text (not written)."""
     from templater import fixes
 
-    after, applied, skipped = fixes.fix_source(before, lf.findings, lf.config.opt_out, lf.default_id,
-                                               lf.config.language)
+    after, applied, skipped = fixes.apply_all(before, lf.findings, lf.relint if lf.policy is not None else None)
+    if not applied and not skipped and parse(before, lf.display, lf.default_id)[0] is None:
+        skipped = ["the file does not parse: fix its front matter first"]
     return fixes.FileFix(lf.file, lf.display, before, after, applied, skipped)
 
 
@@ -263,7 +272,8 @@ def render_batch(template: str | Template, recipients: str, out: str | None, rej
     reason; both files appear only when the run completes. `values` fill variables a row leaves
     empty. Settings: recipients_format, out_format, default_region, suppress (a file or numbers),
     send_at, quiet_hours, reply_window, max_output, columns, phone_column, keep,
-    allow_unknown_columns, delimiter; see docs/rendering.md. `out` '-' is standard output (then
+    allow_unknown_columns, delimiter; see docs/rendering.md. default_region, quiet_hours,
+    reply_window and suppress not given come from the template's configuration, if it sets them. `out` '-' is standard output (then
     give rejects). dry_run: write nothing; the summary counts and holds the first messages
     (samples). warn(text) gets each warning before the first row; on_progress(summary,
     bytes_read, size) after each chunk.
@@ -273,6 +283,7 @@ def render_batch(template: str | Template, recipients: str, out: str | None, rej
     if out is None and not dry_run:
         raise TypeError("render_batch needs out unless dry_run")
     admitted = admit(template, config_file)
+    settings = batch.configured(settings, admitted.policy.config)
     spec = batch.make_spec(admitted.template, admitted.policy.ruleset, recipients=recipients, values=values,
                            linter=admitted.policy.linter, admitted=admitted.result, **settings)
     out = out or ""

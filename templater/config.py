@@ -37,7 +37,13 @@ DEFAULTS: dict[str, Any] = {
     "rule_options": {},
     "exclude": DEFAULT_EXCLUDE,
     "extend_exclude": (),
+    # `templater render --recipients` settings (bulk rendering); the command line's options win.
+    "default_region": (),
+    "quiet_hours": None,
+    "reply_window": None,
+    "suppress": None,
 }
+BULK_KEYS = ("default_region", "quiet_hours", "reply_window", "suppress")
 # Other spellings accepted for a key: ruff's users write extend-exclude.
 ALIASES = {"extend-exclude": "extend_exclude"}
 
@@ -63,6 +69,10 @@ class Config:
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
+    default_region: tuple[str, ...] = ()
+    quiet_hours: str | None = None
+    reply_window: str | None = None
+    suppress: str | None = None            # a file of numbers, relative to the configuration's folder
     lines: dict[str, int] = field(default_factory=dict)   # key (or "key.sub") -> line in the file
 
     def source_of(self, key: str) -> str:
@@ -188,12 +198,26 @@ def _positive(value: Any) -> int:
     return value
 
 
+def _regions(value: Any) -> tuple[str, ...]:
+    codes = _strings(value.split(",") if isinstance(value, str) else value,
+                     "must be a region code such as US, or a list such as [US, FR]", spaces=False)
+    return tuple(dict.fromkeys(c.strip().upper() for c in codes))
+
+
+def _setting(value: Any) -> str:
+    """A bulk-render setting written as on the command line (its meaning is checked when render uses it)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or not str(value).strip() or "\n" in str(value):
+        raise ValueError("must be one value written as on the command line, such as 24h or tcpa")
+    return str(value).strip()
+
+
 PARSERS: dict[str, Callable[[Any], Any]] = {
     "select": _rule_list, "ignore": _rule_list, "severity": _severity_map, "fail_on": _severity,
     "rule_folders": _folders, "per_path_ignores": _path_ignores, "language": _language, "market": _market,
     "brand": _text, "opt_out": _opt_out, "max_segments": _positive, "brand_domains": _domains,
     "rule_options": _rule_options,
     "exclude": _globs, "extend_exclude": _globs,
+    "default_region": _regions, "quiet_hours": _setting, "reply_window": _setting, "suppress": _setting,
 }
 
 

@@ -10,6 +10,7 @@ from jinja2 import nodes
 from jinja2.exceptions import TemplateError as JinjaError
 
 from templater import reference
+from templater.findings import Edit, Fix
 from templater.jinja import plain, sandbox
 from templater.rulepacks.loader import RuleSet
 from templater.signals import Evidence, find_in_text, find_in_variables
@@ -27,6 +28,7 @@ class Hit:
     line: int | None = None
     column: int = 1
     variant: str | None = None
+    fix: Fix | None = None
 
 
 def optional_values(template: Template) -> dict[str, Any]:
@@ -80,6 +82,11 @@ class LintContext:
         ctx.__dict__.update(masked=norm, literal=text, used={}, render_result=(text, None))
         ctx.is_message = True
         return ctx
+
+    def edit(self, start: int, end: int, text: str) -> Edit:
+        """An edit of the body's text from start to end (body offsets), placed in the file."""
+        base = len(self.template.source) - len(self.template.body)
+        return Edit(base + start, base + end, text)
 
     @property
     def language(self) -> str:

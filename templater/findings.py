@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 
 class Severity(enum.IntEnum):
@@ -25,6 +25,33 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
+@dataclass(frozen=True)
+class Edit:
+    """Replace the file's text from start to end (offsets into its text, LF line ends) with text."""
+
+    start: int
+    end: int
+    text: str
+    # The same place as 1-based lines and code-point columns (the end: the column after it), set
+    # by the linter, which has the file's text (SARIF and the language server give places so).
+    region: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Fix:
+    """The fix a rule proposes with its finding: its edits and what they do, in words; without
+    edits, why the finding cannot be fixed automatically (`lint --fix` says so)."""
+
+    description: str
+    edits: tuple[Edit, ...] = ()
+
+    def placed(self, text: str) -> "Fix":
+        """The fix with each edit's region in text (the file's text, which its offsets index)."""
+        def at(offset: int) -> tuple[int, int]:
+            return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+        return Fix(self.description, tuple(replace(e, region=(*at(e.start), *at(e.end))) for e in self.edits))
+
+
 @dataclass(frozen=True, order=True)
 class Finding:
     """One problem at one place in one file."""
@@ -37,6 +64,7 @@ class Finding:
     message: str
     end_line: int = 0      # where the finding's text ends: the column after its last character
     end_column: int = 0    # (0: not known, the finding is a point)
+    fix: Fix | None = field(default=None, compare=False)  # what the rule that found it would change
 
     @property
     def end(self) -> tuple[int, int]:

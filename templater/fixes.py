@@ -1,20 +1,17 @@
-"""Safe automatic fixes (GSM look-alikes, trailing whitespace, opt-out footer) and atomic rewrites."""
+"""Apply the fixes that rules attach to their findings, and rewrite files atomically.
+
+The rules own their fixes (a check returns its Hit with a findings.Fix: the edits and what they
+do); this module only makes the edits and writes the result.
+"""
 from __future__ import annotations
 
 import codecs
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable
 
-from templater.config import OPT_OUT_RULE
-from templater.encoding import analyze
-from templater.findings import Finding
-from templater.template import parse
-from templater.text import expression_spans
-
-UCS2_RULE = "ucs2-encoding"
-_TRAILING = re.compile(r"[ \t\u00a0\u202f]+$", re.M)
+from templater.findings import Edit, Finding
 
 
 @dataclass
@@ -33,50 +30,68 @@ class FileFix:
         return self.before != self.after
 
 
-def _safe(char: str, replacement: str | None) -> bool:
-    # Only punctuation and spaces for punctuation and spaces: a curly quote becomes a straight one,
-    # but 'ç' never becomes 'c' (that would misspell French) and '°' never becomes 'o'.
-    return replacement is not None and not any(c.isalnum() for c in char + replacement)
+def apply(text: str, findings: Iterable[Finding]) -> tuple[str, list[str], list[str]]:
+    """(the text with the findings' fixes made, what they did, what was not fixed and why).
+
+    Each finding carries the fix of the rule that found it (Finding.fix), as edits of the text it
+    was linted from. Where two edits overlap, one that covers the other wins (its text replaces
+    the other's anyway: a footer over a line's trailing spaces; of two edits of the same text, the
+    shorter replacement); any other overlap keeps the first and reports the second as not made
+    (apply_all's next pass makes it).
+    """
+    edits: list[tuple[Edit, Finding]] = []
+    skipped: list[str] = []
+    for f in findings:
+        if f.fix is None:
+            continue
+        if not f.fix.edits:
+            skipped.append(f"{f.rule}: {f.fix.description}")
+        edits += [(e, f) for e in f.fix.edits]
+    # Insertions before the edits starting at the same place, outer edits before inner ones, and of
+    # two edits of the same text the one that leaves less (a trailing no-break space is deleted,
+    # not first replaced by a space that the next run would delete).
+    edits.sort(key=lambda ef: (ef[0].start, ef[0].end != ef[0].start, -ef[0].end, len(ef[0].text)))
+    kept: list[tuple[Edit, Finding]] = []
+    for edit, finding in edits:
+        last = kept[-1][0] if kept else None
+        if last is not None and edit.start < last.end:
+            if edit.end > last.end:
+                skipped.append(f"{finding.rule}: overlaps the fix of {kept[-1][1].rule}")
+            continue  # within the last edit's range: that edit replaces it
+        kept.append((edit, finding))
+    out, at = [], 0
+    for edit, _finding in kept:
+        out += [text[at:edit.start], edit.text]
+        at = edit.end
+    out.append(text[at:])
+    return "".join(out), _counted(kept), list(dict.fromkeys(skipped))
 
 
-def lookalikes(body: str) -> tuple[str, int]:
-    """The body with every safe GSM look-alike put in, outside Jinja tags, and how many."""
-    spans = expression_spans(body)
-    edits = [g for g in analyze(body).non_gsm if _safe(g.char, g.replacement)
-             and not any(s <= g.index < e for s, e in spans)]
-    for g in sorted(edits, key=lambda g: g.index, reverse=True):
-        body = body[:g.index] + (g.replacement or "") + body[g.index + len(g.char):]
-    return body, len(edits)
+def apply_all(text: str, findings: Iterable[Finding], relint: Callable[[str], list[Finding]] | None,
+              passes: int = 10) -> tuple[str, list[str], list[str]]:
+    """apply(), then lint the result again (relint) and apply what that finds, until nothing
+    changes: one rule's fix can leave work for another (deleting a zero-width space after a space
+    leaves a trailing space). What was not fixed is what the last pass left."""
+    applied: list[str] = []
+    skipped: list[str] = []
+    for _ in range(passes if relint is not None else 1):
+        after, done, skipped = apply(text, findings)
+        applied += done
+        if after == text or relint is None:
+            return after, list(dict.fromkeys(applied)), skipped
+        text = after
+        findings = relint(text)
+    return text, list(dict.fromkeys(applied)), skipped
 
 
-def fix_source(source: str, findings: list[Finding], opt_out: dict[str, str], default_id: str,
-               language: str | None = None) -> tuple[str, list[str], list[str]]:
-    """(fixed text, fixes applied, fixes not made and why) for one template's text."""
-    template, _problems = parse(source, "", default_id)
-    if template is None:
-        return source, [], ["the file does not parse: fix its front matter first"]
-    applied, skipped = [], []
-    head = source[: len(source) - len(template.body)] if template.body else source
-    # Each fix belongs to a rule: it is made only where that rule reports (and is not suppressed).
-    body, count = lookalikes(template.body) if any(f.rule == UCS2_RULE for f in findings) else (template.body, 0)
-    if count:
-        applied.append(f"{count} character{'s' if count != 1 else ''} that force{'s' if count == 1 else ''} "
-                       "UCS-2 replaced by GSM look-alikes")
-    if any(f.rule == OPT_OUT_RULE for f in findings):
-        lang = template.language if template.meta.get("language") else (language or template.language)
-        wording = opt_out.get(lang)
-        if wording:
-            # The footer is the message's last line; the file keeps its final line break, if any.
-            final = "\n" if "\n" in body[len(body.rstrip()):] else ""
-            body = f"{body.rstrip()}\n{wording}{final}"
-            applied.append(f"opt-out footer added: '{wording}'")
-        else:
-            skipped.append(f"{OPT_OUT_RULE}: no opt-out wording configured for '{lang}' "
-                           f"(set opt_out.{lang} in .templater.yaml and --fix adds it as a footer)")
-    fixed, trailing = _TRAILING.subn("", head + body)
-    if trailing:
-        applied.append(f"trailing whitespace removed from {trailing} line{'s' if trailing != 1 else ''}")
-    return fixed, applied, skipped
+def _counted(kept: list[tuple[Edit, Finding]]) -> list[str]:
+    """What the kept edits did, in the order of their places: a description that several findings
+    share (trailing whitespace on three lines) once, with how many times."""
+    counts: dict[str, set[int]] = {}
+    for _edit, f in kept:
+        if f.fix is not None:
+            counts.setdefault(f"{f.rule}: {f.fix.description}", set()).add(id(f))
+    return [d if len(n) == 1 else f"{d} ({len(n)} times)" for d, n in counts.items()]
 
 
 def read_text(file: Path) -> tuple[str, str, bool]:

@@ -56,14 +56,15 @@ class FileResult:
 
 
 def _with_ends(findings: list[Finding], source: str) -> list[Finding]:
-    """The findings with where each ends in the file (findings.end_column)."""
+    """The findings with where each ends in the file (findings.end_column), and where their fixes' edits are."""
     if not findings:
         return findings
     lines = source.split("\n")
     out = []
     for f in findings:
         text = lines[f.line - 1] if 0 < f.line <= len(lines) else ""
-        out.append(replace(f, end_line=f.line, end_column=end_column(text, f.column, f.message)))
+        out.append(replace(f, end_line=f.line, end_column=end_column(text, f.column, f.message),
+                           fix=f.fix.placed(source) if f.fix is not None and f.fix.edits else f.fix))
     return out
 
 
@@ -117,7 +118,7 @@ class Linter:
             line, column = hit.line or 1, hit.column
         severity = self.options.severity.get(rule.id, rule.severity_of(hit.variant))
         message = rule.message_of(hit.variant).format(**hit.params)
-        return Finding(path, line, column, rule.id, severity, message)
+        return Finding(path, line, column, rule.id, severity, message, fix=hit.fix)
 
     def lint_source(self, source: str, path: str, default_id: str) -> FileResult:
         """Lint one template given as text."""

@@ -163,4 +163,12 @@ class Policies:
             language=base.language or config.language, market=base.market or config.market,
             max_segments=base.max_segments or config.max_segments,
             shared_options={"brand_domains": list(config.brand_domains) or None, **base.shared_options},
-            rule_options={**config.rule_options, **base.rule_options})
+            rule_options=_with_footer({**config.rule_options, **base.rule_options}, config.opt_out))
+
+
+def _with_footer(rule_options: dict[str, dict], opt_out: dict[str, str]) -> dict[str, dict]:
+    """The configured opt-out wording as missing-opt-out's footer option (the line its fix adds)."""
+    if not opt_out:
+        return rule_options
+    own = rule_options.get(configuration.OPT_OUT_RULE, {})
+    return {**rule_options, configuration.OPT_OUT_RULE: {**own, "footer": {**opt_out, **own.get("footer", {})}}}

@@ -5,8 +5,9 @@ switch set, a run takes the plain code everywhere. `.ci/run` lints the library a
 corpus, and bulk-renders a generated recipients file, both ways, and diffs the outputs byte for byte
 (.ci/reference_diff.py); tests/test_reference.py checks that the switch changes the code path.
 
-What it turns off (docs/architecture.md lists the same):
+What it turns off (docs/checks.md lists the same):
 - the rule patterns' literal pre-tests (rulepacks/patterns.py): every pattern scans every text;
+- trailing-whitespace's pre-test: its regular expression reads every file;
 - the plain-body renderers (lint's and bulk's): every body renders in the sandbox;
 - the bulk re-check's literal shortcut (render/recheck.py): every message is linted in full;
 - the caches: parsed rule packs and data on disk (rulepacks/cache.py), consent verdicts, quiet-hours

@@ -75,6 +75,39 @@ def test_sarif_without_findings_and_with_absolute_paths_is_valid(write, tmp_path
     assert uri == bad.as_uri()
 
 
+def _replace(text: str, replacements: list[dict]) -> str:
+    """Apply SARIF replacements (1-based lines, code-point columns) to a text, as a viewer would."""
+    lines = text.split("\n")
+    starts = [sum(len(line) + 1 for line in lines[:i]) for i in range(len(lines))]
+    def offset(line: int, column: int) -> int:
+        return starts[line - 1] + column - 1
+    for r in sorted(replacements, key=lambda r: (r["deletedRegion"]["startLine"], r["deletedRegion"]["startColumn"]),
+                    reverse=True):
+        d = r["deletedRegion"]
+        start, end = offset(d["startLine"], d["startColumn"]), offset(d["endLine"], d["endColumn"])
+        text = text[:start] + r["insertedContent"]["text"] + text[end:]
+    return text
+
+
+def test_sarif_fixes_are_the_rules_edits(write, tmp_path):
+    write(".templater.yaml", "opt_out:\n  en: Reply STOP to opt out.\n")
+    source = template_source("Acme: it\u2019s 20% off  \ntoday\u2026", category="promotional")
+    path = write("promo.sms", source)
+    log = json.loads(run_cli("lint", "--format", "sarif", str(path)).stdout)
+    _validator().validate(log)
+    fixes = {r["ruleId"]: r["fixes"] for r in log["runs"][0]["results"] if "fixes" in r}
+    assert sorted(fixes) == ["missing-opt-out", "trailing-whitespace", "ucs2-encoding"]
+    assert fixes["ucs2-encoding"][0]["description"]["text"].startswith("2 characters that force UCS-2")
+    text = source
+    for rule in ("missing-opt-out", "ucs2-encoding", "trailing-whitespace"):  # disjoint edits: any order
+        [change] = fixes[rule][0]["artifactChanges"]
+        assert change["artifactLocation"]["uri"] == path.as_uri()
+        text = _replace(text, change["replacements"])
+    assert run_cli("lint", "--fix", str(path)).exit_code == 0
+    assert text == path.read_text(encoding="utf-8")
+    assert text.endswith("---\nAcme: it's 20% off\ntoday...\nReply STOP to opt out.")
+
+
 def test_github_annotations(write, tmp_path, monkeypatch):
     _project(write, tmp_path)
     monkeypatch.chdir(tmp_path)

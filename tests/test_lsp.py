@@ -144,13 +144,19 @@ async def test_safe_fix_and_fix_all_actions_relint_clean(client: LanguageClient,
     source = template_source("Acme: your order has shipped \u2014 track it at acme.example/t.  ")
     buffer = Buffer(client, project(tmp_path) / "a.sms", source)
     found = await buffer.open()
-    assert [d.code for d in found] == ["ucs2-encoding"]
+    assert [d.code for d in found] == ["ucs2-encoding", "trailing-whitespace"]
     actions = await buffer.actions(found[0].range.start.line)
     fix = [a for a in actions if a.title.startswith("Fix ucs2-encoding")][0]
     assert fix.kind == lsp.CodeActionKind.QuickFix
+    # The rule's own edit, not the whole buffer: the dash, replaced by its look-alike.
+    [edit] = fix.edit.changes[buffer.uri]
+    assert edit.new_text == "-" and edit.range.start == position_of(client, source, "\u2014")
     assert [a.kind for a in actions if a.title == "Fix all safe templater fixes"] == [lsp.CodeActionKind.SourceFixAll]
-    assert await buffer.apply(fix) == []
+    assert [d.code for d in await buffer.apply(fix)] == ["trailing-whitespace"]
     assert "shipped - track it" in buffer.text
+    actions = await buffer.actions(found[0].range.start.line)
+    assert await buffer.apply([a for a in actions if a.title == "Fix all safe templater fixes"][0]) == []
+    assert buffer.text.endswith("acme.example/t.")
 
 
 @pytest.mark.asyncio

@@ -178,3 +178,27 @@ def test_normalize_folds_each_character_as_the_translate_table_does(text):
     from templater.text import _NORMALIZE, normalize
     assert normalize(text) == text.translate(_NORMALIZE)
     assert len(normalize(text)) == len(text)
+
+
+# --- fixes ------------------------------------------------------------------------------------
+
+FIXABLE = ["\u2019", "\u00a0", "\u2026", "\u2013", "  \n", "\t\n", " ", "\n", "\u00e7", "\U0001F600", "word",
+           "\u200b", "{{ name }}", "{{ '\u2019 ' }}", "{% if name %}", "{% endif %}", "{# \u2019 #}", "STOP"]
+
+
+@given(body=st.lists(st.sampled_from(FIXABLE), max_size=25).map("".join))
+def test_one_fix_run_reaches_a_fixed_point_and_leaves_tags_alone(body):
+    from templater import fixes
+    from templater.text import expression_spans
+
+    def tags(text: str) -> list[str]:
+        return ["".join(text[s:e].split()) for s, e in expression_spans(text)]
+
+    def relint(text: str) -> list:
+        return LINTER.finish(LINTER.lint_source(text, "t.sms", "t"))
+
+    source = _source({"category": "transactional", "language": "en", "variables": {"name": {"example": "Ana"}}}, body)
+    once, _applied, skipped = fixes.apply_all(source, relint(source), relint)
+    assert not [s for s in skipped if "overlaps" in s]
+    assert fixes.apply(once, relint(once))[0] == once  # a fixed point: a second --fix changes nothing
+    assert tags(once) == tags(source)

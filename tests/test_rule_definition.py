@@ -65,3 +65,17 @@ def test_the_bundled_language_packs_repeat_no_definition():
     for path in sorted(Path(rules_dir()).glob("*.fr.yaml")):
         for rule in yaml.safe_load(path.read_text(encoding="utf-8")).get("rules") or []:
             assert not set(rule) & set(DEFINITION_KEYS), (path.name, rule["id"])
+
+
+def test_an_example_position_that_is_not_a_number_is_a_load_error_naming_its_line(write, tmp_path):
+    write(".templater.yaml", "rule_folders: [house]\n")
+    write("house/mine.yaml", "pack: mine\nlanguage: en\nrules:\n  - id: house-freephone\n    kind: existence\n"
+                             "    severity: warning\n    message: \"'{match}': use the short number\"\n"
+                             "    summary: A freephone number.\n    doc: House style.\n"
+                             "    patterns: ['\\b0800\\b']\n"
+                             "    examples:\n      fail:\n        - {body: 'Call 0800', line: one, column: 6}\n"
+                             "      pass: ['Hi']\n")
+    result = run_cli("lint", str(write("a.sms", template_source("Acme: hi."))))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip() == (f"templater: error: {tmp_path / 'house' / 'mine.yaml'}:13: rule 'house-freephone' "
+                                     "example: 'line' must be a whole number")

@@ -33,6 +33,22 @@ def _expect(kind: str, hit: bool, what: str, text: str) -> None:
         assert not hit, f"{what} should not fire on: {text!r}"
 
 
+def _body_line(example, source: str) -> int:
+    """The file line that a body example's line 1 is (1 for a whole-file source example)."""
+    return 1 if example.source is not None else source[: len(source) - len(example.body)].count("\n") + 1
+
+
+def _expect_place(example, source: str, found: list[dict], rule_id: str) -> None:
+    """A failing example's first finding is where it says, and the rule fires as often as it says."""
+    text = example.source or example.body
+    if example.count is not None or example.line is not None:
+        assert len(found) == (example.count or 1), f"{rule_id}: {len(found)} findings on {text!r}"
+    if example.line is not None:
+        first = min((f["line"], f["column"]) for f in found)
+        at = (first[0] - _body_line(example, source) + 1, first[1])
+        assert at == (example.line, example.column), f"{rule_id} at {at}, not ({example.line}, {example.column}) on {text!r}"
+
+
 @pytest.mark.parametrize("rule_id", sorted(RULESET.rules))
 def test_rule_examples(rule_id: str, tmp_path: Path) -> None:
     rule = RULESET.rules[rule_id]
@@ -44,6 +60,24 @@ def test_rule_examples(rule_id: str, tmp_path: Path) -> None:
         assert all(f["rule"] == rule_id for f in findings)
         for path, example in zip(paths, examples):
             _expect(kind, path.name in fired, rule_id, example.source or example.body)
+            if kind == "fail":
+                assert example.line is not None and example.column is not None, \
+                    f"{rule_id}: a failing example gives the position of its finding: {example.source or example.body!r}"
+                _expect_place(example, example_source(example), [f for f in findings if Path(f["path"]).name == path.name],
+                              rule_id)
+    _expect_fixed(rule_id, tmp_path / "fail", rule.fail)
+
+
+def _expect_fixed(rule_id: str, folder: Path, examples) -> None:
+    """`lint --fix`, with only the rule on, turns each failing example that says so into its fixed text."""
+    wanted = {f"example{i}.sms": e for i, e in enumerate(examples) if e.fixed is not None}
+    if not wanted:
+        return
+    result = run_cli("lint", "--fix", "--select", rule_id, *(str(folder / name) for name in wanted))
+    for name, example in wanted.items():
+        source, after = example_source(example), (folder / name).read_text(encoding="utf-8")
+        got = after if example.source is not None else after[len(source) - len(example.body):]
+        assert got == example.fixed, f"{rule_id}: --fix gave {got!r} ({result.stderr})"
 
 
 @pytest.mark.parametrize("signal_id", sorted(RULESET.signals))

@@ -16,11 +16,8 @@ keeps one result per task, so the ledger of a run with a lost worker is the ledg
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-import shutil
 import time
-import uuid
 from collections import Counter
 from typing import Any, Callable, Sequence
 
@@ -28,11 +25,10 @@ import dask
 import dask.dataframe as dd
 import pandas as pd
 
-from templater.engines import core, inputs
+from templater.engines import core, folder, inputs
 from templater.errors import InputError
 
 SUB_BATCH = 20_000  # records through the core at a time within a partition (bounds a task's memory)
-MARKER = "_templater_ledger.json"
 
 
 def _frame(batch: dict[str, list], dtypes: dict[str, Any]) -> pd.DataFrame:
@@ -191,48 +187,21 @@ def write(ledger: dd.DataFrame, out: str, plan: core.Plan, input_rows: int, extr
     """Write the ledger as Parquet files in the folder `out`, reconcile it against input_rows, and
     only then put it in place (a previous ledger there is replaced; any other folder content is
     refused). Returns the tally: rows, rendered, reasons, rules."""
-    _check_out(out)
-    parent = os.path.dirname(os.path.abspath(out)) or "."
-    partial = os.path.join(parent, f".{os.path.basename(os.path.abspath(out))}.partial-{uuid.uuid4().hex[:8]}")
     kept_types = {name: str(ledger._meta[name].dtype) for name in plan.kept}
     fields = [(name, kind) for name, kind in plan.fields()]
     fields = [(name, _pandas_kind(kept_types[name]) if name in kept_types else kind) for name, kind in fields]
-    try:
+    with folder.staged(out, "Dask") as partial:
         ledger.to_parquet(partial, write_index=False, schema=core.arrow_schema(fields), write_metadata_file=False,
                           name_function=lambda i: f"part-{i:05d}.parquet")
         tally = _tally_folder(partial)
         core.reconcile(input_rows, tally["rows"], tally["distinct"])
-        with open(os.path.join(partial, MARKER), "w", encoding="utf-8") as f:
-            json.dump({"ledger": [list(f) for f in fields], "input": input_rows, **tally, **(extra or {})}, f,
-                      indent=2, default=str)
-        _swap(partial, out)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
+        folder.mark(partial, {"ledger": [list(f) for f in fields], "input": input_rows, **tally, **(extra or {})})
     return tally
 
 
 def _pandas_kind(dtype: str) -> str:
     return "int64" if dtype.lower().startswith("int") else "double" if dtype.startswith("float") else \
         "bool" if dtype.startswith("bool") else "string"
-
-
-def _check_out(out: str) -> None:
-    if os.path.isfile(out):
-        raise InputError("--out is a file: the Dask engine writes a folder of Parquet files; give a folder", out)
-    if os.path.isdir(out) and os.listdir(out) and not os.path.exists(os.path.join(out, MARKER)):
-        raise InputError("--out holds files that are not a templater ledger: give a new or empty folder", out)
-
-
-def _swap(partial: str, out: str) -> None:
-    """The complete ledger into place; a previous one goes only once the new one is there."""
-    old = None
-    if os.path.isdir(out):
-        old = f"{partial}.old"
-        os.replace(out, old)
-    os.replace(partial, out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _tally_file(path: str) -> dict:
@@ -324,8 +293,6 @@ def run_cli(template: str, recipients: str, out: str, *, scheduler: str | None =
             timings: dict | None = None, **settings: Any):
     """`templater render --engine dask`: read the files in parts, render, settle, write, reconcile;
     returns the local run's Summary (counts by reason). timings, if given, gets start-up and run seconds."""
-    from templater.render.batch import Summary
-
     started = time.perf_counter()
     source = inputs.open_source(recipients, recipients_format, delimiter, partition_size or inputs.PART_BYTES)
     plan = core.prepare(template, source.fmt, source.names, source.paths[0], config_file=config_file,
@@ -355,8 +322,4 @@ def run_cli(template: str, recipients: str, out: str, *, scheduler: str | None =
         client.close()
         if cluster is not None:
             cluster.close()
-    summary = Summary(out, out, warnings=list(plan.warnings))
-    summary.input, summary.rendered = input_rows, tally["rendered"]
-    summary.reasons.update(tally["reasons"])
-    summary.rules.update(tally["rules"])
-    return summary
+    return folder.summary(out, list(plan.warnings), input_rows, tally)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Mapping
 import json
 from pathlib import PurePath
 
-from templater.findings import Finding, Severity
+from templater.findings import Finding, Fix, Severity
 from templater.resources import is_bundled, rule_doc_url
 if TYPE_CHECKING:
     from templater.rulepacks.model import Rule
@@ -37,6 +37,15 @@ def _descriptor(rule_id: str, rule: Rule | None) -> dict:
     return out
 
 
+def _fix(f: Finding, fix: Fix) -> dict:
+    """A result's fix (SARIF 'fixes'): the edits the rule that found it proposes, as `lint --fix` makes them."""
+    return {"description": {"text": fix.description}, "artifactChanges": [{
+        "artifactLocation": {"uri": _uri(f.path)},
+        "replacements": [{"deletedRegion": {"startLine": e.region[0], "startColumn": e.region[1],
+                                            "endLine": e.region[2], "endColumn": e.region[3]},
+                          "insertedContent": {"text": e.text}} for e in fix.edits]}]}
+
+
 def format_findings(findings: list[Finding], files: int, colour: bool = False,
                     rules: Mapping[str, Rule] | None = None) -> str:
     """One run of the templater tool: its rules (those that fired, described from `rules`, the run's
@@ -53,6 +62,7 @@ def format_findings(findings: list[Finding], files: int, colour: bool = False,
             "artifactLocation": {"uri": _uri(f.path)},
             "region": {"startLine": f.line, "startColumn": f.column, "endLine": f.end[0], "endColumn": f.end[1]},
         }}],
+        **({"fixes": [_fix(f, f.fix)]} if f.fix is not None and f.fix.edits else {}),
     } for f in findings]
     log = {
         "$schema": SCHEMA,

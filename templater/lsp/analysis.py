@@ -65,6 +65,11 @@ def span(finding: Finding, lines: list[str]) -> Span:
     return line, start, line, max(len(text.rstrip()), start)
 
 
+def _span(region: tuple[int, int, int, int]) -> Span:
+    line, column, end_line, end_column = region
+    return line - 1, column - 1, end_line - 1, end_column - 1
+
+
 def _whole(text: str) -> Span:
     lines = text.split("\n")
     return 0, 0, len(lines) - 1, len(lines[-1])
@@ -80,22 +85,16 @@ class Edit:
     rule: str | None = None
 
 
-def _fixed(analysis: Analysis, findings: list[Finding]) -> tuple[str, list[str]]:
-    text = analysis.text.replace("\r\n", "\n")
-    fix = api.fix_text(api.LintedFile(analysis.linted.file, analysis.path, analysis.linted.default_id,
-                                      analysis.linted.config, findings), text)
-    return fix.after, fix.applied
-
-
 def actions(analysis: Analysis, findings: list[Finding]) -> list[Edit]:
     """The code actions for some findings of a buffer, then "fix all" when it changes anything."""
     out: list[Edit] = []
     text = analysis.text.replace("\r\n", "\n")
     template = analysis.template
     for finding in findings:
-        after, applied = _fixed(analysis, [finding])
-        if finding.rule in ("ucs2-encoding", OPT_OUT_RULE) and after != text and applied:
-            out.append(Edit(f"Fix {finding.rule}: {applied[0]}", "quickfix", [(_whole(text), after)], finding.rule))
+        fix = finding.fix
+        if fix is not None and fix.edits:  # the fix of the rule that found it, as `lint --fix` makes it
+            out.append(Edit(f"Fix {finding.rule}: {fix.description}", "quickfix",
+                            [(_span(e.region), e.text) for e in fix.edits], finding.rule))
         elif finding.rule == OPT_OUT_RULE and template is not None:
             out.extend(_opt_out(analysis, template, finding))
         if finding.rule == UNDECLARED_RULE and template is not None:
@@ -106,7 +105,7 @@ def actions(analysis: Analysis, findings: list[Finding]) -> list[Edit]:
             out.append(Edit(f"Disable {finding.rule} for this line", "quickfix",
                             [((finding.line - 1, 0, finding.line - 1, 0),
                               f"{indent}{{# templater: disable-next-line={finding.rule} #}}\n")], finding.rule))
-    after, _applied = _fixed(analysis, analysis.findings)
+    after = api.fix_text(analysis.linted, text).after
     if after != text:
         out.append(Edit("Fix all safe templater fixes", "source.fixAll", [(_whole(text), after)]))
     return out

@@ -144,7 +144,7 @@ class Workspace:
             raise Refused(f"the text must be a string of at most {MAX_TEXT} characters", 413)
         entry = self.entry(rel, must_exist=False)
         policy = self.policies.for_path(entry.file)
-        text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")  # as read_source reads
+        text = _as_read(text)
         if "\x00" in text:  # what lint says of a file that holds NUL bytes
             line = text[: text.index("\x00")].count("\n") + 1
             return entry, policy, None, policy.linter.finish(policy.linter.unreadable(
@@ -227,9 +227,8 @@ class Workspace:
         """The text with the safe fixes `lint --fix` makes (not written: the page shows it, Save writes)."""
         from templater import fixes
 
-        entry, policy, _template, findings = self.lint(rel, text)
-        after, applied, skipped = fixes.fix_source(text, findings, policy.config.opt_out, entry.default_id,
-                                                   policy.config.language)
+        _entry, _policy, _template, findings = self.lint(rel, text)
+        after, applied, skipped = fixes.apply_all(_as_read(text), findings, lambda fixed: self.lint(rel, fixed)[3])
         return {"text": after, "applied": applied, "skipped": skipped}
 
     def new(self, name: str, language: str | None, brand: str | None, folder: str = "") -> dict[str, Any]:
@@ -323,3 +322,7 @@ def library() -> list[dict[str, Any]]:
     return [{**{k: v for k, v in e.to_dict().items() if k != "path"}, "source": read_source(e.path)}
             for e in entries()]
 
+
+def _as_read(text: str) -> str:
+    """A page's text as read_source reads a file: no byte-order mark, LF line ends."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")

@@ -9,8 +9,9 @@ import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import BinaryIO, Callable, Iterable, Iterator, Union
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Union
 
+from templater.config import BULK_KEYS, Config
 from templater.errors import ConfigError, InputError
 from templater.render.gating import parse_duration
 from templater.render.columns import ColumnError, ColumnMap, fold, parse_pairs
@@ -383,6 +384,30 @@ def _distinct(recipients: str, out: str, rejects: str) -> None:
             raise InputError(f"{option} and {real[key]} name the same file: give each its own", path)
         real[key] = option
 
+
+
+def configured(settings: dict[str, Any], config: Config) -> dict[str, Any]:
+    """The run's settings with the configuration's bulk settings (default_region, quiet_hours,
+    reply_window, suppress) where the command line (settings) gives none. A configured value
+    render cannot use is a ConfigError naming the configuration file, the key's line and the key."""
+    out = dict(settings)
+    checks = {"default_region": check_region, "reply_window": parse_duration,
+              "quiet_hours": lambda v: v in (AUTO, MARKET) or parse_window(v)}
+    for key in BULK_KEYS:
+        value = getattr(config, key)
+        if out.get(key) not in (None, ()) or value in (None, ()):
+            continue
+        if key == "suppress":
+            value = config.root / value
+            if not value.is_file():
+                raise config.error(key, f"'{config.suppress}' is not a file (it is relative to {config.root})")
+        else:
+            try:
+                checks[key](value)
+            except ConfigError as exc:  # said of the option: say it of the key, with its place
+                raise config.error(key, exc.message.removeprefix(f"--{key.replace('_', '-')} ")) from None
+        out[key] = value
+    return out
 
 
 def make_spec(template: Template, ruleset: RuleSet, *, recipients: str, values: dict | None = None,

@@ -65,8 +65,10 @@ def parse_window(spec: str) -> Window:
         return PROFILES[spec]
     m = _CUSTOM.match(spec)
     if not m:
-        raise ConfigError(f"--quiet-hours '{spec}': give market, auto, a profile ({', '.join(PROFILES)}) or a window "
-                          "such as 09:00-20:00")
+        from templater.suggest import did_you_mean
+
+        raise ConfigError(f"--quiet-hours '{spec}'{did_you_mean(spec, [*PROFILES, AUTO, MARKET])}: give market, auto, "
+                          f"a profile ({', '.join(PROFILES)}) or a window such as 09:00-20:00")
     h1, m1, h2, m2 = (int(g) for g in m.groups())
     if h2 == 24 and m2:
         raise ConfigError(f"--quiet-hours '{spec}': 24:00 is the latest end")
@@ -138,11 +140,22 @@ class QuietHours:
 # for ca and gb, whose law sets no hours); --quiet-hours auto also refines the US by state.
 AUTO = "auto"
 MARKET = "market"
-STATE_PROFILES = {"FL": "us-fl", "OK": "us-ok", "MD": "us-md"}
+
+def _states() -> tuple[dict[str, str], dict[str, str]]:
+    """(state code -> profile, state name -> code) from the quiet-hours table's `state` entries."""
+    from templater.markets import quiet_hours_table
+
+    states = {name: spec["state"] for name, spec in quiet_hours_table().items() if spec.get("state")}
+    return ({s["code"]: name for name, s in states.items()},
+            {s["name"].lower(): s["code"] for s in states.values()})
+
+
+STATE_PROFILES, _STATE_NAMES = _states()
 # A US number whose state phonenumbers does not give (toll-free, non-geographic): the strictest
-# US window, since the recipient may live in a state with a stricter law.
-US_STATE_UNKNOWN = Window("us, state unknown", time(8), time(20))
-_STATE_NAMES = {"florida": "FL", "oklahoma": "OK", "maryland": "MD"}
+# US window (the latest start and the earliest end of tcpa and the state profiles), since the
+# recipient may live in a state with a stricter law.
+_US = [PROFILES[name] for name in (DEFAULT_PROFILE, *STATE_PROFILES.values())]
+US_STATE_UNKNOWN = Window("us, state unknown", max(w.start for w in _US), min(w.end for w in _US))
 
 
 def profile_for(market: str, state: str | None, by_state: bool = True) -> Window | None:

@@ -4,14 +4,16 @@ from __future__ import annotations
 import re
 from typing import Iterator, TypeVar
 
+from templater import reference
 from templater.context import Hit, LintContext
 from templater.encoding import NonGsm, analyze, non_gsm_characters, with_lookalikes
 from templater.errors import RulePackError
+from templater.findings import Edit, Fix
 from templater.graphemes import graphemes, is_pictographic
 from templater.rulepacks.model import Rule
 from templater.rulepacks.patterns import LazyPattern
 from templater.rulepacks.registry import check
-from templater.text import HOLE, INVISIBLE
+from templater.text import HOLE, INVISIBLE, expression_spans
 
 URL = LazyPattern(  # compiled on first use: lint start-up does not pay for it
     r"(?<![\w@.-])(?:(?:https?://|www\.)[^\s\x00/?#]+|"
@@ -73,10 +75,28 @@ def _describe(chars: list[tuple[NonGsm, str]]) -> str:
     return ", ".join(parts)
 
 
+def _safe(c: NonGsm) -> bool:
+    # Only punctuation and spaces for punctuation and spaces: a curly quote becomes a straight one,
+    # but 'ç' never becomes 'c' (that would misspell French) and '°' never becomes 'o'.
+    return c.replacement is not None and not any(ch.isalnum() for ch in c.char + c.replacement)
+
+
+def _lookalikes(ctx: LintContext, chars: list[NonGsm]) -> Fix | None:
+    """The fix of ucs2-encoding: each safe look-alike put in, in the body's text (never in a tag)."""
+    spans = expression_spans(ctx.template.body)
+    safe = [c for c in chars if _safe(c) and not any(s <= c.index < e for s, e in spans)]
+    if not safe:
+        return None
+    n = len(safe)
+    return Fix(f"{n} character{'s' if n != 1 else ''} that force{'s' if n == 1 else ''} UCS-2 replaced by "
+               "GSM look-alikes", tuple(ctx.edit(c.index, c.index + len(c.char), c.replacement or "") for c in safe))
+
+
 @check("ucs2_characters", on_messages=True)
 def ucs2_characters(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """One hit listing every character (in the body, then in example values) that forces UCS-2."""
-    found = [(c, where(ctx, c.index)) for c in non_gsm_characters(ctx.literal.replace(HOLE, " "))]
+    own = non_gsm_characters(ctx.literal.replace(HOLE, " "))
+    found = [(c, where(ctx, c.index)) for c in own]
     first = found[0][0].index if found else None
     rendered = message_text(ctx)
     if rendered is not None and not ctx.is_message:
@@ -90,7 +110,7 @@ def ucs2_characters(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
         variant = "lookalike" if any(c.replacement is not None for c, _ in found) else "deliberate"
         count = len({c.char for c, _ in found})
         yield Hit(rule.id, {"count": count, "s": "" if count == 1 else "s", "chars": _describe(found)},
-                  offset=first, variant=variant)
+                  offset=first, variant=variant, fix=None if ctx.is_message else _lookalikes(ctx, own))
 
 
 @check("segment_count", needs_body=True, on_messages=True)
@@ -243,6 +263,23 @@ def _emoji_part(text: str, i: int) -> bool:
             start -= 1
         return start > 0 and text[start - 1] == "\U0001f3f4"
     return False
+
+
+_TRAILING = re.compile(r"[ \t\u00a0\u202f]+$", re.M)
+
+
+@check("trailing_whitespace")
+def trailing_whitespace(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    """Each line of the file that ends with spaces or tabs; the fix deletes them."""
+    source = ctx.template.source
+    if (not reference.ON and " \n" not in source and "\t\n" not in source and not source.endswith((" ", "\t"))
+            and "\u00a0" not in source and "\u202f" not in source):
+        return  # the usual case, told without the regular expression (which scans every space)
+    for m in _TRAILING.finditer(source):
+        line = source.count("\n", 0, m.start()) + 1
+        column = m.start() - source.rfind("\n", 0, m.start())
+        yield Hit(rule.id, {}, line=line, column=column,
+                  fix=Fix("trailing whitespace deleted", (Edit(m.start(), m.end(), ""),)))
 
 
 @check("invisible_characters")

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from templater.config import OPT_OUT_RULE
 from templater.context import Hit, LintContext
+from templater.findings import Fix
 from templater.rulepacks.model import Rule
 from templater.rulepacks.registry import check, spec_of
 
@@ -23,7 +25,24 @@ def requirement(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     text = ctx.rendered if ctx.rendered is not None else ctx.masked
     if not pattern.search(text) and not pattern.search(ctx.masked):
         yield Hit(rule.id, {"language": ctx.language, "suggestion": rule.suggestion.get(ctx.language, "")},
-                  line=ctx.template.body_line)
+                  line=ctx.template.body_line, fix=None if ctx.is_message else footer(rule, ctx))
+
+
+def footer(rule: Rule, ctx: LintContext) -> Fix | None:
+    """A requirement rule's fix when it has a `footer` option (per language, wording that satisfies
+    it; missing-opt-out's is .templater.yaml's opt_out): the wording as the message's last line.
+    Without wording for the template's language, the fix says where to give it."""
+    if "footer" not in rule.options:
+        return None
+    lang = ctx.language
+    wording = (rule.options.get("footer") or {}).get(lang)
+    if not wording:
+        key = f"opt_out.{lang}" if rule.id == OPT_OUT_RULE else f"rule_options.{rule.id}.footer.{lang}"
+        return Fix(f"no wording configured for '{lang}' (set {key} in .templater.yaml and --fix adds it as a footer)")
+    body = ctx.template.body
+    kept = len(body.rstrip())
+    final = "\n" if "\n" in body[kept:] else ""  # the file keeps its final line break, if any
+    return Fix(f"footer added: '{wording}'", (ctx.edit(kept, len(body), f"\n{wording}{final}"),))
 
 
 @check("existence", needs_body=True, on_messages=True, fires_when="present")

@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover
 LINE = "__line__"
 PACK_KEYS = {"pack", "language", "description", "signals", "rules"}
 SIGNAL_KEYS = {"id", "signal", "label", "doc", "patterns", "variables", "mixes", "answers", "examples"}
-EXAMPLE_KEYS = {"body", "category", "language", "meta", "source"}
+EXAMPLE_KEYS = {"body", "category", "language", "meta", "source", "line", "column", "count", "fixed"}
 
 
 class _Line(int):
@@ -143,8 +143,14 @@ class _Pack:
             raise self.fail(f"{what}: an example needs a 'body' (or a whole-file 'source') string", item)
         meta = item.get("meta") or {}
         meta = {k: v for k, v in meta.items() if k != LINE} if isinstance(meta, dict) else {}
+        for key, kind in (("line", int), ("column", int), ("count", int), ("fixed", str)):
+            if key in item and (not isinstance(item[key], kind) or isinstance(item[key], bool)):
+                raise self.fail(f"{what} example: '{key}' must be {'a whole number' if kind is int else 'a string'}",
+                                item, key)
         return Example(body=item.get("body", ""), category=item.get("category"),
-                       language=item.get("language", lang), meta=_strip_lines(meta), source=item.get("source"))
+                       language=item.get("language", lang), meta=_strip_lines(meta), source=item.get("source"),
+                       line=item.get("line"), column=item.get("column"), count=item.get("count"),
+                       fixed=item.get("fixed"))
 
 
 def _strip_lines(value: Any) -> Any:

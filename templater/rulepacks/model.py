@@ -22,6 +22,14 @@ class Example:
     language: str = "en"
     meta: dict = field(default_factory=dict)
     source: str | None = None  # a whole .sms file, for metadata rules
+    # What a failing example's lint must give (tests/test_rule_examples.py asserts each given):
+    # where the rule's first finding is - line counted in the body (1: its first line) for a body
+    # example, in the file for a source example; column 1-based - how many findings the rule
+    # makes (1 when line is given and count is not), and the body (or file) after `lint --fix`.
+    line: int | None = None
+    column: int | None = None
+    count: int | None = None
+    fixed: str | None = None
 
 
 @dataclass
