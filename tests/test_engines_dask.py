@@ -90,10 +90,14 @@ def test_a_large_suppression_list_is_joined_with_the_same_ledger(runs, cluster, 
     from templater.engines import core
 
     monkeypatch.setattr(core, "JOIN_AT", 0)  # every list is joined, not shipped in the plan
+    plans = []
+    prepare = core.prepare
+    monkeypatch.setattr(core, "prepare", lambda *a, **k: plans.append(prepare(*a, **k)) or plans[-1])
     result = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "dask",
                      "--scheduler", cluster[0].scheduler_address, "--out", str(folder / "joined"),
                      "--partition-size", "300K", "--suppress", str(stop), *COMMON)
     assert result.exit_code == 0, result.output
+    assert [len(plan.suppressed) > 0 for plan in plans] == [True]  # the list went the join's way
     assert dask_ledger(folder / "joined") == dask_ledger(folder / "ledger")
 
 

@@ -110,7 +110,7 @@ def _apply(part: pd.DataFrame, fixes: pd.DataFrame, text: bool) -> pd.DataFrame:
 # The API ---------------------------------------------------------------------------------------
 
 def render(ddf: dd.DataFrame, template: Any, *, config_file: Any = None, values: dict | None = None,
-           join_suppression_at: int = core.JOIN_AT, **settings: Any) -> dd.DataFrame:
+           join_suppression_at: int | None = None, **settings: Any) -> dd.DataFrame:
     """The ledger (a Dask DataFrame, one row per input row, row_id a column) of a DataFrame of
     recipients: its columns are mapped as a CSV header is; a row_id column gives each row's id,
     else rows are numbered 1.. in partition order. Settings as templater.api.render_batch's."""

@@ -166,7 +166,7 @@ def _worker_plan(plan: core.Plan) -> core.Plan:
 # The API -----------------------------------------------------------------------------------------
 
 def render(df: Any, template: Any, *, config_file: Any = None, values: dict | None = None,
-           join_suppression_at: int = core.JOIN_AT, **settings: Any) -> Any:
+           join_suppression_at: int | None = None, **settings: Any) -> Any:
     """The ledger (a Spark DataFrame, lazy: one row per input row) of a DataFrame of recipients.
 
     Its columns are mapped as a CSV header is; its `row_id` column (an integer, distinct, stable
