@@ -40,7 +40,7 @@ def consent_covering(needed: str) -> tuple[str, ...]:
 # finding with "did you mean": a misspelt key is otherwise silently ignored.
 METADATA_KEYS = ("id", "category", "language", "market", "description", "consent", "variables", "recurring",
                  "in_reply_to", "age_gated", "brand", "program", "brand_domains", "frequency", "industry",
-                 "use_case", "market")
+                 "use_case")
 VARIABLE_KEYS = ("description", "example", "required", "default")
 CUSTOM_KEY_PREFIX = "x-"
 
