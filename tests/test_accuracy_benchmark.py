@@ -59,16 +59,17 @@ def test_frozen_groups_are_new_in_pass9_and_one_in_three_by_hash() -> None:
     assert corpus_split.frozen_groups(rows) == {frozen}
 
 
-def test_groups_first_seen_in_pass10_are_frozen_by_the_same_rule() -> None:
-    in9, in10, kept10 = _frozen_name("nine"), _frozen_name("ten"), _unfrozen_name("ten")
+@pytest.mark.parametrize("batch", ["pass10", "pass11"])
+def test_groups_first_seen_in_a_later_frozen_batch_are_frozen_by_the_same_rule(batch: str) -> None:
+    in9, new, kept = _frozen_name("nine"), _frozen_name(batch), _unfrozen_name(batch)
     old = _frozen_name("older")  # hashes into the split, but a pass8 row makes it not new
-    both = _frozen_name("both")  # first seen in pass9, more rows in pass10: still one frozen group
-    rows = [(in9, "pass9"), (in10, "pass10"), (kept10, "pass10"), (old, "pass8"), (old, "pass10"),
-            (both, "pass9"), (both, "pass10")]
-    assert corpus_split.frozen_groups(rows) == {in9, in10, both}
-    # Adding pass10 rows moves no group that was already split: the pass9-only answer is unchanged.
-    before = [r for r in rows if r[1] != "pass10"]
-    assert corpus_split.frozen_groups(before) == corpus_split.frozen_groups(rows) - {in10}
+    both = _frozen_name("both")  # first seen in pass9, more rows later: still one frozen group
+    rows = [(in9, "pass9"), (new, batch), (kept, batch), (old, "pass8"), (old, batch),
+            (both, "pass9"), (both, batch)]
+    assert corpus_split.frozen_groups(rows) == {in9, new, both}
+    # Adding a batch moves no group that was already split: the earlier answer is unchanged.
+    before = [r for r in rows if r[1] != batch]
+    assert corpus_split.frozen_groups(before) == corpus_split.frozen_groups(rows) - {new}
 
 
 def test_folds_are_deterministic_balanced_and_never_split_a_group() -> None:
