@@ -15,12 +15,7 @@ from templater.rulepacks.cache import cached
 from templater.rulepacks.patterns import LazyPattern
 from templater.rulepacks.regex_safety import backtracking_risk
 from templater.rulepacks.model import RULE_KINDS, SIGNAL_KINDS, Example, Rule, Signal, Variant
-from templater.template import CATEGORIES, LANGUAGES
-
-try:
-    from yaml import CSafeLoader as _Base
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Base  # type: ignore[assignment]
+from templater.template import CATEGORIES, LANGUAGES, SafeLoader
 
 LINE = "__line__"
 PACK_KEYS = {"pack", "language", "description", "signals", "rules"}
@@ -34,7 +29,7 @@ class _Line(int):
     keys: dict[str, int]
 
 
-class _LineLoader(_Base):
+class _LineLoader(SafeLoader):
     """A YAML loader that records the line of every mapping and of its keys, for errors that name it."""
 
     def construct_mapping(self, node, deep=False):
