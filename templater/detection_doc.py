@@ -86,7 +86,12 @@ opening the message ("Found it!", "Happy to help!", « C'est noté ! »), the an
 don't see any upcoming appointments for this number") or to STOP ("Text START to rejoin"),
 "merci pour votre message", "comme demandé", « nous avons raté votre appel »..., or `in_reply_to`
 declared) makes it conversational, and a
-transactional signal makes it transactional. With no evidence at all a message is transactional,
+transactional signal makes it transactional. Transactional signals cover the customer's own
+orders, deliveries and refunds, bookings in any phrasing ("your appointment at … is tomorrow at",
+"Deposit confirmed!", « votre RDV est demain », « votre demande a bien été transmise »), accounts and
+security (password reset, sign-up confirmations), payments, loyalty events and requests for
+feedback on a service received ("how was your visit?", « laissez-nous un avis »); all but the
+order, code and payment markers are evidence for `classify` only (`mixes: false`). With no evidence at all a message is transactional,
 consent express, and `classify` says so with `"basis": "default"`: a message is never read as a
 reply, which needs only implied consent, without evidence of one.
 
