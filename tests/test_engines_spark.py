@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from conftest import run_cli
-from engines_data import SEND_AT, TEMPLATE, VARS, generate, local_ledger
+from engines_data import SEND_AT, TEMPLATE, VARS, assert_same_decisions, generate, local_ledger, summary_of
 
 ROWS = int(os.environ.get("TEMPLATER_ENGINE_ROWS", "20000"))
 COMMON = ["--send-at", SEND_AT, "--keep", "customer_id", *VARS]
@@ -39,11 +39,6 @@ def ledger_rows(folder) -> list[dict]:
     import pyarrow.parquet as pq
 
     return sorted(pq.read_table(str(folder)).to_pylist(), key=lambda row: row["row_id"])
-
-
-def summary_of(output: str) -> list[str]:
-    """The summary lines, without the paths (the two runs write to different places)."""
-    return [line.split("  -> ")[0] for line in output.splitlines() if not line.startswith("templater: warning")]
 
 
 @pytest.fixture(scope="module")
@@ -210,11 +205,7 @@ def test_parquet_files_in_a_folder(runs, tmp_path):
     assert isinstance(got[0]["customer_id"], int)
     by_customer = {int(row["customer_id"][1:]): row for row in ledger_rows(folder / "ledger")
                    if row["reason"] != "malformed-row"}  # the rows Arrow's reader skipped
-    for row in got:
-        same = by_customer[row["customer_id"]]
-        assert (row["status"], row["reason"], row["text"]) == (same["status"], same["reason"], same["text"])
-        if row["reason"] == "duplicate":
-            assert got[row["duplicate_of"] - 1]["phone"] == row["phone"] and row["duplicate_of"] < row["row_id"]
+    assert_same_decisions(got, by_customer)
 
 
 def test_engine_errors_are_one_line(runs, tmp_path):

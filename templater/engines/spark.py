@@ -288,12 +288,9 @@ def run_cli(template: str, recipients: str, out: str, *, scheduler: str | None =
     master = scheduler or (f"local[{jobs},4]" if jobs else None)
     if partition_size is None and (master is None or master.startswith("local")):
         partition_size = _part_bytes(inputs.paths_of(recipients), jobs or os.cpu_count() or 1)
-    source = inputs.open_source(recipients, recipients_format, delimiter, partition_size or inputs.PART_BYTES)
-    plan = core.prepare(template, source.fmt, source.names, source.paths[0], config_file=config_file,
-                        values=values, delimiter=source.delimiter, ahead=source.ahead, **settings)
-    for text in plan.warnings:
-        if warn is not None:
-            warn(text)
+    source, plan = core.open_and_prepare(template, recipients, partition_size=partition_size,
+                                         recipients_format=recipients_format, delimiter=delimiter,
+                                         config_file=config_file, values=values, warn=warn, **settings)
     from pyspark.sql import SparkSession
 
     owned = SparkSession.getActiveSession() is None  # a session of our own is stopped at the end
