@@ -59,7 +59,7 @@ match is mapped back to the characters as written:
   `ts`, `pr`, `dispo`, `jsq`...; English `u`, `ur`, `pls`, `thx`, `2day`, `tonite`, `appt`...
   (the table is `ABBREVIATIONS` in templater/matching.py);
 * French inflection: a pattern may write `{lemma:word}` where any form of the word fits
-  (`offres?\s+{lemma:exceptionnel}` matches "offre exceptionnelle" and "offres exceptionnelles").
+  (`offres?\\s+{lemma:exceptionnel}` matches "offre exceptionnelle" and "offres exceptionnelles").
   The forms are data, `templater/data/lemmas.<language>.json`, made at build time by
   `python benchmarks/build_lemmas.py` from simplemma's dictionary (MIT, pure Python: the word and
   every form simplemma lemmatizes to it) and substituted when the rule set is loaded; the rule
