@@ -12,29 +12,24 @@ line, fuzz/.corpus/ is seeded from the template library and used.
 """
 from __future__ import annotations
 
-import os
-import sys
 import tempfile
 from pathlib import Path
 
 import atheris
+import harness
 
 with atheris.instrument_imports(include=["templater", "jinja2", "yaml"]):
     from templater import api
     from templater.linter import Linter
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = harness.ROOT
 LINTER = Linter(api.ruleset())
 SCRATCH = Path(tempfile.mkdtemp(prefix="templater-fuzz-")) / "input.sms"
 
 
-def seed_corpus(folder: Path) -> None:
-    """Copy the library templates into an empty corpus folder, as starting points."""
-    folder.mkdir(parents=True, exist_ok=True)
-    if any(folder.iterdir()):
-        return
-    for path in sorted((ROOT / "template_library").rglob("*.sms")):
-        (folder / path.name).write_bytes(path.read_bytes())
+def library_files() -> list[tuple[str, bytes]]:
+    """The library templates, as starting points."""
+    return [(path.name, path.read_bytes()) for path in sorted((ROOT / "template_library").rglob("*.sms"))]
 
 
 # A sound front matter, so that inputs also reach the body: Jinja parsing, the sandboxed render of
@@ -54,14 +49,7 @@ def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name atheris calls
 
 
 def main() -> None:
-    argv = list(sys.argv)
-    if not any(not a.startswith("-") for a in argv[1:]):
-        corpus = ROOT / "fuzz" / ".corpus"
-        seed_corpus(corpus)
-        argv.append(str(corpus))
-    os.environ.setdefault("TEMPLATER_NO_CACHE", "1")
-    atheris.Setup(argv, TestOneInput)
-    atheris.Fuzz()
+    harness.run(TestOneInput, ".corpus", library_files)
 
 
 if __name__ == "__main__":

@@ -17,10 +17,10 @@ message that no encoding can carry.
 """
 from __future__ import annotations
 
-import os
 import sys
 
 import atheris
+import harness
 
 with atheris.instrument_imports(include=["templater", "jinja2", "markupsafe"]):
     from jinja2.exceptions import TemplateError
@@ -121,12 +121,9 @@ def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name atheris calls
 
 
 def main() -> None:
-    os.environ.setdefault("TEMPLATER_NO_CACHE", "1")
-    argv = list(sys.argv)
-    if not any(a.startswith("-max_len=") for a in argv):
-        argv += ["-max_len=512", "-len_control=0"]  # room for nested expressions from the start
-    atheris.Setup(argv, TestOneInput)
-    atheris.Fuzz()
+    if not any(a.startswith("-max_len=") for a in sys.argv):
+        sys.argv += ["-max_len=512", "-len_control=0"]  # room for nested expressions from the start
+    harness.run(TestOneInput)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,11 @@ Without a corpus folder on the command line, fuzz/.corpus-rows/ is seeded from t
 from __future__ import annotations
 
 import json
-import os
-import sys
 import tempfile
 from pathlib import Path
 
 import atheris
+import harness
 
 with atheris.instrument_imports(include=["templater"]):
     from templater import api
@@ -28,7 +27,7 @@ with atheris.instrument_imports(include=["templater"]):
     from templater.render import rows
     from templater.template import parse
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = harness.ROOT
 SCRATCH = Path(tempfile.mkdtemp(prefix="templater-fuzz-rows-"))
 SOURCE = ("---\nid: t\ncategory: transactional\nlanguage: en\nvariables:\n  name: {example: Ana}\n"
           "  note: {example: Thanks}\n---\nAcme: Hi {{ name|title }}, your order shipped. {{ note }}\n")
@@ -50,13 +49,10 @@ def _check_once(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
 rows.MessageCheck = _check_once
 
 
-def seed_corpus(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    if any(folder.iterdir()):
-        return
-    for path in sorted((ROOT / "tests" / "data" / "recipients").iterdir()):
-        if path.suffix in (".csv", ".jsonl"):
-            (folder / path.name).write_bytes(path.read_bytes()[:4096])
+def recipients_files() -> list[tuple[str, bytes]]:
+    """The test recipients files' first 4 KiB, as starting points."""
+    return [(path.name, path.read_bytes()[:4096]) for path in sorted((ROOT / "tests" / "data" / "recipients").iterdir())
+            if path.suffix in (".csv", ".jsonl")]
 
 
 def _lines(path: Path, csv: bool) -> list[int]:
@@ -94,14 +90,7 @@ def TestOneInput(data: bytes) -> None:  # noqa: N802 - the name atheris calls
 
 
 def main() -> None:
-    argv = list(sys.argv)
-    if not any(not a.startswith("-") for a in argv[1:]):
-        corpus = ROOT / "fuzz" / ".corpus-rows"
-        seed_corpus(corpus)
-        argv.append(str(corpus))
-    os.environ.setdefault("TEMPLATER_NO_CACHE", "1")
-    atheris.Setup(argv, TestOneInput)
-    atheris.Fuzz()
+    harness.run(TestOneInput, ".corpus-rows", recipients_files)
 
 
 if __name__ == "__main__":

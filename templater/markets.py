@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from templater.template import SafeLoader
+
 DATA = Path(__file__).resolve().parent / "markets.yaml"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -41,11 +43,7 @@ class Market:
 
 
 def _parse() -> dict[str, Any]:
-    try:
-        from yaml import CSafeLoader as loader
-    except ImportError:  # pragma: no cover
-        from yaml import SafeLoader as loader  # type: ignore[assignment]
-    return yaml.load(DATA.read_text(encoding="utf-8"), Loader=loader)
+    return yaml.load(DATA.read_text(encoding="utf-8"), Loader=SafeLoader)
 
 
 @lru_cache(maxsize=1)

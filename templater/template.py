@@ -11,10 +11,12 @@ import yaml
 from templater import reference
 from templater.errors import yaml_problem
 
-try:  # the C loader is several times faster; fall back to pure Python where it is missing
-    from yaml import CSafeLoader as _Loader
+# The YAML loader of front matter, rule packs and markets.yaml: the C loader, several times faster,
+# or the pure Python one where it is missing.
+try:
+    from yaml import CSafeLoader as SafeLoader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader  # type: ignore[assignment]
 
 MAX_FILE_BYTES = 256 * 1024
 # Front matter is a few keys and a variables table: these bounds leave ample room for it, and stop
@@ -177,7 +179,7 @@ def _shape_problem(yaml_text: str) -> Problem | None:
     stack: list[list] = []  # [values so far, anchor] of each open collection
     total = 0
     try:
-        for event in yaml.parse(yaml_text, Loader=_Loader):
+        for event in yaml.parse(yaml_text, Loader=SafeLoader):
             mark = event.start_mark
             line, column = (mark.line + 2, mark.column + 1) if mark else (2, 1)
             if isinstance(event, yaml.CollectionStartEvent):
@@ -274,7 +276,7 @@ def parse(source: str, path: str, default_id: str) -> tuple[Template | None, lis
         shape = _shape_problem(yaml_text)
         if shape is not None:
             return None, [shape]
-        loader = _Loader(yaml_text)
+        loader = SafeLoader(yaml_text)
         try:
             node = loader.get_single_node()
             try:

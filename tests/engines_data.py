@@ -69,3 +69,18 @@ def local_ledger(out: Path, rejects: Path, keep: tuple[str, ...] = ()) -> list[d
                      "detail": r["detail"], "duplicate_of": first, "phone": r["phone"], "text": None,
                      "encoding": None, "segments": None, "characters": None, **{k: r.get(k) for k in keep}})
     return sorted(rows, key=lambda row: row["row_id"])
+
+
+def summary_of(output: str) -> list[str]:
+    """The summary lines, without the paths (the two runs write to different places)."""
+    return [line.split("  -> ")[0] for line in output.splitlines() if not line.startswith("templater: warning")]
+
+
+def assert_same_decisions(got: list[dict], by_customer: dict) -> None:
+    """A ledger read from other files (got, by row_id) decides every row as the ledger by_customer
+    (customer_id -> row) did, and each duplicate points at an earlier row with the same phone."""
+    for row in got:
+        same = by_customer[row["customer_id"]]
+        assert (row["status"], row["reason"], row["text"]) == (same["status"], same["reason"], same["text"])
+        if row["reason"] == "duplicate":
+            assert got[row["duplicate_of"] - 1]["phone"] == row["phone"] and row["duplicate_of"] < row["row_id"]

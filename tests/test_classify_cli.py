@@ -109,6 +109,10 @@ def test_in_reply_to_is_evidence_of_a_reply(write):
 @pytest.mark.parametrize("text, signal, evidence", [
     # a typographic dash glued to the number
     ("Lunch menu\u201415% off until Friday.", "discount", "15% off"),
+    # ... or to a placeholder, on either side of it
+    ("Lunch menu\u2014{pct}% off until Friday.", "discount", "{pct}% off"),
+    ("Lunch menu\u2014[PCT]% off until Friday.", "discount", "[PCT]% off"),
+    ("Hi {{name}}\u201420% off your next visit.", "discount", "20% off"),
     # placeholders of other tools read as a number, or by their name
     ("Winter coats {pct}% off until Sunday.", "discount", "{pct}% off"),
     ("Winter coats [PERCENT]% off until Sunday.", "discount", "[PERCENT]% off"),
@@ -117,6 +121,8 @@ def test_in_reply_to_is_evidence_of_a_reply(write):
     ("Winter coats ${pct}% off until Sunday.", "discount", "${pct}% off"),
     ("Winter coats :pct% off until Sunday.", "discount", ":pct% off"),
     ("Hi {{name}}, use {coupon_code} at checkout.", "coupon-code", "{coupon_code}"),
+    # a dotted name is read whole as well as by its last part ('title' alone says nothing)
+    ("Le Vieux Moulin : {{offer.title}}. Bon appétit !", "special-offer", "{{offer.title}}"),
     ("Your order #{{order_id}} has shipped.", "order-number", "order #"),
     # French SMS abbreviations and text without accents
     ("Grosse reduc sur ts les articles ce week-end !", "discount", "reduc"),

@@ -15,7 +15,7 @@ pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 
 from conftest import run_cli  # noqa: E402
-from engines_data import SEND_AT, TEMPLATE, VARS, generate, local_ledger  # noqa: E402
+from engines_data import SEND_AT, TEMPLATE, VARS, assert_same_decisions, generate, local_ledger, summary_of  # noqa: E402
 
 ROWS = int(os.environ.get("TEMPLATER_ENGINE_ROWS", "10000"))
 COMMON = ["--send-at", SEND_AT, "--keep", "customer_id", *VARS]
@@ -26,11 +26,6 @@ def dask_ledger(folder) -> list[dict]:
     rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
     return [{k: int(v) if k in ("row_id", "duplicate_of", "segments", "characters") and v is not None else v
              for k, v in row.items()} for row in rows]
-
-
-def summary_of(output: str) -> list[str]:
-    """The summary lines, without the paths (the two runs write to different places)."""
-    return [line.split("  -> ")[0] for line in output.splitlines() if not line.startswith("templater: warning")]
 
 
 def render_both(folder, rows: int, *dask_args: str):
@@ -117,11 +112,7 @@ def test_parquet_input_in_several_files(runs, cluster):
     got = dask_ledger(folder / "from-parquet")
     assert [row["row_id"] for row in got] == list(range(1, len(frame) + 1))
     by_customer = {row["customer_id"]: row for row in dask_ledger(folder / "ledger")}
-    for row in got:
-        same = by_customer[row["customer_id"]]
-        assert (row["status"], row["reason"], row["text"]) == (same["status"], same["reason"], same["text"])
-        if row["reason"] == "duplicate":
-            assert got[row["duplicate_of"] - 1]["phone"] == row["phone"] and row["duplicate_of"] < row["row_id"]
+    assert_same_decisions(got, by_customer)
 
 
 def test_a_worker_killed_mid_run_leaves_the_same_ledger(runs, cluster):

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from conftest import run_cli
-from engines_data import SEND_AT, TEMPLATE, VARS, generate, local_ledger
+from engines_data import SEND_AT, TEMPLATE, VARS, assert_same_decisions, generate, local_ledger, summary_of
 
 ROWS = int(os.environ.get("TEMPLATER_ENGINE_ROWS", "20000"))
 COMMON = ["--send-at", SEND_AT, "--keep", "customer_id", *VARS]
@@ -39,11 +39,6 @@ def ledger_rows(folder) -> list[dict]:
     import pyarrow.parquet as pq
 
     return sorted(pq.read_table(str(folder)).to_pylist(), key=lambda row: row["row_id"])
-
-
-def summary_of(output: str) -> list[str]:
-    """The summary lines, without the paths (the two runs write to different places)."""
-    return [line.split("  -> ")[0] for line in output.splitlines() if not line.startswith("templater: warning")]
 
 
 @pytest.fixture(scope="module")
@@ -210,11 +205,7 @@ def test_parquet_files_in_a_folder(runs, tmp_path):
     assert isinstance(got[0]["customer_id"], int)
     by_customer = {int(row["customer_id"][1:]): row for row in ledger_rows(folder / "ledger")
                    if row["reason"] != "malformed-row"}  # the rows Arrow's reader skipped
-    for row in got:
-        same = by_customer[row["customer_id"]]
-        assert (row["status"], row["reason"], row["text"]) == (same["status"], same["reason"], same["text"])
-        if row["reason"] == "duplicate":
-            assert got[row["duplicate_of"] - 1]["phone"] == row["phone"] and row["duplicate_of"] < row["row_id"]
+    assert_same_decisions(got, by_customer)
 
 
 def test_engine_errors_are_one_line(runs, tmp_path):
@@ -236,3 +227,24 @@ def test_engine_spark_without_the_extra_says_how_to_install_it(monkeypatch, tmp_
     assert result.exit_code == 2
     assert "pip install 'templater[spark]'" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "ledger").exists()
+
+
+@pytest.mark.slow
+def test_scale_benchmark_extrapolates_spark_from_its_task_seconds(spark, tmp_path):
+    """benchmarks/scale.py reads the Spark run's task seconds from its event log (a run of its own,
+    in a child process) and extrapolates to N workers from them, as it does for Dask."""
+    import re
+    import subprocess
+    from pathlib import Path
+
+    bench = Path(__file__).resolve().parents[1] / "benchmarks" / "scale.py"
+    done = subprocess.run([sys.executable, str(bench), "--rows", "3000", "--engines", "spark", "--data", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    part = re.search(r"per partition: ([\d.]+) s of render tasks \(([\d,]+) rows\), other tasks ([\d.]+) s", done.stdout)
+    assert part, done.stdout
+    assert float(part[1]) > 0 and float(part[3]) > 0  # both kinds of task were found in the event log
+    assert part[2] == "3,000"  # one part: the file is smaller than the smallest part
+    rates = [int(r.replace(",", "")) for r in re.findall(r"extrapolated to +\d+ workers: ([\d,]+) rows/s", done.stdout)]
+    assert len(rates) == 4 and rates == sorted(rates)  # 4, 8, 16, 32 workers; more workers, never slower

@@ -24,7 +24,7 @@ def _typed(value):
 
 
 def _build(text: str, construct) -> tuple:
-    loader = template._Loader(text)
+    loader = template.SafeLoader(text)
     try:
         return _typed(construct(loader, loader.get_single_node()))
     except Exception as exc:  # noqa: BLE001 - the error itself is compared

@@ -35,6 +35,16 @@ def client(folder: str, **kwargs) -> TestClient:
     return TestClient(create_app(Workspace(folder), token=TOKEN, **kwargs), base_url=BASE)
 
 
+def folder_with(tmp_path: Path, monkeypatch, files: dict[str, str] | None = None) -> Path:
+    """The folder tmp_path/t holding these templates (name -> source), tmp_path the working folder."""
+    folder = tmp_path / "t"
+    folder.mkdir()
+    for name, source in (files or {}).items():
+        (folder / name).write_text(source, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return folder
+
+
 def cli_findings(folder: str) -> dict[str, list[dict]]:
     result = run_cli("lint", "--format", "json", folder)
     assert result.exit_code in (0, 1), result.output
@@ -102,11 +112,9 @@ def test_findings_follow_the_folders_configuration(tmp_path, monkeypatch):
 
 
 def test_lint_answers_typed_text_with_render_and_classification(tmp_path, monkeypatch):
-    (tmp_path / "t").mkdir()
     source = template_source("Acme: your order {{ order_id }} has shipped.", id="order-shipped",
                              variables={"order_id": {"required": True, "example": "A123"}})
-    (tmp_path / "t" / "shipped.sms").write_text(source, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    folder_with(tmp_path, monkeypatch, {"shipped.sms": source})
     c = client("t")
     typed = source.replace("has shipped.", "has shipped. Use code SAVE20 for 20% off")
     answer = c.post("/api/lint", json={"path": "shipped.sms", "text": typed}).json()
@@ -128,12 +136,10 @@ def test_lint_answers_typed_text_with_render_and_classification(tmp_path, monkey
 
 
 def test_worst_case_uses_the_longest_example_of_optional_variables(tmp_path, monkeypatch):
-    (tmp_path / "t").mkdir()
     source = template_source("Acme: hello {{ name }}, your order has shipped.",
                              variables={"name": {"required": False, "default": "",
                                                  "examples": ["Al", "Maximiliano " * 15]}})
-    (tmp_path / "t" / "a.sms").write_text(source, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    folder_with(tmp_path, monkeypatch, {"a.sms": source})
     render = client("t").post("/api/lint", json={"path": "a.sms", "text": source}).json()["render"]
     assert render["segments"] == 1 and render["worst"]["segments"] == 2
 
@@ -141,14 +147,12 @@ def test_worst_case_uses_the_longest_example_of_optional_variables(tmp_path, mon
 @pytest.mark.parametrize("path", ["../outside.sms", "/etc/passwd.sms", "sub/../../outside.sms", "a\\..\\b.sms",
                                   "notes.txt", "link/out.sms", "linked.sms"])
 def test_reads_and_writes_outside_the_folder_are_refused(tmp_path, monkeypatch, path):
-    (tmp_path / "t").mkdir()
+    folder = folder_with(tmp_path, monkeypatch, {"ok.sms": template_source("Acme: hi.")})
     (tmp_path / "outside.sms").write_text("secret", encoding="utf-8")
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "elsewhere" / "out.sms").write_text("secret", encoding="utf-8")
-    os.symlink(tmp_path / "elsewhere", tmp_path / "t" / "link")
-    os.symlink(tmp_path / "outside.sms", tmp_path / "t" / "linked.sms")
-    (tmp_path / "t" / "ok.sms").write_text(template_source("Acme: hi."), encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    os.symlink(tmp_path / "elsewhere", folder / "link")
+    os.symlink(tmp_path / "outside.sms", folder / "linked.sms")
     c = client("t")
     read = c.get("/api/file", params={"path": path})
     assert read.status_code in (400, 403) and "secret" not in read.text
@@ -165,9 +169,7 @@ def test_reads_and_writes_outside_the_folder_are_refused(tmp_path, monkeypatch, 
 
 
 def test_host_header_must_name_this_server(tmp_path, monkeypatch):
-    (tmp_path / "t").mkdir()
-    (tmp_path / "t" / "ok.sms").write_text(template_source("Acme: hi."), encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    folder_with(tmp_path, monkeypatch, {"ok.sms": template_source("Acme: hi.")})
     c = client("t")
     assert c.get("/").status_code == 200
     assert c.get("/", headers={"host": "localhost:8765"}).status_code == 200
@@ -177,10 +179,8 @@ def test_host_header_must_name_this_server(tmp_path, monkeypatch):
 
 
 def test_writes_need_the_token_and_the_same_origin(tmp_path, monkeypatch):
-    (tmp_path / "t").mkdir()
     source = template_source("Acme: your order has shipped.")
-    (tmp_path / "t" / "ok.sms").write_text(source, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    folder_with(tmp_path, monkeypatch, {"ok.sms": source})
     c = client("t")
     new_text = source.replace("shipped", "left the warehouse")
     for headers in ({}, {TOKEN_HEADER: "guess"}, {TOKEN_HEADER: TOKEN, "origin": "http://evil.example"}):
@@ -207,11 +207,8 @@ def test_save_keeps_the_files_line_ends(tmp_path, monkeypatch):
 
 
 def test_fix_returns_the_safe_fixes_of_lint_fix(tmp_path, monkeypatch):
-    (tmp_path / "t").mkdir()
     source = template_source("Acme: your order’s on its way.   \n")
-    (tmp_path / "t" / "a.sms").write_text(source, encoding="utf-8")
-    (tmp_path / "t" / "b.sms").write_text(source, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    folder_with(tmp_path, monkeypatch, {"a.sms": source, "b.sms": source})
     fixed = client("t").post("/api/fix", json={"path": "a.sms", "text": source}).json()
     assert run_cli("lint", "--fix", "t/b.sms").exit_code in (0, 1)
     assert fixed["text"] == (tmp_path / "t" / "b.sms").read_text(encoding="utf-8")
@@ -220,9 +217,8 @@ def test_fix_returns_the_safe_fixes_of_lint_fix(tmp_path, monkeypatch):
 
 
 def test_new_matches_templater_new_and_never_overwrites(tmp_path, monkeypatch):
-    (tmp_path / "t").mkdir()
     (tmp_path / "cli").mkdir()
-    monkeypatch.chdir(tmp_path)
+    folder_with(tmp_path, monkeypatch)
     c = client("t")
     answer = c.post("/api/new", json={"name": "retail.order-shipped", "language": "fr", "brand": "Acme"},
                     headers={TOKEN_HEADER: TOKEN})
@@ -237,8 +233,7 @@ def test_new_matches_templater_new_and_never_overwrites(tmp_path, monkeypatch):
 
 
 def test_library_is_browsable_and_copyable(tmp_path, monkeypatch):
-    (tmp_path / "t").mkdir()
-    monkeypatch.chdir(tmp_path)
+    folder_with(tmp_path, monkeypatch)
     c = client("t")
     library = c.get("/api/library").json()["templates"]
     assert len(library) == len(list(library_dir().rglob("*.sms")))
@@ -251,10 +246,8 @@ def test_library_is_browsable_and_copyable(tmp_path, monkeypatch):
 def test_a_hanging_request_is_answered_in_time_and_the_server_goes_on(tmp_path, monkeypatch):
     import threading
 
-    (tmp_path / "t").mkdir()
     source = template_source("Acme: your order has shipped.")
-    (tmp_path / "t" / "a.sms").write_text(source, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    folder_with(tmp_path, monkeypatch, {"a.sms": source})
     workspace = Workspace("t")
     release = threading.Event()
     monkeypatch.setattr(workspace, "check", lambda *args: release.wait(30))  # a lint that never ends
@@ -270,11 +263,9 @@ def test_a_hanging_request_is_answered_in_time_and_the_server_goes_on(tmp_path, 
 
 
 def test_a_template_that_loops_is_stopped_by_the_sandbox(tmp_path, monkeypatch):
-    (tmp_path / "t").mkdir()
     body = "Acme: " + "{% for a in range(1000) %}" * 4 + "x" + "{% endfor %}" * 4
     source = template_source(body)
-    (tmp_path / "t" / "loop.sms").write_text(source, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
+    folder_with(tmp_path, monkeypatch, {"loop.sms": source})
     answer = client("t").post("/api/lint", json={"path": "loop.sms", "text": source})
     assert answer.status_code == 200
     assert "error" in answer.json()["render"]  # the render is refused, as templater render refuses it

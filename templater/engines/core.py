@@ -26,6 +26,10 @@ prepare(template, fmt, names, path, *, config_file=None, values=None, delimiter=
     parquet. A suppression list of more than join_suppression_at numbers is left out of the
     Plan (Plan.suppressed holds it) for the engine to join; a smaller one travels in the Plan.
     ahead: JSON Lines, the first rows (inputs.Source.ahead) for the local run's pre-flight check.
+open_and_prepare(template, recipients, *, partition_size=None, recipients_format=None,
+        delimiter=None, config_file=None, values=None, warn=None, **settings) -> (Source, Plan)
+    An engine's CLI run: inputs.open_source, then prepare from its columns; warn(text) for each
+    of the Plan's warnings.
 
 Plan                                         picklable; what a worker needs; .fields, .warnings,
                                              .suppressed (the numbers to join, or frozenset()),
@@ -56,7 +60,7 @@ import hashlib
 import json
 import pickle
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from templater.errors import RenderError
 from templater.render.recipients import Record
@@ -216,6 +220,23 @@ def prepare(template: Any, fmt: str, names: Sequence[str], path: str, *, config_
     data = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
     return Plan(data, fmt, tuple(names) if fmt == "parquet" else (), tuple(name for name, _ in spec.keep),
                 tuple(warnings), joined, hashlib.sha256(data).hexdigest())
+
+
+def open_and_prepare(template: Any, recipients: str, *, partition_size: int | None = None,
+                     recipients_format: str | None = None, delimiter: str | None = None, config_file: Any = None,
+                     values: dict | None = None, warn: Callable[[str], None] | None = None,
+                     **settings: Any) -> tuple[Any, Plan]:
+    """An engine's CLI run, on the driver: open the recipients files in parts (inputs.Source),
+    prepare the Plan from their columns, and pass each of its warnings to warn."""
+    from templater.engines import inputs
+
+    source = inputs.open_source(recipients, recipients_format, delimiter, partition_size or inputs.PART_BYTES)
+    plan = prepare(template, source.fmt, source.names, source.paths[0], config_file=config_file,
+                   values=values, delimiter=source.delimiter, ahead=source.ahead, **settings)
+    for text in plan.warnings:
+        if warn is not None:
+            warn(text)
+    return source, plan
 
 
 class _LedgerFormat:

@@ -294,12 +294,9 @@ def run_cli(template: str, recipients: str, out: str, *, scheduler: str | None =
     """`templater render --engine dask`: read the files in parts, render, settle, write, reconcile;
     returns the local run's Summary (counts by reason). timings, if given, gets start-up and run seconds."""
     started = time.perf_counter()
-    source = inputs.open_source(recipients, recipients_format, delimiter, partition_size or inputs.PART_BYTES)
-    plan = core.prepare(template, source.fmt, source.names, source.paths[0], config_file=config_file,
-                        values=values, delimiter=source.delimiter, ahead=source.ahead, **settings)
-    for text in plan.warnings:
-        if warn is not None:
-            warn(text)
+    source, plan = core.open_and_prepare(template, recipients, partition_size=partition_size,
+                                         recipients_format=recipients_format, delimiter=delimiter,
+                                         config_file=config_file, values=values, warn=warn, **settings)
     client, cluster = client_for(scheduler, jobs)
     try:
         ready = time.perf_counter()

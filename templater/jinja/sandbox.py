@@ -15,8 +15,9 @@ import operator
 from datetime import date, time
 import re
 import weakref
+from contextlib import contextmanager
 from functools import update_wrapper
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from jinja2 import StrictUndefined, Undefined, nodes
 from jinja2.compiler import CodeGenerator, Frame
@@ -93,32 +94,33 @@ class _BoundedCodeGenerator(CodeGenerator):
 
     def visit_Assign(self, node: nodes.Assign, frame: Frame) -> None:
         # {% set x = ... %}: the value counts against the render's budget of retained characters.
-        original = node.node
-        node.node = nodes.Call(nodes.EnvironmentAttribute("retain"), [original], [], None, None,
-                               lineno=original.lineno)
-        try:
+        with _through(node, "node", "retain"):
             super().visit_Assign(node, frame)
-        finally:
-            node.node = original
 
     def visit_With(self, node: nodes.With, frame: Frame) -> None:
-        original = node.values
-        node.values = [nodes.Call(nodes.EnvironmentAttribute("retain"), [v], [], None, None, lineno=v.lineno)
-                       for v in original]
-        try:
+        with _through(node, "values", "retain"):
             super().visit_With(node, frame)
-        finally:
-            node.values = original
 
     def visit_For(self, node: nodes.For, frame: Frame) -> None:
         # Every loop iterates through budget_iter, one step per item, however it is nested.
-        original = node.iter
-        node.iter = nodes.Call(nodes.EnvironmentAttribute("budget_iter"), [original], [], None, None,
-                               lineno=original.lineno)
-        try:
+        with _through(node, "iter", "budget_iter"):
             super().visit_For(node, frame)
-        finally:
-            node.iter = original  # the parsed tree is shared with the linter: leave it as parsed
+
+
+@contextmanager
+def _through(node: nodes.Node, field: str, method: str) -> Iterator[None]:
+    """While a node compiles, its `field` (an expression, or a list of them) passed through the
+    environment's `method`; then the field as parsed again (the tree is shared with the linter)."""
+    original = getattr(node, field)
+
+    def call(value: nodes.Expr) -> nodes.Call:
+        return nodes.Call(nodes.EnvironmentAttribute(method), [value], [], None, None, lineno=value.lineno)
+
+    setattr(node, field, [call(v) for v in original] if isinstance(original, list) else call(original))
+    try:
+        yield
+    finally:
+        setattr(node, field, original)
 
 
 def _power(left: Any, right: Any) -> Any:

@@ -17,6 +17,8 @@ _CODE = [Path(__file__).with_name(n)
          for n in ("loader.py", "model.py", "patterns.py", "literals.py", "regex_safety.py", "cache.py")]
 _CODE.append(Path(__file__).resolve().parent.parent / "markets.yaml")  # the market ids 'markets:' may name
 _CODE.append(Path(__file__).parent.parent / "matching.py")  # signal patterns are folded as its view reads text
+# the inflected forms a signal pattern's {lemma:...} stands for (templater/data/lemmas.<language>.json)
+_CODE += sorted((Path(__file__).parent.parent / "data").glob("lemmas.*.json"))
 
 
 def cache_dir() -> Path | None:
