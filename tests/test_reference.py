@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli, template_source
-from templater import reference
+from templater import readability, reference
 from templater.jinja import plain
 from templater.pool import _Worker
 from templater.render.recheck import MessageCheck
@@ -34,6 +34,7 @@ RENDER = ("render", "retail.discount.en", "--recipients", str(RECIPIENTS), "--ou
 FAST_PATHS = [
     ("the plain-body plan (lint)", plain, "parse", LINT),
     ("the rule patterns' literal pre-test", LazyPattern, "_choose", LINT),
+    ("the cached hyphenation patterns (readability)", readability.Patterns, "syllables", LINT),
     ("the plain-body plan (bulk rows)", plain.Plain, "renderer", RENDER),
     ("the re-check's literal pre-test", MessageCheck, "may_fail", RENDER),
     ("the batched reading of CSV rows", RowReader, "_read_together", RENDER),
@@ -93,3 +94,22 @@ def test_cache_dir_is_off_with_the_switch(monkeypatch, tmp_path):
     assert cache.cache_dir() == tmp_path
     monkeypatch.setattr(reference, "ON", True)
     assert cache.cache_dir() is None
+
+
+def test_lint_leaves_without_tearing_python_down_but_not_with_the_switch(tmp_path):
+    """The console script's lint flushes its output and exits at once (cli._exit_at_once): Python's
+    own exit, which an atexit hook shows, runs only with the switch; the output is the same."""
+    mixed = tmp_path / "mixed.sms"
+    mixed.write_text(MIXED, encoding="utf-8")
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('torn down', file=sys.stderr))\n"
+            "from templater.cli import main\n"
+            f"sys.argv = ['templater', 'lint', '--format', 'json', {str(mixed)!r}]\n"
+            "main()\n")
+    runs = {}
+    for switch in ("0", "1"):
+        env = {**os.environ, "TEMPLATER_REFERENCE": switch}
+        runs[switch] = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert runs["0"].returncode == runs["1"].returncode == 1
+    assert runs["0"].stdout == runs["1"].stdout and '"rule": "url-shortener"' in runs["0"].stdout
+    assert "torn down" not in runs["0"].stderr and "torn down" in runs["1"].stderr

@@ -1,12 +1,13 @@
 """A per-user cache of parsed data files (rule packs, hyphenation dictionaries), keyed by content."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Any, BinaryIO, Callable, TypeVar
 
 from templater import reference
 
@@ -52,6 +53,19 @@ def prune(folder: Path, kind: str, suffix: str = ".pickle") -> None:
         old.unlink(missing_ok=True)
 
 
+def _load(fh: BinaryIO) -> Any:
+    """pickle.load with the cyclic garbage collector paused: unpickling a rule set makes some
+    100,000 objects, all kept, and each collection the allocations set off would walk the ones made
+    so far (measured: 32 ms with the collector on against 7 ms off, for the bundled rules)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(fh)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def cached(files: list[Path], load: Callable[[], T], kind: str = "rules") -> T:
     """load() once for these files' content; later runs unpickle the result instead."""
     folder = cache_dir()
@@ -63,7 +77,7 @@ def cached(files: list[Path], load: Callable[[], T], kind: str = "rules") -> T:
         return load()
     try:
         with path.open("rb") as fh:
-            return pickle.load(fh)
+            return _load(fh)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         pass  # missing, unreadable or stale: load and rewrite
     value = load()
