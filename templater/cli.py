@@ -457,10 +457,11 @@ def _exit_at_once(code: int) -> None:
     over them: for `templater lint FILE` that was about a tenth of the run (the rule set alone
     is some 100,000 objects). The reference switch keeps Python's exit.
     """
-    from templater import reference
+    from templater import records, reference
 
     if reference.ON:
         return
+    records.save()  # what atexit would have written
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -7,10 +7,10 @@ per_path_ignores) share one Policy: it is built once, never per file or per row.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from templater.records import dataclass
 from templater import config as configuration, discovery, project_ids
 from templater.findings import Finding, Severity
 from templater.linter import FileResult, Linter, LintOptions

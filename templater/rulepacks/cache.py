@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, TypeVar
 
-from templater import reference
+from templater.cachedir import cache_dir
 
 T = TypeVar("T")
 
@@ -19,18 +19,6 @@ _CODE.append(Path(__file__).resolve().parent.parent / "markets.yaml")  # the mar
 _CODE.append(Path(__file__).parent.parent / "matching.py")  # signal patterns are folded as its view reads text
 # the inflected forms a signal pattern's {lemma:...} stands for (templater/data/lemmas.<language>.json)
 _CODE += sorted((Path(__file__).parent.parent / "data").glob("lemmas.*.json"))
-
-
-def cache_dir() -> Path | None:
-    """$TEMPLATER_CACHE_DIR, else $XDG_CACHE_HOME/templater, else ~/.cache/templater; None if off
-    (TEMPLATER_NO_CACHE, or TEMPLATER_REFERENCE)."""
-    if os.environ.get("TEMPLATER_NO_CACHE") or reference.ON:
-        return None
-    explicit = os.environ.get("TEMPLATER_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "templater"
 
 
 def key_of(files: list[Path]) -> str:
