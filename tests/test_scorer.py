@@ -84,7 +84,9 @@ def test_lint_imports_the_scorer_only_where_a_template_needs_it_and_a_model_ship
     promo = write("p.sms", template_source("Acme: flash sale, 30% off today. Reply STOP to opt out.",
                                            category="promotional"))
     shipped = write("t.sms", template_source("Acme: your order has shipped.", category="transactional"))
-    code = ("import sys, runpy\nsys.argv = ['templater', 'lint', sys.argv[1]]\n"
+    # lint leaves by os._exit (cli._exit_at_once): here it raises SystemExit instead, so that the
+    # child can say what it imported.
+    code = ("import os, sys, runpy\nos._exit = sys.exit\nsys.argv = ['templater', 'lint', sys.argv[1]]\n"
             "try:\n    runpy.run_module('templater.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
             "print('templater.scorer' in sys.modules)")
     seen = [subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True).stdout.split()[-1]
