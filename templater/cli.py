@@ -441,7 +441,9 @@ _EXIT_AT_ONCE: list[bool] = []
 
 
 def main() -> None:
-    """Entry point of the `templater` console script."""
+    """Entry point of the `templater` console script (and of `python -m templater.cli`). After
+    `lint` it ends the process itself (_exit_at_once); to run commands from Python, use
+    `cli.main(args, standalone_mode=False)` or click's CliRunner, which return."""
     try:
         cli(prog_name="templater")
     except SystemExit as exc:

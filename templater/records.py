@@ -29,6 +29,8 @@ from templater.cachedir import cache_dir
 
 _TABLE: list[dict[str, CodeType]] = []  # the table, once read; [] before
 _NEW: list[bool] = []  # a text was compiled that the table on disk lacks
+_USED: set[str] = set()  # the texts this process asked for
+KEEP = 4096  # texts kept: past that, an edited class's old texts are dropped (those of this process stay)
 
 
 def _file() -> str:
@@ -55,6 +57,7 @@ def _exec(source: Any, globals: Any = None, locals: Any = None, /) -> None:
     """exec() as the dataclasses module calls it, with the code of each text compiled once."""
     if isinstance(source, str):
         codes = _codes()
+        _USED.add(source)
         code = codes.get(source)
         if code is None:
             # As exec(text) compiles: file "<string>", none of this module's __future__ flags.
@@ -94,8 +97,11 @@ def save() -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".records-")
+        table = _TABLE[0]
+        if len(table) > KEEP:
+            table = {text: code for text, code in table.items() if text in _USED}
         with os.fdopen(fd, "wb") as fh:
-            marshal.dump(_TABLE[0], fh)
+            marshal.dump(table, fh)
         os.replace(tmp, folder / _file())
     except (OSError, ValueError):
         pass  # a read-only home is fine: the table only saves time

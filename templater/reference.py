@@ -12,6 +12,9 @@ What it turns off (docs/checks.md lists the same):
 - the bulk re-check's literal shortcut (render/recheck.py): every message is linted in full;
 - the caches: parsed rule packs and data on disk (rulepacks/cache.py), consent verdicts, quiet-hours
   verdicts, phone places and prefixes, column mappings;
+- the compiled code of the dataclass methods kept on disk (records.py), and readability's cached
+  hyphenation patterns: pyphen itself counts syllables;
+- lint's quick exit (cli._exit_at_once): Python's own exit tears the interpreter down;
 - the batched reading of CSV rows: each record is read alone;
 - the front matter's plain-tree construction: PyYAML's constructor builds every value;
 - forked workers (lint --jobs, render --jobs): everything runs in this process;

@@ -143,3 +143,20 @@ def test_record_classes_take_their_methods_code_from_the_cache_and_not_with_the_
     assert reference_run[:2] == ["0", "False"]  # no table
     assert first[2] == second[2] == reference_run[2]
     assert len(list((tmp_path / "cache").glob("records-*.marshal"))) == 1
+
+
+def test_record_table_drops_the_texts_no_longer_asked_for_past_its_size(monkeypatch, tmp_path):
+    import marshal
+
+    from templater import records
+
+    code = compile("x = 1", "<string>", "exec")
+    monkeypatch.setenv("TEMPLATER_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("TEMPLATER_NO_CACHE", raising=False)
+    monkeypatch.setattr(records, "_TABLE", [{"asked": code, "edited away": code}])
+    monkeypatch.setattr(records, "_USED", {"asked"})
+    for keep, expected in ((2, {"asked", "edited away"}), (1, {"asked"})):
+        monkeypatch.setattr(records, "_NEW", [True])
+        monkeypatch.setattr(records, "KEEP", keep)
+        records.save()
+        assert set(marshal.loads(next(tmp_path.glob("records-*.marshal")).read_bytes())) == expected
