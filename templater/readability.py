@@ -29,7 +29,7 @@ _SENTENCE = re.compile(r"\b[^.!?]+[.!?]*", re.UNICODE)
 def _dictionary(language: str) -> Any:
     import pyphen  # deferred: only readability needs it
 
-    from templater.rulepacks.cache import cached
+    from templater.cache import cached
 
     # Parsing a hyphenation dictionary takes ~50 ms; its pickle loads in ~4 ms, so the parsed
     # dictionary is kept in templater's cache (keyed by the .dic file's content) for pyphen to reuse.

@@ -10,7 +10,7 @@ What it turns off (docs/checks.md lists the same):
 - trailing-whitespace's pre-test: its regular expression reads every file;
 - the plain-body renderers (lint's and bulk's): every body renders in the sandbox;
 - the bulk re-check's literal shortcut (render/recheck.py): every message is linted in full;
-- the caches: parsed rule packs and data on disk (rulepacks/cache.py), consent verdicts, quiet-hours
+- the caches: parsed rule packs and data on disk (cache.py), consent verdicts, quiet-hours
   verdicts, phone places and prefixes, column mappings;
 - the batched reading of CSV rows: each record is read alone;
 - the front matter's plain-tree construction: PyYAML's constructor builds every value;
