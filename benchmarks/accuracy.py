@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import re
 import subprocess
 import sys
 import time
@@ -43,11 +42,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus_split  # noqa: E402  (a sibling module, also used by train_scorer.py)
+import rule_support  # noqa: E402
 import train_scorer  # noqa: E402
 
 from templater import api, scorer  # noqa: E402
-from templater.matching import view  # noqa: E402
-from templater.text import fold  # noqa: E402
 from templater.context import LintContext  # noqa: E402
 from templater.checks.kinds import run  # noqa: E402
 from templater.template import parse  # noqa: E402
@@ -256,7 +254,8 @@ def outcomes(messages: Iterable[Message], models: Models = RULES_ONLY) -> dict[s
 def train_models(messages: list[Message]) -> Models:
     """Scorer models trained on these messages alone (benchmarks/train_scorer.py), every language's
     (whether its model ships or not: the figures decide)."""
-    examples = [train_scorer.Example(m.text, m.language, has_promotional_content(m), m.group) for m in messages]
+    examples = [train_scorer.Example(m.text, m.language, has_promotional_content(m), m.group,
+                                     m.near_miss) for m in messages]
     models: Models = {}
     for lang in train_scorer.LANGUAGES:
         data = train_scorer.train(examples, lang)[0]
@@ -337,23 +336,6 @@ def measure(messages: list[Message], batch: str | None = None, with_scorer: bool
                        reports(scored(development), kfold_said), reports(scored(messages), in_sample_said))
 
 
-def promotional_units(message: Message) -> set[tuple[str, int]]:
-    """The promotional pattern alternatives (signal id, index; -1 for its variable-name pattern)
-    that match a message, read as the signals read it (its folded text's matching view)."""
-    seen = view(fold(message.text), message.language)
-    found = set()
-    for signal in api.ruleset().signals.values():
-        if signal.kind != "promotional":
-            continue
-        pattern = signal.patterns.get(message.language)
-        for i, (source, _best, _rest) in enumerate(getattr(pattern, "alts", None) or ()):
-            if re.search(source, seen.text, pattern.flags):
-                found.add((signal.id, i))
-        if signal.variables is not None and any(signal.variables.fullmatch(n) for n, _s, _e in seen.names):
-            found.add((signal.id, -1))
-    return found
-
-
 def source_supported_recall(development: list[Message], said: dict[str, str]) -> dict[str, Rate]:
     """Per language, the rules' recall on the development part counting a detection only where a
     pattern that made it also matches promotional content from another source.
@@ -363,17 +345,12 @@ def source_supported_recall(development: list[Message], said: dict[str, str]) ->
     detection for a second source is a leave-source-out estimate of the rules' recall (the frozen
     split stays the measure). Information only.
     """
-    positives = [m for m in development if has_promotional_content(m)]
-    units = {m.id: promotional_units(m) for m in positives}
-    sources: dict[tuple[str, tuple[str, int]], set[str]] = {}
-    for m in positives:
-        for unit in units[m.id]:
-            sources.setdefault((m.language, unit), set()).add(m.group)
+    items = [rule_support.Item(m.text, m.language, m.group, has_promotional_content(m)) for m in development]
+    support = rule_support.supported(items, (said[m.id] == "promotional" for m in development))
     out: dict[str, Rate] = {}
-    for m in positives:
-        supported = said[m.id] == "promotional" and any(
-            sources[(m.language, unit)] - {m.group} for unit in units[m.id])
-        out.setdefault(m.language, Rate()).add(supported, m, False)
+    for m, ok in zip(development, support):
+        if has_promotional_content(m):
+            out.setdefault(m.language, Rate()).add(ok, m, False)
     return out
 
 

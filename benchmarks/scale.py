@@ -9,16 +9,18 @@ gate on, and prints for each engine:
   - throughput (input rows per second, start-up included, and after start-up);
   - start-up: seconds before the first row is read (the engine's imports, its cluster, the plan);
   - peak memory per worker (max RSS of each rendering process);
-and, for Dask, an extrapolation to N workers from the per-partition cost measured here (render
-task seconds / partitions, the other tasks' seconds, the driver's serial time): it assumes the
-tasks spread evenly and ignores the network a real shuffle crosses, so it is an extrapolation,
-not a measurement.
+and, for Dask and Spark, an extrapolation to N workers from the per-partition cost measured here
+(render task seconds / partitions, the other tasks' seconds, the driver's serial time): it assumes
+the tasks spread evenly and ignores the network a real shuffle crosses, so it is an extrapolation,
+not a measurement. Dask's task seconds come from its scheduler's task stream, Spark's from the
+event log of the run (each task's executor run time; the render tasks are those of the stage that
+runs MapInArrow, which also read their part of the input).
 Target: Dask >= 0.7 x the local (--jobs W) throughput at 10,000,000 rows. Each run is a child
 process. The machine may be shared: throughput moves with other load; CPU seconds move less.
 
 Spark runs in local[W] mode (W tasks at a time); its memory is the Python workers' (each runs the
 core) and, apart, the one JVM's (driver and executor in one process in local mode), sampled from
-/proc. It has no extrapolation yet (its tasks' seconds are not collected).
+/proc.
 """
 from __future__ import annotations
 
@@ -150,7 +152,7 @@ def run_spark(recipients: str, suppress: str, workers: int, out_dir: str) -> dic
     python = peaks.of("pyspark.daemon")  # the daemon and the workers it forks (not the JVM)
     return {"rows": summary.input, "rendered": summary.rendered, "elapsed": end - start,
             "startup": imported - start + timings["startup"], "cpu_driver": cpu_seconds() - cpu,
-            "run": timings["run"], "partitions": timings["partitions"],
+            "run": timings["run"], "partitions": timings["partitions"], "tasks": timings.get("tasks", {}),
             "worker_maxrss_kb": python[:workers], "jvm_maxrss_kb": (peaks.of("java") or [0])[0],
             "reasons": dict(summary.reasons)}
 
@@ -223,7 +225,7 @@ def main() -> int:
                       f"peak RSS per worker {memory} MB  load {os.getloadavg()[0]:.1f}")
                 if engine == "spark":
                     print(f"    JVM (driver and executor) peak RSS {r['jvm_maxrss_kb'] / 1024:.0f} MB")
-                if engine == "dask":
+                if engine in ("dask", "spark"):
                     print("\n".join(extrapolate(r, args.workers)))
             if "local" in results:
                 for engine, r in results.items():

@@ -14,7 +14,6 @@ from templater import reference
 T = TypeVar("T")
 
 
-
 def cache_dir() -> Path | None:
     """$TEMPLATER_CACHE_DIR, else $XDG_CACHE_HOME/templater, else ~/.cache/templater; None if off
     (TEMPLATER_NO_CACHE, or TEMPLATER_REFERENCE)."""

@@ -69,7 +69,9 @@ def _lazy(pattern: str, flags: int = 0) -> Callable[[], re.Pattern[str]]:
 
 _PLACEHOLDERS = _lazy(_PLACEHOLDER)
 _EMPHASIS = _lazy(r"(?<![\w*])\*([A-Za-z_][\w.]{0,40})\*(?![\w*])")  # *x*: a placeholder or emphasis
-_GLUED_DASH = _lazy(r"(?<=[^\W\d_])-(?=\d)")  # "menu-15%" after normalize() folded the em dash
+# "menu-15%" after normalize() folded the em dash; also a dash glued to a placeholder on either side
+# ("menu—{pct}% off", "{{ item }}—20% off")
+_GLUED_DASH = _lazy(r"(?:(?<=[^\W\d_])|(?<=[}\]#%" + HOLE + r"]))-(?=\d|\{|\[|\$\{|[#%][A-Za-z_]|" + HOLE + ")")
 _NAME = _lazy(r"[\W_]+")
 _PLAIN_NAME = _lazy(r"[A-Za-z_][\w ./-]{0,40}")
 _CAMEL = _lazy(r"(?<=[a-z0-9])(?=[A-Z])")

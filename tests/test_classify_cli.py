@@ -109,6 +109,10 @@ def test_in_reply_to_is_evidence_of_a_reply(write):
 @pytest.mark.parametrize("text, signal, evidence", [
     # a typographic dash glued to the number
     ("Lunch menu\u201415% off until Friday.", "discount", "15% off"),
+    # ... or to a placeholder, on either side of it
+    ("Lunch menu\u2014{pct}% off until Friday.", "discount", "{pct}% off"),
+    ("Lunch menu\u2014[PCT]% off until Friday.", "discount", "[PCT]% off"),
+    ("Hi {{name}}\u201420% off your next visit.", "discount", "20% off"),
     # placeholders of other tools read as a number, or by their name
     ("Winter coats {pct}% off until Sunday.", "discount", "{pct}% off"),
     ("Winter coats [PERCENT]% off until Sunday.", "discount", "[PERCENT]% off"),

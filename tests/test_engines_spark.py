@@ -227,3 +227,24 @@ def test_engine_spark_without_the_extra_says_how_to_install_it(monkeypatch, tmp_
     assert result.exit_code == 2
     assert "pip install 'templater[spark]'" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "ledger").exists()
+
+
+@pytest.mark.slow
+def test_scale_benchmark_extrapolates_spark_from_its_task_seconds(spark, tmp_path):
+    """benchmarks/scale.py reads the Spark run's task seconds from its event log (a run of its own,
+    in a child process) and extrapolates to N workers from them, as it does for Dask."""
+    import re
+    import subprocess
+    from pathlib import Path
+
+    bench = Path(__file__).resolve().parents[1] / "benchmarks" / "scale.py"
+    done = subprocess.run([sys.executable, str(bench), "--rows", "3000", "--engines", "spark", "--data", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    part = re.search(r"per partition: ([\d.]+) s of render tasks \(([\d,]+) rows\), other tasks ([\d.]+) s", done.stdout)
+    assert part, done.stdout
+    assert float(part[1]) > 0 and float(part[3]) > 0  # both kinds of task were found in the event log
+    assert part[2] == "3,000"  # one part: the file is smaller than the smallest part
+    rates = [int(r.replace(",", "")) for r in re.findall(r"extrapolated to +\d+ workers: ([\d,]+) rows/s", done.stdout)]
+    assert len(rates) == 4 and rates == sorted(rates)  # 4, 8, 16, 32 workers; more workers, never slower

@@ -18,11 +18,12 @@ from templater.rulepacks.model import RULE_KINDS, SIGNAL_KINDS, Example, Rule, S
 from templater.template import CATEGORIES, LANGUAGES, SafeLoader
 
 # What a loaded rule set depends on besides the packs, for the cache's key: the code that loads
-# them, the market ids 'markets:' may name, and matching.py (signal patterns are folded as its view
-# reads text).
+# them, the market ids 'markets:' may name, matching.py (signal patterns are folded as its view
+# reads text) and the inflected forms a pattern's {lemma:...} stands for (data/lemmas.<language>.json).
 _HERE = Path(__file__).resolve().parent
 CODE = [*(_HERE / n for n in ("loader.py", "model.py", "patterns.py", "literals.py", "regex_safety.py")),
-        _HERE.parent / "markets.yaml", _HERE.parent / "matching.py"]
+        _HERE.parent / "markets.yaml", _HERE.parent / "matching.py",
+        *sorted((_HERE.parent / "data").glob("lemmas.*.json"))]
 
 LINE = "__line__"
 PACK_KEYS = {"pack", "language", "description", "signals", "rules"}
@@ -178,8 +179,9 @@ def _load_signal(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None
     kind = raw.get("signal")
     if kind not in SIGNAL_KINDS:
         raise pack.fail(f"{what}: 'signal' must be one of {', '.join(SIGNAL_KINDS)}", raw)
-    # Signals read the matching view of a text, without accents (matching.py): so do their patterns.
-    patterns = pack.compile(_folded(raw.get("patterns")), what, raw)
+    # Signals read the matching view of a text, without accents (matching.py): so do their patterns,
+    # once each {lemma:...} is replaced by the word's inflected forms.
+    patterns = pack.compile(_folded(_inflected(pack, raw, raw.get("patterns"), language, what)), what, raw)
     variables = pack.compile(raw.get("variables"), what, raw)
     if patterns is None and variables is None:
         raise pack.fail(f"{what}: give 'patterns', 'variables' or both", raw)
@@ -207,6 +209,37 @@ def _load_signal(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None
     signal.fail += fail
     signal.passes += passes
     signal.packs.append(str(pack.path))
+
+
+LEMMA = re.compile(r"\{lemma:([^\W\d_][^{}\s]*)\}")
+LEMMAS = Path(__file__).resolve().parent.parent / "data"
+
+
+def _inflected(pack: _Pack, raw: dict, patterns: Any, language: str, what: str) -> Any:
+    """The patterns with each {lemma:word} replaced by a group of the word's inflected forms
+    (templater/data/lemmas.<language>.json, made by benchmarks/build_lemmas.py from simplemma's
+    dictionary): '{lemma:offrir}' matches 'offert', 'offertes', 'offrons'... Read when the rule
+    set is loaded (the rule cache keeps the result), never while linting."""
+    items = [patterns] if isinstance(patterns, str) else patterns
+    if not isinstance(items, list) or not any(isinstance(p, str) and "{lemma:" in p for p in items):
+        return patterns
+    import json  # only a pack that uses lemmas, on a rule-cache miss
+
+    path = LEMMAS / f"lemmas.{language}.json"
+    try:
+        forms = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise pack.fail(f"{what}: {{lemma:...}} needs {path.name}: run python benchmarks/build_lemmas.py", raw) from None
+
+    def group(match: re.Match) -> str:
+        words = forms.get(match.group(1))
+        if not words:
+            raise pack.fail(f"{what}: no forms of '{match.group(1)}' in {path.name}: run "
+                            "python benchmarks/build_lemmas.py", raw)
+        return "(?:" + "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w))) + ")"
+
+    out = [LEMMA.sub(group, p) if isinstance(p, str) else p for p in items]
+    return out[0] if isinstance(patterns, str) else out
 
 
 def _folded(patterns: Any) -> Any:
