@@ -1,10 +1,11 @@
 """What users call from Python: lint, classify, render. Returns data; never prints."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
+from templater.records import dataclass
 from templater import config as configuration
 from templater.context import LintContext
 from templater.findings import Finding, Severity

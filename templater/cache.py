@@ -2,28 +2,17 @@
 by content: the caller names every file the parsed value depends on, its code too."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import Any, BinaryIO, Callable, TypeVar
 
-from templater import reference
+from templater.cachedir import cache_dir
 
 T = TypeVar("T")
-
-
-def cache_dir() -> Path | None:
-    """$TEMPLATER_CACHE_DIR, else $XDG_CACHE_HOME/templater, else ~/.cache/templater; None if off
-    (TEMPLATER_NO_CACHE, or TEMPLATER_REFERENCE)."""
-    if os.environ.get("TEMPLATER_NO_CACHE") or reference.ON:
-        return None
-    explicit = os.environ.get("TEMPLATER_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "templater"
 
 
 def key_of(files: list[Path]) -> str:
@@ -46,6 +35,19 @@ def prune(folder: Path, kind: str, suffix: str = ".pickle") -> None:
         old.unlink(missing_ok=True)
 
 
+def _load(fh: BinaryIO) -> Any:
+    """pickle.load with the cyclic garbage collector paused: unpickling a rule set makes some
+    100,000 objects, all kept, and each collection the allocations set off would walk the ones made
+    so far (measured: 32 ms with the collector on against 7 ms off, for the bundled rules)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.load(fh)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def cached(files: list[Path], load: Callable[[], T], kind: str = "rules") -> T:
     """load() once for these files' content; later runs unpickle the result instead."""
     folder = cache_dir()
@@ -57,7 +59,7 @@ def cached(files: list[Path], load: Callable[[], T], kind: str = "rules") -> T:
         return load()
     try:
         with path.open("rb") as fh:
-            return pickle.load(fh)
+            return _load(fh)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         pass  # missing, unreadable or stale: load and rewrite
     value = load()

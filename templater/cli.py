@@ -131,6 +131,7 @@ def lint(paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tupl
          statistics: bool, exit_zero: bool, output_file: str | None, baseline: str | None,
          write_baseline: str | None) -> None:
     """Lint .sms templates (files, or folders searched recursively; '-' for standard input)."""
+    _EXIT_AT_ONCE.append(True)
     stdin = stdin_filename is not None or "-" in paths
     if stdin and paths not in ((), ("-",)):
         raise click.UsageError("standard input ('-') is linted alone: give '-' and no other path")
@@ -434,9 +435,39 @@ def init_command(folder: str) -> None:
         click.echo(f"{folder}: {step}")
 
 
+# Set by a command after which the process holds nothing to tidy up: no open file, no temporary
+# file, no worker (`lint` writes its report, --fix its files, before it returns).
+_EXIT_AT_ONCE: list[bool] = []
+
+
 def main() -> None:
     """Entry point of the `templater` console script."""
-    cli(prog_name="templater")
+    try:
+        cli(prog_name="templater")
+    except SystemExit as exc:
+        if _EXIT_AT_ONCE and isinstance(exc.code, (int, type(None))):
+            _exit_at_once(exc.code or 0)
+        raise
+
+
+def _exit_at_once(code: int) -> None:
+    """Flush the output and leave without tearing the interpreter down.
+
+    Python's own exit frees every object and module one by one and runs the garbage collector
+    over them: for `templater lint FILE` that was about a tenth of the run (the rule set alone
+    is some 100,000 objects). The reference switch keeps Python's exit.
+    """
+    from templater import records, reference
+
+    if reference.ON:
+        return
+    records.save()  # what atexit would have written
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return  # let Python's exit report or ignore it as it would
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -4,12 +4,13 @@ from __future__ import annotations
 import fnmatch
 import stat
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, Callable
 
 import yaml
 
+from templater.records import dataclass
 from templater.discovery import DEFAULT_EXCLUDE, Excludes
 from templater.errors import ConfigError
 from templater.findings import Severity

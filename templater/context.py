@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import Any
 
 from jinja2 import nodes
 from jinja2.exceptions import TemplateError as JinjaError
 
+from templater.records import dataclass
 from templater import reference
 from templater.findings import Edit, Fix
 from templater.jinja import plain, sandbox

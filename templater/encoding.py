@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from templater.records import dataclass
 from templater.graphemes import graphemes, utf16_units
 
 # GSM 03.38 default alphabet (the escape code 0x1B is not a character of its own). 0x09 is the

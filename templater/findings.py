@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
+
+from templater.records import dataclass
 
 
 class Severity(enum.IntEnum):

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
+from templater.records import dataclass
 from templater import errors, suppress
 from templater.context import Hit, LintContext
 from templater.errors import InternalError, RulePackError, processing

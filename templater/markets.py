@@ -2,13 +2,13 @@
 reads it and answers which markets a template is for and which market a phone region belongs to."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from templater.records import dataclass
 from templater.template import SafeLoader
 
 DATA = Path(__file__).resolve().parent / "markets.yaml"

@@ -118,14 +118,20 @@ def _changes(text: str, language: str | None) -> list[tuple[int, int, str | None
     return found
 
 
-def _name(placeholder: str) -> str | None:
-    """A placeholder's name as a variable name ('{{ params.couponCode }}' -> 'coupon_code'); None
-    for a masked expression or an expression that is not a plain name (a call, an operator)."""
+def _names(placeholder: str) -> list[str]:
+    """A placeholder's name as variable names: its last part ('{{ params.couponCode }}' ->
+    'coupon_code') and, for a dotted name, the whole path ('{{offer.title}}' -> 'offer_title', as
+    'title' alone says nothing); none for a masked expression or an expression that is not a plain
+    name (a call, an operator)."""
     inner = placeholder.strip("{}[]#%:$ ")
     if not _PLAIN_NAME().fullmatch(inner):
-        return None
-    inner = _CAMEL().sub("_", inner.rsplit(".", 1)[-1])
-    return _NAME().sub("_", inner).strip("_").lower() or None
+        return []
+    out = []
+    for part in (inner.rsplit(".", 1)[-1], inner) if "." in inner else (inner,):
+        name = _NAME().sub("_", _CAMEL().sub("_", part)).strip("_").lower()
+        if name and name not in out:
+            out.append(name)
+    return out
 
 
 def replace_placeholders(text: str, replace: Callable[[re.Match], str]) -> str:
@@ -194,9 +200,7 @@ def view(text: str, language: str | None = None) -> View:
             vpos += start - last
         if abbreviation is None:
             replacement = SLOT
-            name = _name(folded[start:end])
-            if name:
-                names.append((name, start, end))
+            names += [(name, start, end) for name in _names(folded[start:end])]
         else:
             replacement = ABBREVIATIONS[language or ""][abbreviation]
         pieces.append((vpos, start, len(replacement), end - start, True))

@@ -7,10 +7,10 @@ per_path_ignores) share one Policy: it is built once, never per file or per row.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from templater.records import dataclass
 from templater import config as configuration, discovery, project_ids
 from templater.findings import Finding, Severity
 from templater.linter import FileResult, Linter, LintOptions
@@ -94,6 +94,7 @@ class Policies:
         self.resolver = configuration.Resolver(config_file)
         self.select, self.ignore, self.options = select, ignore, options
         self._policies: dict[tuple, Policy] = {}
+        self._by_path: dict[Path, Policy] = {}
 
     def excludes_for(self, path: Path) -> discovery.Excludes:
         return self.resolver.for_path(path).excludes
@@ -122,15 +123,21 @@ class Policies:
         configuration file or a git work tree is read, never the current folder by default.
         """
         given = [Path(p).resolve() for p in paths if Path(p).is_dir()]
-        linted = {str(file.resolve()) for file, _d, _i in entries}
         roots = set()
+        folders: set[Path] = set()
         for file, _d, _i in entries:
+            # The files of one folder share its configuration, hence its root; a link may not.
+            if not file.is_symlink():
+                if file.parent in folders:
+                    continue
+                folders.add(file.parent)
             policy = self.for_path(file)
             root = (policy.config.root if policy.config.path is not None and not policy.explicit
                     else discovery.git_root(file.resolve().parent))
             if root is not None and not any(g == root or g in root.parents for g in given):
                 roots.add(root)
         found: dict[str, str] = {}
+        linted = {str(file.resolve()) for file, _d, _i in entries} if roots else set()
         for root in sorted(roots):
             ids = project_ids.below(root, self.excludes_for, lambda file, real: self.for_path(file).root_for(real),
                                     linted)
@@ -139,6 +146,14 @@ class Policies:
         return found
 
     def for_path(self, path: Path) -> Policy:
+        # A run asks for each file's policy several times (discovery, linting, project ids); its
+        # resolver already holds each folder's configuration for the run, so the answer is kept.
+        policy = self._by_path.get(path)
+        if policy is None:
+            policy = self._by_path[path] = self._for_path(path)
+        return policy
+
+    def _for_path(self, path: Path) -> Policy:
         config = self.resolver.for_path(path)
         extra = config.ignored_for(path)
         key = (config.path, extra)

@@ -8,6 +8,7 @@ worker's chunk.
 """
 from __future__ import annotations
 
+import gc
 import itertools
 import os
 import pickle
@@ -232,8 +233,16 @@ def ordered_chunks(work: Callable[[Any], Any], chunks: Iterator[Any], jobs: int,
     sender = threading.Thread(target=_send, args=(queue,), daemon=True)
     finished = False
     try:
-        for _ in range(jobs - 1):  # this process is the last of the jobs
-            workers.append(_Worker(context, workers))
+        # The workers share this process's memory until they write to it, and a collection that
+        # walks the inherited objects writes to every one of them (their reference counts and
+        # links): frozen, the inherited objects are never walked in a worker (Python's gc.freeze
+        # documentation). Here they are unfrozen at once.
+        gc.freeze()
+        try:
+            for _ in range(jobs - 1):  # this process is the last of the jobs
+                workers.append(_Worker(context, workers))
+        finally:
+            gc.unfreeze()
         sender.start()
         pending: deque = deque()  # (chunk, its result or the worker that has it), in input order
         for chunk in itertools.chain(head, chunks):

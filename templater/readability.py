@@ -4,8 +4,14 @@ textstat 0.7.13 imports nltk (about a second here) and, for English, loads nltk'
 which it tries to download at run time: offline, textstat.flesch_reading_ease() raises for English
 text. So templater computes the same formula with textstat's own constants and word and sentence
 rules, and counts syllables with pyphen, the hyphenation dictionary textstat itself falls back to
-(and always uses in French). pyphen is imported only when a score is asked for, so lint start-up
-never pays for it. tests/test_content_rules.py checks the scores against textstat's own.
+(and always uses in French). tests/test_content_rules.py checks the scores against textstat's own.
+
+pyphen parses its hyphenation dictionary (11,000 patterns in English) into a dictionary of tuples,
+and importing pyphen lists its 70 dictionaries through importlib.resources: together about a sixth
+of `templater lint FILE`, even from a pickle. So templater's cache keeps each language's patterns
+as text, one string per first two characters (Patterns), which loads without importing pyphen,
+and a word's patterns are parsed from the strings its letters start; Patterns.syllables applies
+them as pyphen's HyphDict.positions does. With TEMPLATER_REFERENCE=1, pyphen itself counts.
 """
 from __future__ import annotations
 
@@ -13,6 +19,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from templater import reference
 
 # textstat's LANG_CONFIGS: (base, weight of words per sentence, weight of syllables per word).
 # French: Kandel & Moles (1958), the usual French adaptation of Flesch's formula.
@@ -25,18 +33,112 @@ _PUNCTUATION = re.compile(r"[^\w\s\']")
 _SENTENCE = re.compile(r"\b[^.!?]+[.!?]*", re.UNICODE)
 
 
-@lru_cache(maxsize=4)
-def _dictionary(language: str) -> Any:
-    import pyphen  # deferred: only readability needs it
+# pyphen's dictionary of each language (Pyphen(lang=PYPHEN_LANG[...]) reads the same file).
+DICTIONARY = {"en": "hyph_en_US.dic", "fr": "hyph_fr.dic"}
+LEFT = RIGHT = 2  # pyphen's defaults: no break within 2 characters of a word's ends
 
-    from templater.cache import cached
 
-    # Parsing a hyphenation dictionary takes ~50 ms; its pickle loads in ~4 ms, so the parsed
-    # dictionary is kept in templater's cache (keyed by the .dic file's content) for pyphen to reuse.
-    path = pyphen.LANGUAGES[pyphen.language_fallback(PYPHEN_LANG[language])]
-    if path not in pyphen.hdcache:
-        pyphen.hdcache[path] = cached([Path(path)], lambda: pyphen.HyphDict(Path(path)), kind="hyphen")
-    return pyphen.Pyphen(lang=PYPHEN_LANG[language])
+class Patterns:
+    """A hyphenation dictionary's patterns (pattern -> first position, values), kept as text by
+    the first two characters of the pattern: each group is two strings, its patterns and their
+    "start values", made a dictionary on first use (one split each, at C speed)."""
+
+    def __init__(self, patterns: dict[str, tuple[int, tuple[int, ...]]], maxlen: int) -> None:
+        groups: dict[str, tuple[list[str], list[str]]] = {}
+        for key, (start, values) in patterns.items():
+            keys, found = groups.setdefault(key[:2], ([], []))
+            keys.append(key)
+            found.append(f"{start} {''.join(map(str, values))}")
+        self.maxlen = maxlen
+        self.text = {prefix: ("\n".join(keys), "\n".join(found)) for prefix, (keys, found) in groups.items()}
+        self.groups: dict[str, dict[str, str]] = {}
+        self.counts: dict[str, int] = {}
+
+    @staticmethod
+    def packable(patterns: dict[str, tuple[int, tuple[int, ...]]]) -> bool:
+        """Whether the text form holds these patterns exactly (one digit per value, no blank)."""
+        return all(len(key.split()) == 1 and key.split()[0] == key and all(0 <= v <= 9 for v in values)
+                   for key, (_start, values) in patterns.items())
+
+    def __getstate__(self) -> tuple:
+        return self.maxlen, self.text
+
+    def __setstate__(self, state: tuple) -> None:
+        self.maxlen, self.text = state
+        self.groups, self.counts = {}, {}
+
+    def _group(self, prefix: str) -> dict[str, str]:
+        group = self.groups.get(prefix)
+        if group is None:
+            keys, found = self.text.get(prefix, ("", ""))
+            group = self.groups[prefix] = dict(zip(keys.split("\n"), found.split("\n"))) if keys else {}
+        return group
+
+    def syllables(self, word: str) -> int:
+        """len(pyphen.Pyphen(lang=...).positions(word)) + 1, computed as pyphen computes it."""
+        # Templates of one library share most of their words: each is hyphenated once per run.
+        count = self.counts.get(word)
+        if count is None:
+            if len(self.counts) >= 16384:
+                self.counts.clear()
+            count = self.counts[word] = self._syllables(word)
+        return count
+
+    def _syllables(self, word: str) -> int:
+        pointed = f".{word.lower()}."
+        references = [0] * (len(pointed) + 1)
+        for i in range(len(pointed) - 1):
+            stop = min(i + self.maxlen, len(pointed)) + 1
+            single = self._group(pointed[i])  # the one-character pattern, then the longer ones
+            group = self._group(pointed[i:i + 2])
+            for j in range(i + 1, stop):
+                pattern = (single if j == i + 1 else group).get(pointed[i:j])
+                if not pattern:
+                    continue
+                start, digits = pattern.split(" ")
+                offset, values = int(start), tuple(map(int, digits))
+                slice_ = slice(i + offset, i + offset + len(values))
+                references[slice_] = map(max, values, references[slice_])
+        right = len(word) - RIGHT
+        return 1 + sum(1 for i, reference in enumerate(references) if reference % 2 and LEFT <= i - 1 <= right)
+
+
+def _pyphen_file(language: str) -> Path | None:
+    """pyphen's dictionary file for a language, found without importing pyphen (None if absent)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("pyphen")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / "dictionaries" / DICTIONARY[language]
+    return path if path.is_file() else None
+
+
+def _patterns(language: str, path: Path) -> Patterns | None:
+    """The patterns pyphen reads for the language, if they are those of path and fit Patterns."""
+    import pyphen
+
+    if Path(pyphen.LANGUAGES[pyphen.language_fallback(PYPHEN_LANG[language])]) != path:
+        return None
+    parsed = pyphen.HyphDict(path)
+    return Patterns(parsed.patterns, parsed.maxlen) if Patterns.packable(parsed.patterns) else None
+
+
+@lru_cache(maxsize=8)
+def _counter(language: str, reference_on: bool) -> Any:
+    """What counts a language's syllables: templater's cached Patterns, else (the reference switch,
+    an unexpected dictionary) a pyphen.Pyphen."""
+    path = _pyphen_file(language)
+    if path is not None and not reference_on:
+        from templater.cache import cached
+
+        # Keyed by this module's code too: it says what the cached Patterns are.
+        patterns = cached([Path(__file__), path], lambda: _patterns(language, path), kind="hyphen")
+        if isinstance(patterns, Patterns):
+            return patterns
+    import pyphen
+
+    return pyphen.Pyphen(lang=PYPHEN_LANG[language], left=LEFT, right=RIGHT)
 
 
 def words(text: str) -> list[str]:
@@ -52,10 +154,11 @@ def sentence_count(text: str) -> int:
     return max(1, len(sentences) - sum(1 for s in sentences if len(words(s)) <= 2))
 
 
-@lru_cache(maxsize=16384)
 def _word_syllables(word: str, language: str) -> int:
-    # Templates of one library share most of their words: each is hyphenated once per run.
-    return len(_dictionary(language).positions(word)) + 1
+    counter = _counter(language, reference.ON)
+    if isinstance(counter, Patterns):
+        return counter.syllables(word)
+    return len(counter.positions(word)) + 1  # pyphen remembers each word's positions
 
 
 def syllable_count(text: str, language: str) -> int:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
+from templater.records import dataclass
 from templater.matching import view
 from templater.rulepacks.model import Signal
 from templater.rulepacks.patterns import PatternGroup

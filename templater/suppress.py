@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from templater.records import dataclass
 from templater.findings import Finding
 from templater.template import Template
 

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from templater.records import dataclass
 from templater import reference
 from templater.errors import yaml_problem
 

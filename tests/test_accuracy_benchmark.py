@@ -291,3 +291,17 @@ def test_source_supported_recall_counts_a_detection_only_when_its_pattern_fires_
     assert [said[i] for i in ("a1", "b1", "c1", "d1")] == ["promotional", "promotional", "promotional", "transactional"]
     rate = accuracy.source_supported_recall(messages, said)["en"]
     assert (rate.hits, rate.total) == (2, 4)  # a1 and b1 support each other; c1 is alone, d1 missed
+
+
+def test_what_the_rules_catch_in_an_unseen_source_keeps_their_false_positives() -> None:
+    """rule_support.caught, the rules' decisions the scorer's threshold is chosen against: a
+    detection of promotional content counts only with a second source; a false positive stays."""
+    item = accuracy.rule_support.Item
+    items = [item("Flash sale today on every candle.", "en", "a.example", True),
+             item("Our flash sale ends Sunday.", "en", "b.example", True),
+             item("Black Friday starts now at Acme.", "en", "c.example", True),
+             item("Come see our garden.", "en", "d.example", True),
+             item("Your flash sale order has shipped.", "en", "e.example", False),
+             item("Your order has shipped.", "en", "f.example", False)]
+    assert accuracy.rule_support.rules_detect(items[4].text, "en")  # a false positive of the rules
+    assert accuracy.rule_support.caught(items) == [True, True, False, False, True, False]

@@ -121,6 +121,8 @@ def test_in_reply_to_is_evidence_of_a_reply(write):
     ("Winter coats ${pct}% off until Sunday.", "discount", "${pct}% off"),
     ("Winter coats :pct% off until Sunday.", "discount", ":pct% off"),
     ("Hi {{name}}, use {coupon_code} at checkout.", "coupon-code", "{coupon_code}"),
+    # a dotted name is read whole as well as by its last part ('title' alone says nothing)
+    ("Le Vieux Moulin : {{offer.title}}. Bon appétit !", "special-offer", "{{offer.title}}"),
     ("Your order #{{order_id}} has shipped.", "order-number", "order #"),
     # French SMS abbreviations and text without accents
     ("Grosse reduc sur ts les articles ce week-end !", "discount", "reduc"),

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import lint_json, run_cli, template_source
 
@@ -133,6 +136,44 @@ def test_readability_matches_textstat(monkeypatch):
         for text in items:
             expected = textstat.backend.metrics.flesch_reading_ease(text, lang)
             assert readability.flesch_reading_ease(text, lang[:2]) == pytest.approx(expected), text
+
+
+WORDS = st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyz'\u00e9\u00e8\u00e7\u00efIE\u0130\u00df"),
+                max_size=24)
+
+
+@settings(max_examples=400, deadline=None)
+@given(words=st.lists(WORDS, min_size=1, max_size=20))
+def test_cached_patterns_count_syllables_as_pyphen_does(words):
+    """readability.Patterns (what templater's cache keeps) against pyphen's own Pyphen.positions."""
+    import pickle
+
+    import pyphen
+    from templater import readability
+
+    for language in ("en", "fr"):
+        patterns = pickle.loads(pickle.dumps(readability._patterns(language, readability._pyphen_file(language))))
+        hyphenator = pyphen.Pyphen(lang=readability.PYPHEN_LANG[language])
+        for word in [*words, "notwithstanding", "m\u00e9thodologie", "reimbursement", "a", ""]:
+            assert patterns.syllables(word) == len(hyphenator.positions(word)) + 1, (language, word)
+
+
+def test_readability_counts_without_importing_pyphen(write, tmp_path):
+    """Once the patterns are cached, a score needs no pyphen import (the first run fills the cache)."""
+    long = write("long.sms", template_source("Acme: notwithstanding the aforementioned considerations, the "
+                                             "organization's comprehensive methodology necessitates documentation."))
+    code = (
+        "import sys\n"
+        "from templater.cli import cli\n"
+        "from click.testing import CliRunner\n"
+        f"r = CliRunner().invoke(cli, ['lint', '--jobs', '1', '--format', 'json', {str(long)!r}])\n"
+        "print('hard-to-read' in r.output, 'pyphen' in sys.modules)\n"
+    )
+    env = {**os.environ, "TEMPLATER_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("TEMPLATER_NO_CACHE", None)
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+            .stdout.split() for _ in range(2)]
+    assert runs == [["True", "True"], ["True", "False"]]
 
 
 def test_lint_start_up_never_imports_textstat_nltk_or_pyphen(write):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli, template_source
-from templater import reference
+from templater import readability, reference
 from templater.jinja import plain
 from templater.pool import _Worker
 from templater.render.recheck import MessageCheck
@@ -34,6 +34,7 @@ RENDER = ("render", "retail.discount.en", "--recipients", str(RECIPIENTS), "--ou
 FAST_PATHS = [
     ("the plain-body plan (lint)", plain, "parse", LINT),
     ("the rule patterns' literal pre-test", LazyPattern, "_choose", LINT),
+    ("the cached hyphenation patterns (readability)", readability.Patterns, "syllables", LINT),
     ("the plain-body plan (bulk rows)", plain.Plain, "renderer", RENDER),
     ("the re-check's literal pre-test", MessageCheck, "may_fail", RENDER),
     ("the batched reading of CSV rows", RowReader, "_read_together", RENDER),
@@ -93,3 +94,52 @@ def test_cache_dir_is_off_with_the_switch(monkeypatch, tmp_path):
     assert cache.cache_dir() == tmp_path
     monkeypatch.setattr(reference, "ON", True)
     assert cache.cache_dir() is None
+
+
+def test_lint_leaves_without_tearing_python_down_but_not_with_the_switch(tmp_path):
+    """The console script's lint flushes its output and exits at once (cli._exit_at_once): Python's
+    own exit, which an atexit hook shows, runs only with the switch; the output is the same."""
+    mixed = tmp_path / "mixed.sms"
+    mixed.write_text(MIXED, encoding="utf-8")
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('torn down', file=sys.stderr))\n"
+            "from templater.cli import main\n"
+            f"sys.argv = ['templater', 'lint', '--format', 'json', {str(mixed)!r}]\n"
+            "main()\n")
+    runs = {}
+    for switch in ("0", "1"):
+        env = {**os.environ, "TEMPLATER_REFERENCE": switch}
+        runs[switch] = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert runs["0"].returncode == runs["1"].returncode == 1
+    assert runs["0"].stdout == runs["1"].stdout and '"rule": "url-shortener"' in runs["0"].stdout
+    assert "torn down" not in runs["0"].stderr and "torn down" in runs["1"].stderr
+
+
+def test_record_classes_take_their_methods_code_from_the_cache_and_not_with_the_switch(tmp_path):
+    """templater.records: the first run compiles the dataclass methods and writes the table, the
+    next takes every one from it; with the switch nothing is read or written. The classes are the
+    same either way (their generated methods' annotations, repr and comparisons)."""
+    code = ("import sys\n"
+            "from templater import records\n"
+            "from templater.findings import Finding, Severity\n"
+            "from templater.api import Report\n"
+            "f = Finding('a.sms', 1, 2, 'rule', Severity.ERROR, 'm')\n"
+            "codes = records._TABLE[0] if records._TABLE else {}\n"
+            "print(len(codes), bool(records._NEW), repr(f), f < Finding('a.sms', 1, 3, 'r', Severity.INFO, 'm'),\n"
+            "      sorted(map(str, Finding.__init__.__annotations__.items())), Report.__eq__.__code__.co_filename)\n"
+            "records.save()\n")
+    env = {**os.environ, "TEMPLATER_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("TEMPLATER_NO_CACHE", None)
+
+    def run(switch: str) -> list[str]:
+        out = subprocess.run([sys.executable, "-c", code], env={**env, "TEMPLATER_REFERENCE": switch},
+                             capture_output=True, text=True, check=True).stdout
+        count, new, rest = out.split(" ", 2)
+        return [count, new, rest]
+
+    first, second, reference_run = run("0"), run("0"), run("1")
+    assert int(first[0]) > 50 and first[1] == "True"  # compiled, to be written
+    assert second[:2] == first[0:1] + ["False"]  # every method's code from the table, nothing new
+    assert reference_run[:2] == ["0", "False"]  # no table
+    assert first[2] == second[2] == reference_run[2]
+    assert len(list((tmp_path / "cache").glob("records-*.marshal"))) == 1

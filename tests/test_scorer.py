@@ -84,7 +84,9 @@ def test_lint_imports_the_scorer_only_where_a_template_needs_it_and_a_model_ship
     promo = write("p.sms", template_source("Acme: flash sale, 30% off today. Reply STOP to opt out.",
                                            category="promotional"))
     shipped = write("t.sms", template_source("Acme: your order has shipped.", category="transactional"))
-    code = ("import sys, runpy\nsys.argv = ['templater', 'lint', sys.argv[1]]\n"
+    # lint leaves by os._exit (cli._exit_at_once): here it raises SystemExit instead, so that the
+    # child can say what it imported.
+    code = ("import os, sys, runpy\nos._exit = sys.exit\nsys.argv = ['templater', 'lint', sys.argv[1]]\n"
             "try:\n    runpy.run_module('templater.cli', run_name='__main__')\nexcept SystemExit:\n    pass\n"
             "print('templater.scorer' in sys.modules)")
     seen = [subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True).stdout.split()[-1]
@@ -138,6 +140,41 @@ def test_the_trainer_ships_what_scikit_learn_fitted(tmp_path: Path) -> None:
     data = train_scorer.fit(promo + other, [True] * 12 + [False] * 12, "en")
     model = scorer.Model(data)
     assert min(model.score(t) for t in promo) > max(model.score(t) for t in other)
-    examples = [train_scorer.Example(t, "en", t in promo, f"g{i % 6}") for i, t in enumerate(promo + other)]
-    data, summary = train_scorer.train(examples, "en")
-    assert data is not None and "precision 1.000" in summary
+
+
+def _examples(train_scorer, promo: list[str], other: list[str], near: tuple[str, ...] = ()) -> list:
+    return [train_scorer.Example(t, "en", t in promo, f"g{i % 6}", t in near) for i, t in enumerate(promo + other)]
+
+
+def test_the_trainer_keeps_a_model_only_for_what_it_adds_to_the_rules() -> None:
+    """The threshold is chosen on what the scorer adds, held out by source, to what the rules
+    catch in sources they were not written from: a scorer that only repeats the rules is not kept."""
+    pytest.importorskip("sklearn")
+    train_scorer = _train_scorer()
+    caught = [f"Flash sale at shop {i}: {10 + i}% off everything this weekend, shop now!" for i in range(12)]
+    missed = [f"Zorblax tasting at store {i} this {['Friday', 'Sunday'][i % 2]}." for i in range(12)]
+    other = [f"Your order #{100 + i} has shipped and arrives {['today', 'tomorrow'][i % 2]}." for i in range(12)]
+    assert {api.classify(t, language="en").category for t in missed} == {"transactional"}  # no rule sees them
+    data, summary = train_scorer.train(_examples(train_scorer, caught + missed, other), "en")
+    assert data is not None and data["threshold"] < float("inf")
+    assert "the scorer adds 12 (12 promotional, 0 near misses), together recall 1.000 at precision 1.000" in summary
+    with scorer.using({"en": scorer.Model(data), "fr": None}):
+        assert {api.classify(t, language="en").category for t in missed} == {"promotional"}
+    # What the rules already catch is no reason to ship a model.
+    data, summary = train_scorer.train(_examples(train_scorer, caught, other), "en")
+    assert data is None and "the scorer adds 0" in summary and summary.endswith(": no model")
+
+
+def test_the_threshold_stops_before_the_scorer_adds_near_misses() -> None:
+    train_scorer = _train_scorer()
+    texts = ["offer a", "offer b", "points earned", "offer c", "receipt"]
+    examples = [train_scorer.Example(t, "en", t.startswith("offer"), "g", t == "points earned") for t in texts]
+    scores, caught = [3.0, 2.5, 2.0, 1.5, 1.0], [False] * 5
+    # Above the near miss: two additions, both promotional.
+    assert train_scorer.choose_threshold(examples, scores, caught, least=1) == 2.5
+    # With the near miss caught by the rules anyway (a false positive they make), the scorer goes on.
+    assert train_scorer.choose_threshold(examples, scores, [False, False, True, False, False], least=1) == 1.5
+    # A precision measured on fewer additions than asked for says too little.
+    assert train_scorer.choose_threshold(examples, scores, caught, least=3) == float("inf")
+    # With room for the near miss and 0.75 precision, it may pass it.
+    assert train_scorer.choose_threshold(examples, scores, caught, precision=0.75, near_misses=1.0, least=1) == 1.5

@@ -7,9 +7,9 @@ messages, and the bulk re-check asks what can make it fire.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from templater.records import dataclass
 from templater.context import Hit, LintContext
 from templater.rulepacks.model import Rule
 

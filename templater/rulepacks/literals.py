@@ -9,9 +9,9 @@ None ("could match anything"), and a pattern with None is always searched for re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Iterable
 
+from templater.records import dataclass
 from templater.regex_parser import constants as sre, parser as sre_parse
 
 Literals = frozenset[str]

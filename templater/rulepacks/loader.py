@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
 
+from templater.records import dataclass
 from templater.errors import RulePackError
 from templater.findings import Severity
 from templater.matching import fold_pattern

@@ -1,9 +1,10 @@
 """What a loaded rule pack holds: signals (content markers) and rules (checks with findings)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
+from templater.records import dataclass
 from templater.findings import Severity
 
 if TYPE_CHECKING:

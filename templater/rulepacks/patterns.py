@@ -299,12 +299,17 @@ class LazyPattern:
         return _anchored(regex, anchors, string, low, pos, min(endpos, MAX_MATCH_INPUT))
 
     def __getstate__(self) -> tuple:
-        return self.source, self.flags, self.alts, (self._lits, self._any)
+        # What each alternative's matches start with, worked out once for the rule cache (parsing
+        # the alternatives a text chose was a tenth of `templater lint FILE`).
+        for index in range(len(self.alts or ())):
+            self._starts_of(index)
+        return self.source, self.flags, self.alts, (self._lits, self._any), self._starts
 
     def __setstate__(self, state: tuple) -> None:
-        self.source, self.flags, alts, known = state
+        self.source, self.flags, alts, known, starts = state
         self._compiled = None
         self._set_alts(alts, known)
+        self._starts = starts
 
     def __repr__(self) -> str:
         return f"LazyPattern({self.source!r})"
