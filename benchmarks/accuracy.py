@@ -47,7 +47,7 @@ import train_scorer  # noqa: E402
 
 from templater import api, scorer  # noqa: E402
 from templater.context import LintContext  # noqa: E402
-from templater.rulepacks.kinds import run  # noqa: E402
+from templater.checks.kinds import run  # noqa: E402
 from templater.template import parse  # noqa: E402
 
 HISTORY = Path(__file__).resolve().parent / "accuracy-history.md"

@@ -11,7 +11,7 @@ from templater import markets
 from templater import detection_doc
 from templater.errors import InputError
 from templater.linter import Linter, LintOptions
-from templater.rulepacks.kinds import checks_messages
+from templater.checks.kinds import checks_messages
 from templater.rulepacks.loader import RuleSet
 from templater.rulepacks.model import Example, Rule
 from templater.suggest import did_you_mean

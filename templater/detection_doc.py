@@ -104,7 +104,10 @@ sentence: the verb or incentive with the kinds of object it takes
 (`\\b(?:eat|eats|ride|rides|stay|stays)\\s+(?:for\\s+)?free\\b`, not `kids eat free on tuesdays`).
 Accents are optional (the pattern
 is folded as the text is); allow a placeholder where a number or a word stands (`\\d` and `\\S+`
-already do). Then add a `fail` example the pattern catches and a `pass` example it must leave alone
+already do). Then add a `fail` example the pattern catches, with where its evidence starts (the
+line counted in the body, the column from 1: `{body: "Get $10 off today.", line: 1, column: 5}`;
+the test names the place when it is missing or wrong, and a place a reader would not name means
+the pattern is what to fix), and a `pass` example it must leave alone
 (a near miss: the same words completing something the customer started), and run
 `python -m pytest tests/test_rule_examples.py` and `python benchmarks/accuracy.py` (leave-source-out:
 a phrase taken from a message of the corpus only moves the in-sample figures; the script's

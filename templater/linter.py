@@ -12,9 +12,9 @@ from templater.context import Hit, LintContext
 from templater.errors import InternalError, RulePackError, processing
 from templater.findings import Finding, Severity, end_column
 from templater.markets import of_template
-from templater.rulepacks import checks  # noqa: F401 - registers the builtin checks
-from templater.rulepacks.kinds import checks_messages, run
-from templater.rulepacks.registry import REGISTRY
+from templater.checks import builtin  # noqa: F401 - registers the builtin checks
+from templater.checks.kinds import checks_messages, run
+from templater.checks.registry import REGISTRY
 from templater.rulepacks.loader import RuleSet
 from templater.rulepacks.model import Rule
 from templater.template import Problem, Template, parse, read_source

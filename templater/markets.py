@@ -50,7 +50,7 @@ def _parse() -> dict[str, Any]:
 def _data() -> dict[str, Any]:
     # Every lint run asks for the markets: parsed once per content of the file, then unpickled
     # (like the rule packs), so that lint's start-up does not grow by a YAML parse.
-    from templater.rulepacks.cache import cached
+    from templater.cache import cached
 
     return cached([DATA], _parse, kind="markets")
 

@@ -4,7 +4,7 @@ A pre-commit hook lints only the staged files, and the language server one buffe
 id must be found among all the project's templates: reading and parsing every one of them on every
 run is most of the time of `templater lint FILE` in a large repository. So what each file declares
 (its `id:` and that key's line, or that it declares none) is kept in a small JSON file per
-project root in the user cache folder (rulepacks/cache.py's: $TEMPLATER_CACHE_DIR, ...,
+project root in the user cache folder (cache.py's: $TEMPLATER_CACHE_DIR, ...,
 TEMPLATER_NO_CACHE=1 turns it off), keyed on each file's path, size and modification time in
 nanoseconds. Which files belong to the project (discovery and the configuration's exclude) and the
 default id of a template that declares none are worked out afresh on every run, so a
@@ -27,7 +27,7 @@ from typing import Callable
 
 from templater import discovery
 from templater.version import __version__
-from templater.rulepacks.cache import cache_dir, prune
+from templater.cache import cache_dir, prune
 from templater.template import parse, read_source
 
 KIND = "ids"

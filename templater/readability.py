@@ -130,7 +130,7 @@ def _counter(language: str, reference_on: bool) -> Any:
     an unexpected dictionary) a pyphen.Pyphen."""
     path = _pyphen_file(language)
     if path is not None and not reference_on:
-        from templater.rulepacks.cache import cached
+        from templater.cache import cached
 
         # Keyed by this module's code too: it says what the cached Patterns are.
         patterns = cached([Path(__file__), path], lambda: _patterns(language, path), kind="hyphen")

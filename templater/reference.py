@@ -10,7 +10,7 @@ What it turns off (docs/checks.md lists the same):
 - trailing-whitespace's pre-test: its regular expression reads every file;
 - the plain-body renderers (lint's and bulk's): every body renders in the sandbox;
 - the bulk re-check's literal shortcut (render/recheck.py): every message is linted in full;
-- the caches: parsed rule packs and data on disk (rulepacks/cache.py), consent verdicts, quiet-hours
+- the caches: parsed rule packs and data on disk (cache.py), consent verdicts, quiet-hours
   verdicts, phone places and prefixes, column mappings;
 - the compiled code of the dataclass methods kept on disk (records.py), and readability's cached
   hyphenation patterns: pyphen itself counts syllables;

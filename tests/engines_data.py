@@ -84,3 +84,15 @@ def assert_same_decisions(got: list[dict], by_customer: dict) -> None:
         assert (row["status"], row["reason"], row["text"]) == (same["status"], same["reason"], same["text"])
         if row["reason"] == "duplicate":
             assert got[row["duplicate_of"] - 1]["phone"] == row["phone"] and row["duplicate_of"] < row["row_id"]
+
+
+def assert_keeps_a_folder_that_is_not_a_ledger(engine: str, recipients: Path, folder: Path, *args: str) -> None:
+    """--out naming a folder of other files: exit 2, one line saying so, the files untouched."""
+    from conftest import run_cli
+
+    (folder / "taken").mkdir()
+    (folder / "taken" / "notes.txt").write_text("mine")
+    result = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", engine,
+                     "--out", str(folder / "taken"), *args)
+    assert result.exit_code == 2 and "not a templater ledger" in result.output
+    assert (folder / "taken" / "notes.txt").read_text() == "mine"

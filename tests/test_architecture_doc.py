@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from conftest import lint_json, run_cli, template_source
-from templater.rulepacks.registry import REGISTRY
+from templater.checks.registry import REGISTRY
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
 

@@ -6,9 +6,11 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from conftest import run_cli, template_source
 from templater.policy import ruleset
-from templater.rulepacks.registry import REGISTRY, spec_of
+from templater.checks.registry import REGISTRY, spec_of
 
 PACKAGE = Path(__file__).resolve().parents[1] / "templater"
 HOUSE = ("pack: house\nlanguage: en\nrules:\n  - id: house-no-cheers\n    kind: existence\n    severity: error\n"
@@ -37,9 +39,10 @@ def test_formatters_never_import_the_api():
         assert not {n for n in names if n in ("templater.api", "templater.policy")}, module.name
 
 
-def test_the_rule_modules_import_no_cycle_even_deferred():
-    folder = PACKAGE / "rulepacks"
-    modules = {f"templater.rulepacks.{p.stem}": p for p in folder.glob("*.py") if p.stem != "__init__"}
+@pytest.mark.parametrize("package", ["rulepacks", "checks"])
+def test_the_rule_modules_import_no_cycle_even_deferred(package):
+    folder = PACKAGE / package
+    modules = {f"templater.{package}.{p.stem}": p for p in folder.glob("*.py") if p.stem != "__init__"}
     graph = {}
     for name, path in modules.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))

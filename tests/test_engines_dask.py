@@ -15,7 +15,8 @@ pytest.importorskip("distributed")
 pd = pytest.importorskip("pandas")
 
 from conftest import run_cli  # noqa: E402
-from engines_data import SEND_AT, TEMPLATE, VARS, assert_same_decisions, generate, local_ledger, summary_of  # noqa: E402
+from engines_data import (SEND_AT, TEMPLATE, VARS, assert_keeps_a_folder_that_is_not_a_ledger,  # noqa: E402
+                          assert_same_decisions, generate, local_ledger, summary_of)
 
 ROWS = int(os.environ.get("TEMPLATER_ENGINE_ROWS", "10000"))
 COMMON = ["--send-at", SEND_AT, "--keep", "customer_id", *VARS]
@@ -158,12 +159,7 @@ def test_200000_rows_local_and_dask_ledgers_are_identical(tmp_path, cluster):
 
 def test_engine_errors_are_one_line(tmp_path, runs):
     folder, recipients, *_ = runs
-    (tmp_path / "taken").mkdir()
-    (tmp_path / "taken" / "notes.txt").write_text("mine")
-    result = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "dask",
-                     "--out", str(tmp_path / "taken"), *COMMON)
-    assert result.exit_code == 2 and "not a templater ledger" in result.output
-    assert (tmp_path / "taken" / "notes.txt").read_text() == "mine"
+    assert_keeps_a_folder_that_is_not_a_ledger("dask", recipients, tmp_path, *COMMON)
     result = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "dask", "--dry-run",
                      "--out", str(tmp_path / "x"), *COMMON)
     assert result.exit_code == 2 and "--dry-run is for the local run" in result.output

@@ -14,7 +14,8 @@ import sys
 import pytest
 
 from conftest import run_cli
-from engines_data import SEND_AT, TEMPLATE, VARS, assert_same_decisions, generate, local_ledger, summary_of
+from engines_data import (SEND_AT, TEMPLATE, VARS, assert_keeps_a_folder_that_is_not_a_ledger,
+                          assert_same_decisions, generate, local_ledger, summary_of)
 
 ROWS = int(os.environ.get("TEMPLATER_ENGINE_ROWS", "20000"))
 COMMON = ["--send-at", SEND_AT, "--keep", "customer_id", *VARS]
@@ -210,12 +211,7 @@ def test_parquet_files_in_a_folder(runs, tmp_path):
 
 def test_engine_errors_are_one_line(runs, tmp_path):
     folder, recipients, *_ = runs
-    (tmp_path / "taken").mkdir()
-    (tmp_path / "taken" / "notes.txt").write_text("mine")
-    result = run_cli("render", TEMPLATE, "--recipients", str(recipients), "--engine", "spark",
-                     "--out", str(tmp_path / "taken"), *COMMON)
-    assert result.exit_code == 2 and "not a templater ledger" in result.output
-    assert (tmp_path / "taken" / "notes.txt").read_text() == "mine"
+    assert_keeps_a_folder_that_is_not_a_ledger("spark", recipients, tmp_path, *COMMON)
 
 
 def test_engine_spark_without_the_extra_says_how_to_install_it(monkeypatch, tmp_path):

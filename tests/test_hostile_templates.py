@@ -90,7 +90,7 @@ def test_an_unexpected_error_in_one_file_is_its_finding(monkeypatch, write, tmp_
     """The safety net: a bug on one file (here a check made to raise) never loses the others' findings."""
     from dataclasses import replace
 
-    from templater.rulepacks.registry import REGISTRY
+    from templater.checks.registry import REGISTRY
 
     def broken(rule, ctx):
         if "boom" in ctx.template.body:

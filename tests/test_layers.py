@@ -1,5 +1,6 @@
-"""No import cycle between modules: import-linter's acyclic_siblings contract (pyproject.toml,
-run by .ci/run) counts a package as one module, so the modules themselves are checked here."""
+"""No import cycle between modules, nor between templater's packages and top-level modules (a
+package counted as one module with all it holds). import-linter's acyclic_siblings contract
+(pyproject.toml, run by .ci/run) checks the second too; the suite checks both without it."""
 from __future__ import annotations
 
 import grimp
@@ -62,3 +63,15 @@ def test_no_module_imports_itself_back():
     assert len(edges) > 80  # the whole package was read
     assert _cycles(edges) == []
 
+
+
+def test_no_package_imports_itself_back():
+    """templater.rulepacks (the rule data) and templater.checks (the Python checks, which read the
+    engine's LintContext) were one package, so the package imported context.py, which imported it."""
+    top = {}
+    for module, imported in _graph().items():
+        here = ".".join(module.split(".")[:2])
+        top.setdefault(here, set()).update(".".join(m.split(".")[:2]) for m in imported)
+    edges = {name: {m for m in found if m != name and m in top} for name, found in top.items()}
+    assert {"templater.rulepacks", "templater.checks", "templater.context"} <= set(edges)
+    assert _cycles(edges) == []

@@ -54,6 +54,14 @@ def test_installed_wheel_lints_the_bundled_library_from_another_folder(wheel, tm
     assert "retail.order-shipped.en" in listed.stdout
 
 
+def test_every_package_is_in_the_wheel(wheel):
+    """pyproject.toml lists templater's packages one by one: one left out installs without it."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    packages = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "templater").rglob("__init__.py"))
+    assert "templater/checks/__init__.py" in packages
+    assert [p for p in packages if p not in names] == []
+
+
 def test_every_library_folder_is_listed_as_a_package():
     """setuptools ships a data folder inside a package only when it is listed (older versions warn
     and still ship it): a new industry folder must be added to pyproject.toml."""

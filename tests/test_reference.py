@@ -16,7 +16,7 @@ from templater.jinja import plain
 from templater.pool import _Worker
 from templater.render.recheck import MessageCheck
 from templater.render.recipients import RowReader
-from templater.rulepacks import cache
+from templater import cache
 from templater.rulepacks.patterns import LazyPattern
 from templater.resources import library_dir
 

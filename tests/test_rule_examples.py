@@ -89,7 +89,27 @@ def test_signal_examples(signal_id: str, tmp_path: Path) -> None:
         result = run_cli("classify", "--format", "json", *map(str, paths))
         assert result.exit_code == 0, result.output
         for example, item in zip(examples, json.loads(result.stdout)):
-            _expect(kind, signal_id in {e["signal"] for e in item["evidence"]}, signal_id, example.body)
+            found = [e for e in item["evidence"] if e["signal"] == signal_id]
+            _expect(kind, bool(found), signal_id, example.body)
+            if kind == "fail":
+                _expect_evidence_place(example, found, signal_id)
+
+
+def _expect_evidence_place(example, found: list[dict], signal_id: str) -> None:
+    """A firing signal example gives where its first evidence in the body starts (line counted in
+    the body, column 1-based), as a rule example gives its finding's place. Evidence found only in
+    the rendered message has no place in the body."""
+    starts = [e["start"] for e in found if e["where"] != "rendered"]
+    if not starts:
+        assert example.line is None, f"{signal_id}: its evidence is only in the rendered message: {example.body!r}"
+        return
+    body, start = example.body, min(starts)
+    at = (body.count("\n", 0, start) + 1, start - body.rfind("\n", 0, start))
+    assert (example.line, example.column) == at, (
+        f"{signal_id}: its first evidence starts at line {at[0]}, column {at[1]} of {body!r}"
+        + (f", not at ({example.line}, {example.column})" if example.line is not None else
+           f": give it as {{body: ..., line: {at[0]}, column: {at[1]}}} if that is where the evidence a reader"
+           " would name starts (else the signal's pattern is what to fix)"))
 
 
 def test_every_rule_is_documented() -> None:

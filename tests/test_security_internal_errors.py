@@ -10,7 +10,7 @@ import pytest
 from conftest import run_cli, template_source
 from templater.errors import InternalError
 from templater.render.message import Renderer
-from templater.rulepacks.registry import REGISTRY
+from templater.checks.registry import REGISTRY
 
 
 def _boom(*_args, **_kwargs):

@@ -11,7 +11,7 @@ from templater.matching import changes_text, view
 from templater.render.shapes import Shapes
 from templater.jinja.plain import Plain, Shape
 from templater.rulepacks.literals import LiteralIndex, Literals, Needs, alternatives, analyse, folds_unsafely
-from templater.rulepacks.registry import spec_of
+from templater.checks.registry import spec_of
 from templater.template import Template
 from templater.text import fold
 

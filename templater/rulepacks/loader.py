@@ -12,11 +12,19 @@ from templater.records import dataclass
 from templater.errors import RulePackError
 from templater.findings import Severity
 from templater.matching import fold_pattern
-from templater.rulepacks.cache import cached
+from templater.cache import cached
 from templater.rulepacks.patterns import LazyPattern
 from templater.rulepacks.regex_safety import backtracking_risk
 from templater.rulepacks.model import RULE_KINDS, SIGNAL_KINDS, Example, Rule, Signal, Variant
 from templater.template import CATEGORIES, LANGUAGES, SafeLoader
+
+# What a loaded rule set depends on besides the packs, for the cache's key: the code that loads
+# them, the market ids 'markets:' may name, matching.py (signal patterns are folded as its view
+# reads text) and the inflected forms a pattern's {lemma:...} stands for (data/lemmas.<language>.json).
+_HERE = Path(__file__).resolve().parent
+CODE = [*(_HERE / n for n in ("loader.py", "model.py", "patterns.py", "literals.py", "regex_safety.py")),
+        _HERE.parent / "markets.yaml", _HERE.parent / "matching.py",
+        *sorted((_HERE.parent / "data").glob("lemmas.*.json"))]
 
 LINE = "__line__"
 PACK_KEYS = {"pack", "language", "description", "signals", "rules"}
@@ -398,4 +406,4 @@ def load_ruleset(folders: Iterable[Path]) -> RuleSet:
         ruleset.rules = {rid: _finish_rule(rid, draft) for rid, draft in drafts.items()}
         return ruleset
 
-    return cached(files, load)
+    return cached([*CODE, *files], load)

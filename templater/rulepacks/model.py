@@ -27,6 +27,7 @@ class Example:
     # where the rule's first finding is - line counted in the body (1: its first line) for a body
     # example, in the file for a source example; column 1-based - how many findings the rule
     # makes (1 when line is given and count is not), and the body (or file) after `lint --fix`.
+    # A signal's failing example gives line and column only: where its first evidence in the body starts.
     line: int | None = None
     column: int | None = None
     count: int | None = None

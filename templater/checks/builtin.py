@@ -1,6 +1,6 @@
 """The builtin checks that rule packs name with `check:`; each yields hits for one rule.
 
-Importing this module registers every builtin check (those of content_checks and program_checks
+Importing this module registers every builtin check (those of content, program and safety
 too) in the registry, each with its facts next to its code.
 """
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from templater.context import Hit, LintContext
-from templater.rulepacks import content_checks, program_checks, safety_checks  # noqa: F401 - registers their checks
+from templater.checks import content, program, safety  # noqa: F401 - registers their checks
 from templater.rulepacks.model import Rule, Signal
-from templater.rulepacks.registry import check
+from templater.checks.registry import check
 from templater.signals import second_opinion
 from templater.suggest import did_you_mean
 from templater.template import (CATEGORIES, CONSENT_FOR, CUSTOM_KEY_PREFIX, LANGUAGES, METADATA_KEYS, VARIABLE_KEYS,

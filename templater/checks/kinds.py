@@ -7,7 +7,7 @@ from templater.config import OPT_OUT_RULE
 from templater.context import Hit, LintContext
 from templater.findings import Fix
 from templater.rulepacks.model import Rule
-from templater.rulepacks.registry import check, spec_of
+from templater.checks.registry import check, spec_of
 
 
 def checks_messages(rule: Rule) -> bool:

@@ -12,7 +12,7 @@ from templater.findings import Edit, Fix
 from templater.graphemes import graphemes, is_pictographic
 from templater.rulepacks.model import Rule
 from templater.rulepacks.patterns import LazyPattern
-from templater.rulepacks.registry import check
+from templater.checks.registry import check
 from templater.text import HOLE, INVISIBLE, expression_spans
 
 URL = LazyPattern(  # compiled on first use: lint start-up does not pay for it

@@ -1,4 +1,5 @@
-"""A per-user cache of parsed data files (rule packs, hyphenation dictionaries), keyed by content."""
+"""A per-user cache of parsed data files (rule packs, markets.yaml, hyphenation dictionaries), keyed
+by content: the caller names every file the parsed value depends on, its code too."""
 from __future__ import annotations
 
 import gc
@@ -13,18 +14,11 @@ from templater.cachedir import cache_dir
 
 T = TypeVar("T")
 
-_CODE = [Path(__file__).with_name(n)
-         for n in ("loader.py", "model.py", "patterns.py", "literals.py", "regex_safety.py", "cache.py")]
-_CODE.append(Path(__file__).resolve().parent.parent / "markets.yaml")  # the market ids 'markets:' may name
-_CODE.append(Path(__file__).parent.parent / "matching.py")  # signal patterns are folded as its view reads text
-# the inflected forms a signal pattern's {lemma:...} stands for (templater/data/lemmas.<language>.json)
-_CODE += sorted((Path(__file__).parent.parent / "data").glob("lemmas.*.json"))
-
 
 def key_of(files: list[Path]) -> str:
-    """A digest of the pack files' names and bytes and of the code that loads them."""
+    """A digest of the files' names and bytes, and of this module's (which writes the entries)."""
     digest = hashlib.sha256()
-    for path in [*_CODE, *files]:
+    for path in [Path(__file__), *files]:
         digest.update(str(path).encode() + b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")

@@ -18,7 +18,7 @@ from templater.context import Hit, LintContext
 from templater.jinja.limits import MAX_INT_BITS, MAX_RANGE
 from templater.jinja.sandbox import MAX_SEQUENCE
 from templater.rulepacks.model import Rule
-from templater.rulepacks.registry import check
+from templater.checks.registry import check
 
 _FILES: dict[type[nodes.Node], str] = {nodes.Include: "include", nodes.Import: "import", nodes.FromImport: "from", nodes.Extends: "extends"}
 _TOO_BIG = object()  # a constant over the limits: never computed

@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Iterator
 
 from templater.context import Hit, LintContext
-from templater.rulepacks.content_checks import message_text, option
+from templater.checks.content import message_text, option
 from templater.rulepacks.model import Rule
-from templater.rulepacks.kinds import existence, requirement
+from templater.checks.kinds import existence, requirement
 from templater.rulepacks.patterns import LazyPattern
-from templater.rulepacks.registry import check
+from templater.checks.registry import check
 
 SENDER_VARIABLES = ["brand", "brand_name", "program", "program_name", "company", "company_name",
                     "business_name", "store_name"]
