@@ -64,6 +64,14 @@ def frozen_groups(rows: Iterable[tuple[str, str | None]]) -> set[str]:
     return {g for g in new if _hashed(g) % 3 == 0}
 
 
+def dev_half(group: str) -> str:
+    """"study" or "check": the development part cut in two by a salted hash of the source group, for
+    work on the rules inside a session. Whoever writes rules reads the misses of the study half only,
+    and judges a change by the check half's aggregate figures, on sources the change was not written
+    from (`python benchmarks/accuracy.py --halves`). Stable as the corpus grows: a group never moves."""
+    return "check" if int(hashlib.sha256(f"half:{group}".encode()).hexdigest(), 16) % 2 else "study"
+
+
 def fold_of(groups: Iterable[str], k: int = FOLDS) -> dict[str, int]:
     """Group -> fold (0..k-1), from every development row's group: the largest groups first, each
     into the fold with fewest rows so far.

@@ -305,3 +305,23 @@ def test_what_the_rules_catch_in_an_unseen_source_keeps_their_false_positives() 
              item("Your order has shipped.", "en", "f.example", False)]
     assert accuracy.rule_support.rules_detect(items[4].text, "en")  # a false positive of the rules
     assert accuracy.rule_support.caught(items) == [True, True, False, False, True, False]
+
+
+def _host_in_half(half: str, prefix: str) -> str:
+    return next(f"{prefix}{i}.example" for i in range(100) if corpus_split.dev_half(f"{prefix}{i}.example") == half)
+
+
+def test_halves_show_the_study_half_misses_and_only_figures_of_the_check_half(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write_corpus(tmp_path)
+    missed = [{"id": f"{half}-1", "text": "Thanks for your visit, see you soon!", "language": "en",
+               "label": "promotional", "source": f"https://{_host_in_half(half, half)}/x"} for half in ("study", "check")]
+    with (tmp_path / "messages.jsonl").open("a", encoding="utf-8") as fh:
+        fh.write("\n" + "\n".join(json.dumps(r) for r in missed))
+    assert accuracy.main([str(tmp_path), "--halves"]) == 0
+    out = capsys.readouterr().out
+    assert "study-1 [promotional -> transactional]" in out  # the half one reads
+    assert "check-1" not in out and out.count("see you soon") == 1  # the half one judges by, never reads
+    assert "check half" in out and "promotional recall" in out.split("check half")[1]
+    assert "gamma" not in out  # the frozen split is in neither half
+
