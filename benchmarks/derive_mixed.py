@@ -15,7 +15,8 @@ else a space; before the notice's closing opt-out line if it has one).
   breaks and after . ! ? followed by a space). A sentence is kept when it has at least three words,
   carries no opt-out wording (`OPT_OUT`: "Reply STOP", "STOP au 36xxx", unsubscribe...) and
   carries offer wording itself: at least one of `OFFER` (a percentage below 100, "20% off" / "off
-  your...", or an offer word such as save, sale, discount, deal, offer, free, code, coupon, promo /
+  your...", or an offer word such as save, sale, discount, deal, offer, free, code, coupon, promo,
+  price drop, best price, cheap /
   remise, réduction, offert, gratuit, soldes, code, promo), looked for outside links; a sentence
   with unbalanced brackets was cut inside a placeholder and is not kept. Greetings and sign-offs hold none, so they are
   never picked. A message's sentence is the one with the most distinct offer words (the first of
@@ -59,7 +60,8 @@ OFFER = {
     "en": [PERCENT, r"(?:\d|\}|%)\s*off\b|\boff\s+(?:your|all|any|every|our|the|select|sitewide|everything|first|next)\b",
            r"\bsav(?:e|es|ing|ings)\b", r"\bsales?\b", r"\bdiscounts?\b", r"\bdeals?\b",
            r"\boffers?\b", r"\bfree\b", r"\bcodes?\b", r"\bcoupons?\b", r"\bpromo\w*", r"\bbogo\b", r"\bbuy one\b",
-           r"\bspecials?\b", r"\bexclusive\b", r"\bbonus\b", r"\brewards?\b"],
+           r"\bspecials?\b", r"\bexclusive\b", r"\bbonus\b", r"\brewards?\b", r"\bprice drops?\b|\bdropped from\b",
+           r"\bbest (?:price|rate)s?\b", r"\bcheap\w*"],
     "fr": [PERCENT, r"\bremises?\b", r"\br[ée]ductions?\b", r"\boffert(?:e|s|es)?\b", r"\boffres?\b",
            r"\bgratuit(?:e|s|es)?\b", r"\bsoldes?\b", r"\bcodes?\b", r"\bpromo\w*", r"\bbons? d'achat\b",
            r"\bcadeaux?\b", r"\bexclusi\w+", r"\bvente priv[ée]e\b", r"\bprofitez\b", r"\bprix\b"],
