@@ -13,15 +13,14 @@ else a space; before the notice's closing opt-out line if it has one).
   already mixed nor answers to STOP, in corpus order.
 * The promotional sentence: each promotional message of the group is cut into sentences (at line
   breaks and after . ! ? followed by a space). A sentence is kept when it has at least three words,
-  carries no opt-out wording (`OPT_OUT`: "Reply STOP", "STOP au 36xxx", unsubscribe...) and
-  carries offer wording itself: at least one of `OFFER` (a percentage below 100, "20% off" / "off
-  your...", or an offer word such as save, sale, discount, deal, offer, free, code, coupon, promo,
-  price drop, best price, cheap /
-  remise, réduction, offert, gratuit, soldes, code, promo), looked for outside links; a sentence
-  with unbalanced brackets was cut inside a placeholder and is not kept. Greetings and sign-offs hold none, so they are
-  never picked. A message's sentence is the one with the most distinct offer words (the first of
-  equals). This is a fixed word list, not templater's detectors, which would make the measure
-  circular.
+  carries no opt-out wording (`OPT_OUT`: "Reply STOP", "STOP au 36xxx", unsubscribe...), has
+  balanced brackets (else it was cut inside a placeholder) and carries offer wording itself: at
+  least one of `OFFER`, looked for outside links (a percentage below 100, "20% off" / "off your...",
+  or an offer word such as save, sale, discount, deal, offer, free, code, coupon, promo, price drop,
+  best price, cheap / remise, réduction, offert, gratuit, soldes, code, promo). Greetings and
+  sign-offs hold none, so they are never picked. A message's sentence is the one with the most
+  distinct offer words (the first of equals). This is a fixed word list, not templater's
+  detectors, which would make the measure circular.
 * Pairing: the group's k first bases, each with the sentence of a different promotional message
   while there are some (the messages ordered by their sentence's offer words, most first, then
   corpus order); k = `PER_GROUP[language]` (3 in French, which has few groups, 1 in English), and at
@@ -151,6 +150,7 @@ def real_rows() -> list[dict]:
 
 
 def render(rows: list[dict]) -> str:
+    """The JSONL text of the rows, as written."""
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
 
 

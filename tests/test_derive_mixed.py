@@ -39,6 +39,7 @@ def test_each_derived_row_is_its_base_plus_a_promotional_sentence_of_the_same_so
     assert by_language["en"] >= 40 and by_language["fr"] >= 20 and sum(by_language.values()) >= 62
     assert [r["id"] for r in rows] == [f"{lang}-d{i:04d}" for lang in ("en", "fr")
                                        for i in range(1, by_language[lang] + 1)]
+    assert len({r["text"] for r in rows} | {r["text"] for r in real.values()}) == len(rows) + len(real)
     per_group = Counter(r["group"] for r in rows)
     assert max(per_group.values()) <= 3
     for row in rows:
