@@ -51,6 +51,13 @@ def load_rows(source: Path = CORPUS_DIR) -> list[dict]:
     return rows
 
 
+def derived(row: dict) -> bool:
+    """Whether a row was derived by benchmarks/derive_mixed.py (a real notice + a real promotional
+    sentence of the same source) rather than copied from a source: counted in the mixed-content
+    recall only, never trained on."""
+    return row.get("labelled_by") == "derived"
+
+
 def _hashed(group: str) -> int:
     return int(hashlib.sha256(group.encode()).hexdigest(), 16)
 
