@@ -219,8 +219,9 @@ def guarded_texts(language: str) -> tuple[str, ...]:
 
 
 def development_examples(source: Path = corpus_split.CORPUS_DIR) -> list[Example]:
-    """The development part of the corpus (the frozen split left out)."""
-    rows = corpus_split.load_rows(source)
+    """The development part of the corpus (the frozen split left out), real messages only (never the
+    derived mixed ones of benchmarks/derive_mixed.py)."""
+    rows = [r for r in corpus_split.load_rows(source) if not corpus_split.derived(r)]
     frozen = corpus_split.frozen_groups((r["group"], r.get("batch")) for r in rows)
     return [Example(r["text"], r["language"], r["label"] in ("promotional", "mixed"), r["group"],
                     bool(r.get("near_miss"))) for r in rows if r["group"] not in frozen]

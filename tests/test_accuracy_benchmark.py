@@ -59,7 +59,7 @@ def test_frozen_groups_are_new_in_pass9_and_one_in_three_by_hash() -> None:
     assert corpus_split.frozen_groups(rows) == {frozen}
 
 
-@pytest.mark.parametrize("batch", ["pass10", "pass11"])
+@pytest.mark.parametrize("batch", ["pass10", "pass11", "pass12"])
 def test_groups_first_seen_in_a_later_frozen_batch_are_frozen_by_the_same_rule(batch: str) -> None:
     in9, new, kept = _frozen_name("nine"), _frozen_name(batch), _unfrozen_name(batch)
     old = _frozen_name("older")  # hashes into the split, but a pass8 row makes it not new
@@ -325,3 +325,40 @@ def test_halves_show_the_study_half_misses_and_only_figures_of_the_check_half(
     assert "check half" in out and "promotional recall" in out.split("check half")[1]
     assert "gamma" not in out  # the frozen split is in neither half
 
+
+
+def test_derived_mixed_messages_count_in_the_mixed_recall_only_and_apart_from_the_real_ones() -> None:
+    messages = CORPUS + [_msg("d1", "mixed", "transactional", derived=True),
+                         _msg("d2", "mixed", "conversational", derived=True)]
+    said = {**SAID, "d1": Outcome("transactional", frozenset({"promotional"})),
+            "d2": Outcome("transactional", frozenset())}
+    r, real = accuracy.report("en", messages, said), accuracy.report("en", CORPUS, SAID)
+    assert (r.mixed_recall.hits, r.mixed_recall.total, [m.id for m in r.mixed_recall.listed]) == (2, 4, ["m2", "d2"])
+    assert [(x.hits, x.total) for x in (r.mixed_real, r.mixed_derived)] == [(1, 2), (1, 2)]
+    # Every other figure is the real messages' (d1, called transactional, would be a false negative).
+    assert (r.promo, r.three_way.total, r.confusion) == (real.promo, real.three_way.total, real.confusion)
+    line = next(x for x in accuracy.format_figures(r) if "of which real / derived mixed" in x)
+    assert line.split()[-5:] == ["0.500", "(1/2)", "/", "0.500", "(1/2)"]
+
+
+def test_main_counts_derived_rows_and_never_trains_on_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    _write_corpus(tmp_path)
+    derived = {"id": "en-d0001", "text": "Your alpha order has shipped. Use code SAVE20 for 20% off your next order.",
+               "language": "en", "label": "mixed", "base_category": "transactional",
+               "source": "https://a.example/page", "labelled_by": "derived", "near_miss": False,
+               "derived_from": ["alpha-t", "alpha-p"]}
+    (tmp_path / "derived-mixed.jsonl").write_text(json.dumps(derived) + "\n", encoding="utf-8")
+    assert accuracy.main([str(tmp_path), "--no-scorer"]) == 0
+    out = capsys.readouterr().out
+    assert "of them 1 derived mixed messages from 1 sources (development part 1)" in out
+    assert "of which real / derived mixed      1.000 (2/2) / 1.000 (1/1)" in out
+    messages = accuracy.load_corpus(tmp_path)
+    trained = []
+    monkeypatch.setattr(accuracy.train_scorer, "train", lambda examples, lang: trained.extend(examples) or (None, ""))
+    accuracy.train_models(messages)
+    assert len(trained) == 2 * (len(messages) - 1) and derived["text"] not in {e.text for e in trained}
+    # The folds are those of the real messages: a derived row moves no group.
+    real = [m for m in messages if not m.derived]
+    assert [[m.id for m in f] for f in accuracy.folds(accuracy.split(real)[0])] == \
+        [[m.id for m in f if not m.derived] for f in accuracy.folds(accuracy.split(messages)[0])]
