@@ -12,6 +12,8 @@ One place for what both `benchmarks/accuracy.py` and `benchmarks/train_scorer.py
   development part. The split is measured, never read: nobody writing rules or training the scorer
   looks at its messages, and the benchmark prints only its aggregate figures.
 * the development part: every other row, cut into `FOLDS` grouped folds for cross-validation.
+* `derived(row)`: the mixed messages benchmarks/derive_mixed.py builds from real ones. Each keeps
+  its base's source and batch, so it moves no group between the splits.
 """
 from __future__ import annotations
 

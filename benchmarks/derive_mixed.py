@@ -106,8 +106,8 @@ def join(base: str, promo: str) -> str:
 
 
 def derive(rows: list[dict]) -> list[dict]:
-    """The derived mixed rows (without ids), English first, each language in order of first appearance
-    of the group."""
+    """The derived mixed rows (without ids), English first, then by the base's batch (`batch_rank`),
+    then in order of first appearance of the group."""
     out: list[dict] = []
     taken: Counter[str] = Counter()
     for language in PER_GROUP:
@@ -131,7 +131,14 @@ def derive(rows: list[dict]) -> list[dict]:
                 row["derived_from"] = [base["id"], promo["id"]]
                 out.append(row)
                 taken[group] += 1
-    return sorted(out, key=lambda r: r["language"] != "en")
+    return sorted(out, key=lambda r: (r["language"] != "en", batch_rank(r.get("batch"))))
+
+
+def batch_rank(batch: str | None) -> int:
+    """0 for the first rows (no batch), N for batch passN: later batches add new sources only, so
+    ordering by batch keeps every earlier derived row's id as the corpus grows."""
+    number = re.fullmatch(r"pass(\d+)", batch or "")
+    return int(number[1]) if number else 0 if batch is None else 10**6
 
 
 def with_ids(rows: list[dict]) -> list[dict]:

@@ -127,7 +127,12 @@ words) rather than from one corpus message.
   « gratuit, gratuite, gratuits, gratuites »); after adding a `{lemma:...}`, run
   `python benchmarks/build_lemmas.py` and commit `templater/data/lemmas.fr.json` (the loader
   refuses a lemma it has no forms for, naming the pack and the script). Accents and SMS spellings
-  (« reduc », « vs ») need nothing: the matching view folds them.
+  (« reduc », « vs ») need nothing: the matching view folds them. An incentive the customer may
+  already hold (« remise », « code promo », « bon d'achat », « livraison offerte ») takes the
+  pack's completion lookahead (`(?![^.!?\\n]{0,60}\\b(?:a|ont)\\s+(?:bien\\s+)?ete\\s+(?:appliqu|utilis|...))`),
+  so that « votre remise de 10 % a été appliquée » stays a receipt. In `rules/replies.fr.yaml`,
+  write only what a notice never says: reply evidence outweighs transactional evidence, and a
+  transactional message read as a reply understates the consent it needs.
 
 A new signal needs
 `id`, `signal` (promotional, transactional or conversational), `label`, `doc` and examples in each

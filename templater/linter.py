@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from templater.records import dataclass
-from templater import errors, suppress
+from templater import errors, reference, suppress
 from templater.context import Hit, LintContext
 from templater.errors import InternalError, RulePackError, processing
 from templater.findings import Finding, Severity, end_column
 from templater.markets import of_template
 from templater.checks import builtin  # noqa: F401 - registers the builtin checks
 from templater.checks.kinds import checks_messages, run
-from templater.checks.registry import REGISTRY
+from templater.checks.registry import REGISTRY, spec_of
 from templater.rulepacks.loader import RuleSet
 from templater.rulepacks.model import Rule
 from templater.template import Problem, Template, parse, read_source
@@ -104,6 +104,7 @@ class Linter:
                 raise RulePackError(f"rule '{rule.id}': unknown check '{rule.check}'", rule.packs[0])
         self.active = [self._configured(r) for r in ruleset.rules.values() if self.options.enabled(r.id)]
         self.active_ids = {r.id for r in self.active}
+        self._runs: dict[tuple, list[tuple[Rule, Any]]] = {}  # see _runnable
 
     def _configured(self, rule: Rule) -> Rule:
         # Configured values reach the rule as its options; the loaded rule itself is not mutated.
@@ -139,13 +140,36 @@ class Linter:
             self._infer_language(template)
         ctx = LintContext(template, self.ruleset, problems, self.options.max_output)
         markets, defaulted = of_template(template.meta, self.options.market)
-        for rule in self.active:
-            if rule.id in RUN_LEVEL or not rule.runs_in(markets):
-                continue
-            for hit in run(rule, ctx):
-                findings.append(self._finding(rule, hit, template, path))
+        if reference.ON:
+            for rule in self.active:
+                if rule.id in RUN_LEVEL or not rule.runs_in(markets):
+                    continue
+                for hit in run(rule, ctx):
+                    findings.append(self._finding(rule, hit, template, path))
+        else:
+            for rule, check in self._runnable(markets, template.category, ctx.ast is not None):
+                for hit in check(rule, ctx):
+                    findings.append(self._finding(rule, hit, template, path))
         return FileResult(path, sorted(set(_with_ends(findings, template.source))), template.id,
                           template.key_line("id"), suppress.parse(template), template.language if defaulted else None)
+
+    def _runnable(self, markets: tuple[str, ...], category: str | None, parsed: bool) -> list[tuple[Rule, Any]]:
+        """(rule, its check) of each active rule that run() would run on a template of these
+        markets and category, in order: worked out once per kind of template, not per file."""
+        key = (markets, category, parsed)
+        found = self._runs.get(key)
+        if found is None:
+            found = []
+            for rule in self.active:
+                if rule.id in RUN_LEVEL or not rule.runs_in(markets):
+                    continue
+                if rule.applies_to is not None and category not in rule.applies_to:
+                    continue
+                spec = spec_of(rule)
+                if spec is not None and (parsed or not spec.needs_body):
+                    found.append((rule, spec.run))
+            self._runs[key] = found
+        return found
 
     def _infer_language(self, template: Template) -> None:
         """A template that declares no language: the configuration's, else the body's when it

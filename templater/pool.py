@@ -74,10 +74,17 @@ def ordered_map(func: Callable[[T], R], items: Iterable[T], jobs: int, chunksize
     if jobs <= 1 or len(items) < 2 * chunksize:
         yield from map(func, items)
         return
+    ranges = spans(len(items), jobs, chunksize)
+    # Each result is small and the caller keeps them all: this process never waits for a worker's
+    # earlier range while ranges are left (hold), and a worker holds two, one to work on and the
+    # next, so that at the end it is never far behind (in_flight).
     for _span, results in ordered_chunks(lambda span: [func(items[i]) for i in range(*span)],
-                                         iter(spans(len(items), jobs, chunksize)), min(jobs, len(items)),
-                                         _files_died):
+                                         iter(ranges), min(jobs, len(items)), _files_died,
+                                         in_flight=MAP_IN_FLIGHT, hold=len(ranges)):
         yield from results
+
+
+MAP_IN_FLIGHT = 2  # ordered_map's ranges a worker holds
 
 
 def _files_died(how: str) -> Exception:
@@ -199,7 +206,8 @@ def _next(pending: deque, died: Callable[[str], Exception]) -> tuple[Any, Any]:
 
 def ordered_chunks(work: Callable[[Any], Any], chunks: Iterator[Any], jobs: int,
                    died: Callable[[str], Exception], wire: tuple | None = None,
-                   unpicklable: type = TemplaterError) -> Iterator[tuple[Any, Any]]:
+                   unpicklable: type = TemplaterError, in_flight: int = IN_FLIGHT_PER_JOB,
+                   hold: int = 0) -> Iterator[tuple[Any, Any]]:
     """(chunk, work(chunk)) for each chunk, in order; in this process when jobs <= 1, input is small
     or the system cannot fork.
 
@@ -209,12 +217,13 @@ def ordered_chunks(work: Callable[[Any], Any], chunks: Iterator[Any], jobs: int,
     exception that cannot be rebuilt here.
 
     Otherwise jobs - 1 forked workers and this process share the chunks: a chunk goes to the worker
-    holding the fewest, unless each already holds IN_FLIGHT_PER_JOB, and then this process renders
-    it itself instead of waiting. So on N cores N processes render, none idles while another has
-    work queued, and this one also writes the results in order (batch._Sink). At most
-    jobs * IN_FLIGHT_PER_JOB chunks are read and not yet written at any time, so memory does not
-    grow with the file.
+    holding the fewest, unless each already holds in_flight (IN_FLIGHT_PER_JOB), and then this
+    process renders it itself instead of waiting. So on N cores N processes render, none idles while
+    another has work queued, and this one also writes the results in order (batch._Sink). At most
+    hold (by default jobs * in_flight) chunks are read and not yet written at any time, so memory
+    does not grow with the file.
     """
+    hold = hold or jobs * in_flight
     head = list(itertools.islice(chunks, 2))
     if jobs > 1 and len(head) == 2:
         import multiprocessing  # only when fanning out
@@ -249,13 +258,13 @@ def ordered_chunks(work: Callable[[Any], Any], chunks: Iterator[Any], jobs: int,
             while pending and (type(pending[0][1]) is not _Worker or pending[0][1].results.poll()):
                 yield _next(pending, died)
             worker = min(workers, key=attrgetter("queued"))
-            if worker.queued < IN_FLIGHT_PER_JOB:
+            if worker.queued < in_flight:
                 queue.put((worker, chunk))
                 worker.queued += 1
                 pending.append((chunk, worker))
             else:  # every worker has enough to do: rather than wait, this process takes the chunk
                 pending.append((chunk, work(chunk)))
-            while len(pending) > jobs * IN_FLIGHT_PER_JOB:  # a slow worker: wait, hold no more
+            while len(pending) > hold:  # a slow worker: wait, hold no more
                 yield _next(pending, died)
         while pending:
             yield _next(pending, died)

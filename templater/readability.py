@@ -163,13 +163,18 @@ def _word_syllables(word: str, language: str) -> int:
 
 def syllable_count(text: str, language: str) -> int:
     """Syllables from pyphen's hyphenation points (one more than the number of breaks per word)."""
+    counter = _counter(language, reference.ON)
+    if isinstance(counter, Patterns):  # the counter looked up once, not per word
+        return sum(map(counter.syllables, words(text.lower())))
     return sum(_word_syllables(word, language) for word in words(text.lower()))
 
 
-def flesch_reading_ease(text: str, language: str) -> float:
-    """Flesch reading ease (English) or Kandel-Moles (French): higher is easier, 60+ is plain."""
+def flesch_reading_ease(text: str, language: str, n_words: int | None = None) -> float:
+    """Flesch reading ease (English) or Kandel-Moles (French): higher is easier, 60+ is plain.
+    n_words: len(words(text)), when the caller has it."""
     base, per_sentence, per_syllable = FORMULA[language]
-    n_words = len(words(text))
+    if n_words is None:
+        n_words = len(words(text))
     n_sentences = sentence_count(text)
     if n_words == 0 or n_sentences == 0:
         return 0.0

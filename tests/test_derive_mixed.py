@@ -81,3 +81,15 @@ def test_the_offer_sentence_is_the_one_with_offer_wording_never_a_greeting_or_an
 ])
 def test_the_sentence_follows_the_notice_and_precedes_its_closing_opt_out(base: str, expected: str) -> None:
     assert derive_mixed.join(base, "Use code SAVE20.") == expected
+
+
+def test_a_new_batch_keeps_every_earlier_derived_id() -> None:
+    """Later batches add new sources only, and derived rows are ordered by their base's batch: the
+    rows derived before the latest batch came keep their ids."""
+    real = derive_mixed.real_rows()
+    latest = max(derive_mixed.batch_rank(r.get("batch")) for r in real)
+    before = [r for r in real if derive_mixed.batch_rank(r.get("batch")) < latest]
+    earlier = derive_mixed.with_ids(derive_mixed.derive(before))
+    now = {r["id"]: r for r in derive_mixed.with_ids(derive_mixed.derive(real))}
+    assert earlier and len(now) > len(earlier)
+    assert [r["id"] for r in earlier if now.get(r["id"]) != r] == []

@@ -136,7 +136,8 @@ def test_a_huge_file_is_not_read_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(type(path), "open", spy)
     with pytest.raises(ValueError, match="byte limit"):
         template.read_source(path)
-    assert reads == [MAX_FILE_BYTES + 1]
+    assert sum(reads) == MAX_FILE_BYTES + 1  # a small first read, then the rest of the cap
+    assert reads[0] < MAX_FILE_BYTES
 
 
 def test_hostile_vars_files_are_one_line_errors(write):

@@ -17,7 +17,8 @@ from templater.pool import _Worker
 from templater.render.recheck import MessageCheck
 from templater.render.recipients import RowReader
 from templater import cache
-from templater.rulepacks.patterns import LazyPattern
+from templater.linter import Linter
+from templater.rulepacks.patterns import LazyPattern, PatternGroup
 from templater.resources import library_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +35,8 @@ RENDER = ("render", "retail.discount.en", "--recipients", str(RECIPIENTS), "--ou
 FAST_PATHS = [
     ("the plain-body plan (lint)", plain, "parse", LINT),
     ("the rule patterns' literal pre-test", LazyPattern, "_choose", LINT),
+    ("the signal patterns' plan per set of literals", PatternGroup, "_plan", LINT),
+    ("the rules a kind of template runs, worked out once", Linter, "_runnable", LINT),
     ("the cached hyphenation patterns (readability)", readability.Patterns, "syllables", LINT),
     ("the plain-body plan (bulk rows)", plain.Plain, "renderer", RENDER),
     ("the re-check's literal pre-test", MessageCheck, "may_fail", RENDER),

@@ -169,9 +169,10 @@ def readability(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
 
     links = URL.for_text(text)  # None when no link can be in the text: most messages
     prose = links.sub(" ", text) if links is not None else text
-    if len(scores.words(prose)) < option(rule, "min_words", 10):
+    n_words = len(scores.words(prose))
+    if n_words < option(rule, "min_words", 10):
         return  # too short for the formula to mean anything
-    score = scores.flesch_reading_ease(prose, ctx.language)
+    score = scores.flesch_reading_ease(prose, ctx.language, n_words)
     if score < minimum:
         yield Hit(rule.id, {"score": round(score), "minimum": minimum, "language": ctx.language},
                   line=ctx.template.body_line)
@@ -183,7 +184,12 @@ _MAYBE_CAPS = re.compile(r"(?<!\w)[^\W\d_a-z]{2,}(?!\w)")
 
 
 def _caps_runs(text: str, keywords: set[str], intros: set[str], minimum: int) -> Iterator[tuple[int, str]]:
-    if _MAYBE_CAPS.search(text) is None:
+    if reference.ON:
+        if _MAYBE_CAPS.search(text) is None:
+            return
+    # Every capitalised word is one of _MAYBE_CAPS's matches, whole: when they hold fewer than
+    # `minimum` letters together, no run can ("Reply HELP", "STOP au 36111").
+    elif sum(map(len, _MAYBE_CAPS.findall(text))) < minimum:
         return
     run: list[re.Match] = []
     previous = ""

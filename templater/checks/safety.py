@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 from jinja2 import nodes
 
+from templater import reference
 from templater.context import Hit, LintContext
 from templater.jinja.limits import MAX_INT_BITS, MAX_RANGE
 from templater.jinja.sandbox import MAX_SEQUENCE
@@ -106,6 +107,8 @@ def _calls_itself(body: list[nodes.Node], name: str) -> bool:
 
 @check("unsafe_template", needs_body=True)
 def unsafe_template(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
+    if ctx.plain is not None and not reference.ON:
+        return  # text, names and if/elif/else on a name (jinja/plain.py): nothing _problems looks for
     template = ctx.template
     lines = template.body.split("\n")
     seen = set()

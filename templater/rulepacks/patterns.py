@@ -222,9 +222,15 @@ class LazyPattern:
         if self.alts is None or len(string) < _SHORT or reference.ON:
             regex = self.for_text(string)
             return None if regex is None else (regex, None, "")
-        low, present = _seen(string)
+        entry = _RECENT.get(id(string))  # _seen's answer, asked of the same few texts by every rule
+        if entry is not None and entry[0] is string and entry[1] == _VERSION[0]:
+            low, present = entry[2], entry[3]
+        else:
+            low, present = _seen(string)
         if present is None or low is None:
             return self.compiled, None, ""
+        if self._any is not None and self._any.isdisjoint(present):
+            return None  # _choose's usual answer
         choice = self._choose(present)
         if choice is None:
             return None
@@ -329,17 +335,46 @@ class PatternGroup:
                 for lit in p._any:
                     self.by_literal.setdefault(lit, []).append(i)
         self.keys = frozenset(self.by_literal)
+        # The texts' literal sets (shared objects, see _present) -> [(index, regex, anchors)]:
+        # what each pattern's finditer would choose, worked out once per set rather than once per
+        # pattern and text.
+        self._plans: dict[frozenset[str], list[tuple[int, Any, Literals | None]]] = {}
 
-    def finditer(self, string: str) -> Iterator[tuple[int, re.Match]]:
-        """(index, match) for the matches of each pattern in turn, as pattern.finditer gives them."""
-        present = None if len(string) < _SHORT or reference.ON else _seen(string)[1]
-        if present is None:  # a short text, or one where case folding could hide a match
-            indexes: Any = range(len(self.patterns))
-        else:
+    def _plan(self, present: frozenset[str]) -> list[tuple[int, Any, Literals | None]]:
+        plan = self._plans.get(present)
+        if plan is None:
             found = set(self.always)
             for lit in present & self.keys:  # the text's literals are many; the group's, fewer
                 found.update(self.by_literal[lit])
-            indexes = sorted(found)
-        for i in indexes:
-            for m in self.patterns[i].finditer(string, 0, MAX_MATCH_INPUT):
-                yield i, m
+            plan = []
+            for i in sorted(found):
+                pattern = self.patterns[i]
+                if not isinstance(pattern, LazyPattern):
+                    plan.append((i, pattern, None))
+                elif pattern.alts is None:
+                    plan.append((i, pattern.compiled, None))
+                else:
+                    choice = pattern._choose(present)
+                    if choice is not None:
+                        plan.append((i, *choice))
+            if len(self._plans) >= _CACHE:
+                self._plans.clear()
+            self._plans[present] = plan
+        return plan
+
+    def finditer(self, string: str) -> Iterator[tuple[int, re.Match]]:
+        """(index, match) for the matches of each pattern in turn, as pattern.finditer gives them."""
+        low, present = (None, None) if len(string) < _SHORT or reference.ON else _seen(string)
+        if present is None or low is None:  # a short text, or one where case folding could hide a match
+            for i, pattern in enumerate(self.patterns):
+                for m in pattern.finditer(string, 0, MAX_MATCH_INPUT):
+                    yield i, m
+            return
+        aligned = len(low) == len(string)  # else the lower-cased text's offsets are not the text's
+        for i, regex, anchors in self._plan(present):
+            if anchors is None or not aligned:
+                for m in regex.finditer(string, 0, MAX_MATCH_INPUT):
+                    yield i, m
+            else:
+                for m in _anchored(regex, anchors, string, low, 0, MAX_MATCH_INPUT):
+                    yield i, m
