@@ -245,13 +245,16 @@ def ordered_chunks(work: Callable[[Any], Any], chunks: Iterator[Any], jobs: int,
         # The workers share this process's memory until they write to it, and a collection that
         # walks the inherited objects writes to every one of them (their reference counts and
         # links): frozen, the inherited objects are never walked in a worker (Python's gc.freeze
-        # documentation). Here they are unfrozen at once.
+        # documentation). Here they are unfrozen at once, unless this process had frozen objects
+        # itself (`templater lint` freezes what it loaded: cli._freeze_loaded).
+        frozen_before = gc.get_freeze_count() > 0
         gc.freeze()
         try:
             for _ in range(jobs - 1):  # this process is the last of the jobs
                 workers.append(_Worker(context, workers))
         finally:
-            gc.unfreeze()
+            if not frozen_before:
+                gc.unfreeze()
         sender.start()
         pending: deque = deque()  # (chunk, its result or the worker that has it), in input order
         for chunk in itertools.chain(head, chunks):

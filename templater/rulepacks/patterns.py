@@ -335,12 +335,15 @@ class PatternGroup:
                 for lit in p._any:
                     self.by_literal.setdefault(lit, []).append(i)
         self.keys = frozenset(self.by_literal)
-        # The texts' literal sets (shared objects, see _present) -> [(index, regex, anchors)]:
-        # what each pattern's finditer would choose, worked out once per set rather than once per
-        # pattern and text.
+        # Every literal the group's patterns look at (_choose reads nothing else of a text's).
+        self.literals = frozenset().union(*(p._lits for p in patterns if isinstance(p, LazyPattern)))
+        # The group's literals a text holds -> [(index, regex, anchors)]: what each pattern's
+        # finditer would choose, worked out once per set rather than once per pattern and text.
+        # (Keyed by the group's literals only: a text's own set varies with its links and numbers.)
         self._plans: dict[frozenset[str], list[tuple[int, Any, Literals | None]]] = {}
 
     def _plan(self, present: frozenset[str]) -> list[tuple[int, Any, Literals | None]]:
+        present = present & self.literals
         plan = self._plans.get(present)
         if plan is None:
             found = set(self.always)
