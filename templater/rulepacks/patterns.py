@@ -144,7 +144,8 @@ def literals_of(patterns: list[str]) -> Literals | None:
 class LazyPattern:
     """Behaves like a compiled re.Pattern for search, match, fullmatch and finditer."""
 
-    __slots__ = ("source", "flags", "alts", "_any", "_lits", "_compiled", "_subsets", "_choices", "_short", "_starts")
+    __slots__ = ("source", "flags", "alts", "_any", "_lits", "_compiled", "_subsets", "_choices", "_short", "_starts",
+                 "_by_best")
 
     def __init__(self, source: str, flags: int = 0, compiled: re.Pattern | None = None,
                  alts: tuple[Alternative, ...] | None = None) -> None:
@@ -161,6 +162,9 @@ class LazyPattern:
         self._choices: dict[frozenset[str], Choice | None] = {}
         self._short: dict[str, re.Pattern | None] = {}  # for_text of short texts (variable names)
         self._starts: dict[int, Literals | None] = {}  # alternative -> literals its matches start with
+        # (literal -> the alternatives whose most selective set holds it, the alternatives without
+        # one): made on the first text that needs a new choice (see _chosen).
+        self._by_best: tuple[dict[str, list[int]], list[int]] | None = None
         # Every literal an alternative needs (the text index finds them all), and the ones of which
         # one is in every match (None when some alternative could match any text). A pattern
         # loaded from the rule cache brings both (known), sparing start-up the work.
@@ -246,12 +250,28 @@ class LazyPattern:
             return self._choices[held]
         except KeyError:
             pass
-        chosen = tuple(i for i, (_alt, best, rest) in enumerate(self.alts)  # type: ignore[arg-type]
-                       if best is None or (not best.isdisjoint(held) and all(not s.isdisjoint(held) for s in rest)))
+        chosen = self._chosen(held)
         if len(self._choices) >= _SUBSETS * 4:
             self._choices.clear()
         choice = self._choices[held] = self._subset(chosen) if chosen else None
         return choice
+
+    def _chosen(self, held: frozenset[str]) -> tuple[int, ...]:
+        """The alternatives (in order) that have no literal set, or hold one of each of their sets."""
+        alts = self.alts
+        assert alts is not None
+        if reference.ON:
+            return tuple(i for i, (_alt, best, rest) in enumerate(alts)
+                         if best is None or (not best.isdisjoint(held) and all(not s.isdisjoint(held) for s in rest)))
+        if self._by_best is None:  # an index, so that a choice looks only at the alternatives held literals name
+            by_best: dict[str, list[int]] = {}
+            for i, (_alt, best, _rest) in enumerate(alts):
+                for lit in best or ():
+                    by_best.setdefault(lit, []).append(i)
+            self._by_best = by_best, [i for i, (_alt, best, _rest) in enumerate(alts) if best is None]
+        by_best, always = self._by_best
+        named = {i for lit in held for i in by_best.get(lit, ())}
+        return tuple(sorted([*always, *(i for i in named if all(not s.isdisjoint(held) for s in alts[i][2]))]))
 
     def _subset(self, key: tuple[int, ...]) -> Choice:
         choice = self._subsets.get(key)
