@@ -78,7 +78,8 @@ def test_french_offers_are_caught_without_language(write):
                           "Profitez de la livraison offerte sur votre prochaine commande.\n")
     code, findings = lint_json(str(path))
     assert code == 1
-    assert [f["message"].split("'")[1] for f in findings if f["rule"] == "mixed-content"] == ["livraison offerte"]
+    spans = [f["message"].split("'")[1] for f in findings if f["rule"] == "mixed-content"]
+    assert len(spans) == 1 and "livraison offerte" in spans[0], spans  # a French frame, which English lacks
 
 
 def test_english_and_declared_languages_are_left_alone(write):
