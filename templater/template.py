@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
 from templater.records import dataclass
 from templater import reference
@@ -238,10 +239,19 @@ class _NotPlain(Exception):
     """A node the short way to build values does not take: the loader's constructor builds them all."""
 
 
+_STR = "tag:yaml.org,2002:str"
+# The loader's string constructor returns a scalar node's value (construct_yaml_str -> construct_scalar).
+_CONSTRUCT_STR = (SafeLoader.yaml_constructors.get(_STR) if SafeLoader.construct_scalar is SafeConstructor.construct_scalar
+                  and SafeLoader.yaml_constructors.get(_STR) is SafeConstructor.construct_yaml_str else None)
+
+
 def _plain_value(loader: Any, node: yaml.Node) -> Any:
     tag = node.tag
     if tag in _SCALARS and type(node) is yaml.ScalarNode:
-        return loader.yaml_constructors[tag](loader, node)  # the constructor's own function
+        construct = loader.yaml_constructors[tag]
+        if tag == _STR and construct is _CONSTRUCT_STR and type(loader) is SafeLoader:
+            return node.value  # what construct_yaml_str returns, without its two calls
+        return construct(loader, node)  # the constructor's own function
     if tag == _MAP and type(node) is yaml.MappingNode:
         mapping = {}
         for key_node, value_node in node.value:
