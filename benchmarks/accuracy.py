@@ -28,7 +28,7 @@ declared with their own label (a conversational one with the `in_reply_to` its r
 user following `missing-in-reply-to` writes it), separately for the near misses
 (`near_miss: true`); three-way category accuracy (mixed counts as promotional); and the
 transactional messages `classify` calls conversational (none allowed in the frozen split). Each
-figure is printed beside its target, then the development part's misses, then the running time.
+figure is printed beside its target, then the misses of the development part's study half (corpus_split.dev_half), then the running time.
 
 It exits 1 when a headline target is missed (or cannot be measured for lack of messages), else 0.
 Everything runs in-process through the Python API. `--record` appends the headline to
@@ -43,7 +43,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 import yaml
 
@@ -407,8 +407,8 @@ def format_figures(report: Report, frozen: bool = False) -> list[str]:
     return lines
 
 
-def format_misses(report: Report) -> list[str]:
-    """Every miss of one language, with its id and text."""
+def format_misses(report: Report, keep: Callable[[Message], bool] = lambda m: True) -> list[str]:
+    """Every miss of one language that `keep` accepts, with its id and text."""
     sections = [("promotional false negatives (promotional content, classify says otherwise)",
                  report.promo.false_negatives),
                 ("promotional false positives (classify says promotional, no promotional content)",
@@ -419,6 +419,7 @@ def format_misses(report: Report) -> list[str]:
                 ("transactional messages called conversational", report.transactional_as_conversational.listed)]
     lines = [f"[{report.language}]"]
     for title, missed in sections:
+        missed = [m for m in missed if keep(m)]
         lines.append(f"{title}: {len(missed)}")
         for m in missed:
             lines.append(f"  {m.id} [{m.label} -> {report.predicted.get(m.id, '?')}] {m.text!r}")
@@ -560,9 +561,10 @@ def main(argv: list[str] | None = None) -> int:
               "development part, the scorer trained on every row) ==")
         for r in ms.in_sample:
             print("\n".join(format_figures(r)))
-    print(f"\n== misses of the development part (5-fold, {judged.detector}) ==")
+    print(f"\n== misses of the development part's study half (5-fold, {judged.detector}; the check half's are "
+          "not printed, so that a rule change can be judged there: --halves) ==")
     for r in judged.kfold:
-        print("\n".join(format_misses(r)))
+        print("\n".join(format_misses(r, keep=lambda m: corpus_split.dev_half(m.group) == "study")))
     if args.show_frozen_misses:
         print(f"\n== misses of the FROZEN split ({judged.detector}): whoever reads these may no longer work on "
               "detection ==")

@@ -151,10 +151,14 @@ def fold_accents(text: str) -> str:
 class View:
     """The text signal patterns read, and how to map its offsets back to the text as written."""
 
-    __slots__ = ("text", "pieces", "names")
+    __slots__ = ("text", "pieces", "names", "holes_only")
 
-    def __init__(self, text: str, pieces: tuple = (), names: tuple = ()) -> None:
+    def __init__(self, text: str, pieces: tuple = (), names: tuple = (), holes_only: bool = False) -> None:
         self.text = text
+        # True when the view differs from the (ASCII) text written only where a run of HOLE (a
+        # masked Jinja expression) became SLOT: then both hold the same rule literals, which are
+        # ASCII and hold no HOLE (patterns.PatternGroup.finditer's `like`).
+        self.holes_only = holes_only
         # (view start, original start, view length, original length, replaced) of each piece;
         # empty when the view lines up with the original character for character.
         self.pieces: tuple[tuple[int, int, int, int, bool], ...] = pieces
@@ -211,7 +215,9 @@ def view(text: str, language: str | None = None) -> View:
         return View(folded)
     pieces.append((vpos, last, len(folded) - last, len(folded) - last, False))
     out.append(folded[last:])
-    return View("".join(out), tuple(pieces), tuple(names))
+    holes_only = folded is text and text.isascii() and all(
+        replaced and text.count(HOLE, o, o + olen) == olen for _v, o, _vl, olen, replaced in pieces if replaced)
+    return View("".join(out), tuple(pieces), tuple(names), holes_only)
 
 
 def _rebuild(text: str, language: str | None) -> View:

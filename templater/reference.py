@@ -7,6 +7,12 @@ corpus, and bulk-renders a generated recipients file, both ways, and diffs the o
 
 What it turns off (docs/checks.md lists the same):
 - the rule patterns' literal pre-tests (rulepacks/patterns.py): every pattern scans every text;
+  with them the signal groups' plans, the index of a pattern's alternatives by literal, and the
+  matching view's reuse of its body's literals;
+- the rules worked out once per kind of template (Linter._runnable), and the lint's skips:
+  unsafe-template on a plain body, spam-caps where the capitals are too few, the duplicate-key
+  walk without scalars;
+- lint's freezing of what it loaded, away from the garbage collector (cli._freeze_loaded);
 - trailing-whitespace's pre-test: its regular expression reads every file;
 - the plain-body renderers (lint's and bulk's): every body renders in the sandbox;
 - the bulk re-check's literal shortcut (render/recheck.py): every message is linted in full;

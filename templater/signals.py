@@ -55,7 +55,7 @@ def find_in_text(pairs: list[tuple[Signal, re.Pattern]], text: str, where: str =
     seen = view(text, language)
     found = []
     # Only the patterns some of whose literals are in the text are scanned (usually a few).
-    for i, m in _group(tuple(p for _s, p in pairs)).finditer(seen.text):
+    for i, m in _group(tuple(p for _s, p in pairs)).finditer(seen.text, like=text if seen.holes_only else None):
         if m.end() > m.start():
             signal = pairs[i][0]
             start, end = seen.span(m.start(), m.end())

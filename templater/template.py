@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
 from templater.records import dataclass
 from templater import reference
@@ -238,10 +239,19 @@ class _NotPlain(Exception):
     """A node the short way to build values does not take: the loader's constructor builds them all."""
 
 
+_STR = "tag:yaml.org,2002:str"
+# The loader's string constructor returns a scalar node's value (construct_yaml_str -> construct_scalar).
+_CONSTRUCT_STR = (SafeLoader.yaml_constructors.get(_STR) if SafeLoader.construct_scalar is SafeConstructor.construct_scalar
+                  and SafeLoader.yaml_constructors.get(_STR) is SafeConstructor.construct_yaml_str else None)
+
+
 def _plain_value(loader: Any, node: yaml.Node) -> Any:
     tag = node.tag
     if tag in _SCALARS and type(node) is yaml.ScalarNode:
-        return loader.yaml_constructors[tag](loader, node)  # the constructor's own function
+        construct = loader.yaml_constructors[tag]
+        if tag == _STR and construct is _CONSTRUCT_STR and type(loader) is SafeLoader:
+            return node.value  # what construct_yaml_str returns, without its two calls
+        return construct(loader, node)  # the constructor's own function
     if tag == _MAP and type(node) is yaml.MappingNode:
         mapping = {}
         for key_node, value_node in node.value:
@@ -312,8 +322,9 @@ def parse(source: str, path: str, default_id: str) -> tuple[Template | None, lis
     return template, _duplicate_keys(node)
 
 
-def _nodes(node: yaml.Node | None) -> Any:
-    """Every node of a composed tree, without recursion (aliases are shared nodes: each once)."""
+def _nodes(node: yaml.Node | None, scalars: bool = True) -> Any:
+    """Every node of a composed tree, without recursion (aliases are shared nodes: each once);
+    without scalars, the mappings and sequences only, in the same order (a scalar holds no node)."""
     stack, seen = [node] if node is not None else [], set()
     while stack:
         item = stack.pop()
@@ -322,27 +333,10 @@ def _nodes(node: yaml.Node | None) -> Any:
         seen.add(id(item))
         yield item
         if isinstance(item, yaml.MappingNode):
-            stack.extend(n for pair in reversed(item.value) for n in reversed(pair))
+            stack.extend(n for pair in reversed(item.value) for n in reversed(pair)
+                         if scalars or type(n) is not yaml.ScalarNode)
         elif isinstance(item, yaml.SequenceNode):
-            stack.extend(reversed(item.value))
-
-
-def _collections(node: yaml.Node) -> Any:
-    """The mappings and sequences of a composed tree, in _nodes' order (a scalar holds no node)."""
-    if reference.ON:
-        yield from _nodes(node)
-        return
-    stack, seen = [node], set()
-    while stack:
-        item = stack.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        yield item
-        if isinstance(item, yaml.MappingNode):
-            stack.extend(n for pair in reversed(item.value) for n in reversed(pair) if type(n) is not yaml.ScalarNode)
-        elif isinstance(item, yaml.SequenceNode):
-            stack.extend(n for n in reversed(item.value) if type(n) is not yaml.ScalarNode)
+            stack.extend(n for n in reversed(item.value) if scalars or type(n) is not yaml.ScalarNode)
 
 
 def _value_problem(node: yaml.Node | None, exc: ValueError) -> Problem:
@@ -359,7 +353,7 @@ def _duplicate_keys(node: yaml.Node | None) -> list[Problem]:
     if node is None or not isinstance(node, yaml.MappingNode):
         return []
     problems = []
-    for item in _collections(node):
+    for item in _nodes(node, scalars=reference.ON):
         if isinstance(item, yaml.MappingNode):
             keys = [key.value for key, _value in item.value if isinstance(key, yaml.ScalarNode)]
             if len(set(keys)) == len(keys):

@@ -221,16 +221,20 @@ def test_main_headline_first_frozen_misses_hidden_and_exit_status(tmp_path: Path
 def test_main_lists_development_misses_and_records_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     _write_corpus(tmp_path)
-    dev_miss = {"id": "dev-1", "text": "Thanks for your visit, see you soon!", "language": "en",
-                "label": "promotional", "source": "https://a.example/more"}
+    assert corpus_split.dev_half("a.example") == "check" and corpus_split.dev_half("b.example") == "study"
+    dev_misses = [{"id": f"dev-{i}", "text": "Thanks for your visit, see you soon!", "language": "en",
+                   "label": "promotional", "source": f"https://{host}/more"} for i, host in ((1, "b.example"),
+                                                                                         (2, "a.example"))]
     with (tmp_path / "messages.jsonl").open("a", encoding="utf-8") as fh:
-        fh.write("\n" + json.dumps(dev_miss))
+        fh.write("\n" + "\n".join(json.dumps(m) for m in dev_misses))
     history = tmp_path / "history.md"
     monkeypatch.setattr(accuracy, "HISTORY", history)
     assert accuracy.main([str(tmp_path), "--record", "--no-scorer"]) == 1
-    assert "dev-1 [promotional -> transactional]" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "dev-1 [promotional -> transactional]" in out  # the study half's misses are listed
+    assert "dev-2" not in out  # the check half's are not (they judge a rule change: --halves)
     row = history.read_text(encoding="utf-8")
-    assert row.startswith("| ") and "13 messages from 3 sources" in row and "en: P 1.000 R 0.800" in row  # dev-1 missed
+    assert row.startswith("| ") and "14 messages from 3 sources" in row and "en: P 1.000 R 0.667" in row  # dev-1 and dev-2 missed
 
 
 def test_every_scorer_is_trained_without_the_messages_it_scores(tmp_path: Path,

@@ -325,15 +325,16 @@ def test_progress_line_shows_rows_rate_and_counts_then_the_summary_replaces_it(t
     people = tmp_path / "people.csv"
     with people.open("w", encoding="utf-8") as f:
         f.write("phone,first_name,consent\n")
-        for i in range(6000):
-            f.write(f"+1212555{i % 10000:04d},Ana,{'express_written' if i % 3 else 'none'}\n")
+        # Enough rows that the run outlasts several redraw intervals (ProgressLine.EVERY) on a fast machine.
+        for i in range(40000):
+            f.write(f"+1212{5550000 + i},Ana,{'express_written' if i % 3 else 'none'}\n")
     code, screen = run_in_terminal("render", "retail.discount.en", "--recipients", str(people), "--out",
                                    str(tmp_path / "out.jsonl"), "--send-at", SEND_AT, "--chunk-size", "100",
                                    "--jobs", "1", *DISCOUNT, cwd=tmp_path)
     assert code == 0, screen
     assert "rows/s" in screen and " rendered  " in screen and " rejected" in screen
     # The last progress line is erased and the summary follows on a clean line.
-    assert "\r\x1b[Kinput          6,000\nrendered       4,000  -> " in screen
+    assert "\r\x1b[Kinput         40,000\nrendered      26,666  -> " in screen
     drawn = re.findall(r"\rrendering +(\d+)%  ([\d,]+) rows  (?:[\d,]+ rows/s  )?([\d,]+) rendered  ([\d,]+) rejected", screen)
     assert len(drawn) >= 2 and all(int(r.replace(",", "")) + int(j.replace(",", "")) == int(n.replace(",", ""))
                                    for _, n, r, j in drawn)

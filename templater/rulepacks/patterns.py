@@ -89,6 +89,28 @@ def _seen(string: str) -> tuple[str | None, frozenset[str] | None]:
     return entry[2], entry[3]
 
 
+def _seen_like(string: str, like: str) -> tuple[str | None, frozenset[str] | None]:
+    """_seen(string), for a string known to hold the same literals as `like` (unless a literal
+    holds the character the two differ by: text.HOLE, '\x00')."""
+    entry = _RECENT.get(id(string))
+    if entry is not None and entry[0] is string and entry[1] == _VERSION[0]:
+        return entry[2], entry[3]
+    if _NUL_LITERAL[0] != _VERSION[0]:
+        _NUL_LITERAL[:] = _VERSION[0], any("\x00" in lit for lit in _UNIVERSE)
+    if _NUL_LITERAL[1] or folds_unsafely(string):
+        return _seen(string)
+    present = _seen(like)[1]
+    if present is None:
+        return _seen(string)
+    if len(_RECENT) >= 8:
+        _RECENT.clear()
+    entry = _RECENT[id(string)] = (string, _VERSION[0], string.lower(), present)
+    return entry[2], entry[3]
+
+
+_NUL_LITERAL: list = [-1, True]  # (universe version, whether a literal holds '\x00')
+
+
 def _anchored(regex: re.Pattern, anchors: Literals, string: str, low: str, pos: int,
               endpos: int) -> Iterator[re.Match]:
     """regex.finditer(string, pos, endpos), for a regex every match of which starts with one of
@@ -385,9 +407,17 @@ class PatternGroup:
             self._plans[present] = plan
         return plan
 
-    def finditer(self, string: str) -> Iterator[tuple[int, re.Match]]:
-        """(index, match) for the matches of each pattern in turn, as pattern.finditer gives them."""
-        low, present = (None, None) if len(string) < _SHORT or reference.ON else _seen(string)
+    def finditer(self, string: str, like: str | None = None) -> Iterator[tuple[int, re.Match]]:
+        """(index, match) for the matches of each pattern in turn, as pattern.finditer gives them.
+
+        like: a text known to hold the same rule literals as string (a template's masked body, for
+        its matching view), whose literals are then not looked for again."""
+        if len(string) < _SHORT or reference.ON:
+            low, present = None, None
+        elif like is not None:
+            low, present = _seen_like(string, like)
+        else:
+            low, present = _seen(string)
         if present is None or low is None:  # a short text, or one where case folding could hide a match
             for i, pattern in enumerate(self.patterns):
                 for m in pattern.finditer(string, 0, MAX_MATCH_INPUT):
