@@ -13,8 +13,8 @@ from templater.errors import InternalError, RulePackError, processing
 from templater.findings import Finding, Severity, end_column
 from templater.markets import of_template
 from templater.checks import builtin  # noqa: F401 - registers the builtin checks
-from templater.checks.kinds import checks_messages, run
-from templater.checks.registry import REGISTRY, spec_of
+from templater.checks.kinds import checks_messages, run, runnable
+from templater.checks.registry import REGISTRY
 from templater.rulepacks.loader import RuleSet
 from templater.rulepacks.model import Rule
 from templater.template import Problem, Template, parse, read_source
@@ -163,10 +163,8 @@ class Linter:
             for rule in self.active:
                 if rule.id in RUN_LEVEL or not rule.runs_in(markets):
                     continue
-                if rule.applies_to is not None and category not in rule.applies_to:
-                    continue
-                spec = spec_of(rule)
-                if spec is not None and (parsed or not spec.needs_body):
+                spec = runnable(rule, category, parsed)
+                if spec is not None:
                     found.append((rule, spec.run))
             self._runs[key] = found
         return found

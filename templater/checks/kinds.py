@@ -7,7 +7,7 @@ from templater.config import OPT_OUT_RULE
 from templater.context import Hit, LintContext
 from templater.findings import Fix
 from templater.rulepacks.model import Rule
-from templater.checks.registry import check, spec_of
+from templater.checks.registry import CheckSpec, check, spec_of
 
 
 def checks_messages(rule: Rule) -> bool:
@@ -64,11 +64,18 @@ def existence(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
                           line=ctx.template.body_line)
 
 
+def runnable(rule: Rule, category: str | None, parsed: bool) -> CheckSpec | None:
+    """The check a rule runs on a template of this category whose body parsed or not, or None
+    where it does not run (not one of the rule's categories, no such check, a body it needs)."""
+    if rule.applies_to is not None and category not in rule.applies_to:
+        return None
+    spec = spec_of(rule)
+    if spec is None or (spec.needs_body and not parsed):
+        return None
+    return spec
+
+
 def run(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """The hits of one rule on one template, honouring the rule's categories."""
-    if rule.applies_to is not None and ctx.template.category not in rule.applies_to:
-        return iter(())
-    spec = spec_of(rule)
-    if spec is None or (spec.needs_body and ctx.ast is None):
-        return iter(())
-    return spec.run(rule, ctx)
+    spec = runnable(rule, ctx.template.category, ctx.ast is not None)
+    return iter(()) if spec is None else spec.run(rule, ctx)
