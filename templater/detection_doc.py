@@ -56,7 +56,7 @@ match is mapped back to the characters as written:
   written `réduction` or `reduction` matches both spellings (SMS often drop accents to stay GSM-7);
 * case does not matter (patterns are case-insensitive, except where they say `(?-i:...)`);
 * SMS abbreviations of the message's language read as the word: French `reduc`, `nvx`, `vs`,
-  `ts`, `pr`, `dispo`, `jsq`...; English `u`, `ur`, `pls`, `thx`, `2day`, `tonite`, `appt`...
+  `ts`, `pr`, `dispo`, `jsq`, `kdo`, `mag`, `we`, `ptits`, `exclu`...; English `u`, `ur`, `pls`, `thx`, `2day`, `tonite`, `appt`...
   (the table is `ABBREVIATIONS` in templater/matching.py);
 * French inflection: a pattern may write `{lemma:word}` where any form of the word fits
   (`offres?\\s+{lemma:exceptionnel}` matches "offre exceptionnelle" and "offres exceptionnelles").

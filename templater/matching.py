@@ -43,6 +43,11 @@ ABBREVIATIONS: dict[str, dict[str, str]] = {
         "qd": "quand", "pdt": "pendant", "tjs": "toujours", "tjrs": "toujours",
         "liv": "livraison", "cmd": "commande", "cde": "commande", "msg": "message",
         "slt": "salut", "stp": "s'il te plait", "svp": "s'il vous plait",
+        "mag": "magasin", "mags": "magasins", "we": "week-end", "kdo": "cadeau", "kdos": "cadeaux",
+        "ptit": "petit", "ptits": "petits", "ptite": "petite", "ptites": "petites", "qq": "quelques",
+        "qqs": "quelques", "auj": "aujourd'hui", "ajd": "aujourd'hui", "aujd": "aujourd'hui", "jrs": "jours",
+        "nvo": "nouveau", "nouvo": "nouveau", "nveau": "nouveau", "nvl": "nouvelle", "nvle": "nouvelle",
+        "nvlle": "nouvelle", "gratos": "gratuit", "exclu": "exclusivite", "mnt": "maintenant",
     },
 }
 
