@@ -56,7 +56,7 @@ match is mapped back to the characters as written:
   written `réduction` or `reduction` matches both spellings (SMS often drop accents to stay GSM-7);
 * case does not matter (patterns are case-insensitive, except where they say `(?-i:...)`);
 * SMS abbreviations of the message's language read as the word: French `reduc`, `nvx`, `vs`,
-  `ts`, `pr`, `dispo`, `jsq`...; English `u`, `ur`, `pls`, `thx`, `2day`, `tonite`, `appt`...
+  `ts`, `pr`, `dispo`, `jsq`, `kdo`, `mag`, `we`, `ptits`, `exclu`...; English `u`, `ur`, `pls`, `thx`, `2day`, `tonite`, `appt`...
   (the table is `ABBREVIATIONS` in templater/matching.py);
 * French inflection: a pattern may write `{lemma:word}` where any form of the word fits
   (`offres?\\s+{lemma:exceptionnel}` matches "offre exceptionnelle" and "offres exceptionnelles").
@@ -70,8 +70,8 @@ match is mapped back to the characters as written:
   since « vous avez réservé » completes something the customer started.
 
 **Placeholders.** A Jinja expression (`{{ x }}`, masked in a template) and the placeholders of
-other tools in a text or a `{% raw %}` body (`{x}`, `{{x}}`, `${x}`, `[X]`, `#X#`, `%X%`, `:x`;
-`*x*` loses its asterisks) read as one slot character, `\\u0660`: a digit, hence a word character,
+other tools in a text or a `{% raw %}` body (`{x}`, `{{x}}`, `${x}`, `[X]`, `#X#`, `%X%`, `:x`,
+`<x>`, `<%= x %>`, `%(x)s`, `$x`, `@x`, `__X__`; `*x*` loses its asterisks) read as one slot character, `\\u0660`: a digit, hence a word character,
 so a pattern that expects a number or a word there (`\\d{1,3}\\s?%\\s?off`, `\\S+`, `\\b`) reads
 "{pct}% off" as it reads "20% off". A pattern may name the slot itself (`(?=[\\u0660...])` where a
 link or an identifier must follow). A placeholder's name is also read as a variable name:
