@@ -95,6 +95,28 @@ order, code and payment markers are evidence for `classify` only (`mixes: false`
 consent express, and `classify` says so with `"basis": "default"`: a message is never read as a
 reply, which needs only implied consent, without evidence of one.
 
+**Guards: the customer's own event.** An offer-looking word in something the customer started or
+holds is not an offer. A signal may say so with `covers`: its evidence drops the promotional
+markers it names within its reach, `match` (its own span), `sentence`, `after` (from its sentence
+to the end of the message) or `message`:
+
+```yaml
+covers: {signals: [call-to-buy, special-offer, invitation], reach: after}
+```
+
+The transactional packs hold such guards: a reward redeemed "for: 10% Off Coupon"
+(`reward-redeemed`), a waitlist spot that opened up with its "Reply YES to book, first come, first
+served" (`waitlist-opening`), prepaid credits expiring (`expiring-balance`), a vaccination or
+check-up due (`care-due`), a standing order the customer can skip (`standing-order`), the offers an
+opt-in confirmation says are to come ("Stay tuned for great deals", « vous recevrez nos offres »:
+`program-welcome`), a coupon, discount or free gift already applied or shipped (`own-incentive`),
+and a back-in-stock alert the customer asked for (`stock-alert`); the `reply` signal covers
+`outreach` (a call proposed to someone who wrote first is no cold outreach). A guard is written as
+a frame of the customer's own event, never as one message, and its reach is the smallest that
+holds: a marker outside it still counts, so "Reward redeemed! Use code SAVE20 for 20% off your next
+order." is still mixed content. Each guard's `fail` examples show it covering, its `pass` examples
+the same words selling.
+
 ### Adding a phrase
 
 Add a pattern to the signal of the kind it belongs to, in the pack of its language:
