@@ -110,8 +110,16 @@ served" (`waitlist-opening`), prepaid credits expiring (`expiring-balance`), a v
 check-up due (`care-due`), a standing order the customer can skip (`standing-order`), the offers an
 opt-in confirmation says are to come ("Stay tuned for great deals", « vous recevrez nos offres »:
 `program-welcome`), a coupon, discount or free gift already applied or shipped (`own-incentive`),
-and a back-in-stock alert the customer asked for (`stock-alert`); the `reply` signal covers
-`outreach` (a call proposed to someone who wrote first is no cold outreach). A guard is written as
+a back-in-stock or price alert the customer asked for (`stock-alert`, `price-alert`), a prize won at
+a game the customer played (`prize-won`), a referral reward earned (`referral-reward`), a gift card
+someone bought for the customer (`gift-received`), a tier reached with its perks (`tier-reached`), a
+reward ready to collect (`reward-ready`) or earned by a purchase (`reward-earned`), a deadline on the
+customer's own booking or parcel (`deadline-notice`), what a plan or booking includes
+(`included-benefit`), an amount owed or held (`amount-stated`), an order ready to collect
+(`pickup-ready`) or shipped with what it holds (`order-contents`), and a booking welcomed ("You're
+booked! Join us Friday": `booked-visit`); the `reply` signal covers `outreach` (a call proposed to
+someone who wrote first is no cold outreach), and the answer to STOP covers the offers it names
+("You will no longer receive offers": `opt-out-scope`). A guard is written as
 a frame of the customer's own event, never as one message, and its reach is the smallest that
 holds: a marker outside it still counts, so "Reward redeemed! Use code SAVE20 for 20% off your next
 order." is still mixed content. Each guard's `fail` examples show it covering, its `pass` examples

@@ -36,10 +36,15 @@ def classify(text: str, language: str) -> dict:
     ("Bonne nouvelle : une place s'est libérée jeudi à 18h pour votre cours. Réservez vite : acme.fr/r", "fr",
      "waitlist-opening"),
     ("Bienvenue au club Acme ! Vous recevrez nos offres exclusives par SMS. STOP au 36111.", "fr", "program-welcome"),
+    ("Bravo ! Vous avez gagné au jeu concours : un bon d'achat de 20 €. Code : JEU20.", "fr", "prize-won"),
+    ("Congratulations Sam, you've been upgraded to Platinum! Enjoy free shipping and early access.", "en", "tier-reached"),
+    ("Your balance is only $3.10. Top up at acme.com.", "en", "amount-stated"),
+    ("Vous ne recevrez plus nos promotions par SMS. Envoyez START pour revenir.", "fr", "opt-out-scope"),
 ])
 def test_the_customers_own_event_is_not_an_offer_and_lint_agrees(text, language, guard, write):
     item = classify(text, language)
-    assert item["category"] == "transactional", item["evidence"]
+    # the answer to STOP is a reply; every other guard is the customer's own transactional event
+    assert item["category"] == ("conversational" if guard == "opt-out-scope" else "transactional"), item["evidence"]
     assert [e for e in item["evidence"] if e["signal"] == guard], item["evidence"]
     assert not [e for e in item["evidence"] if e["kind"] == "promotional"]
     code, findings = lint_json(str(write("notice.sms", template_source("{% raw %}" + text + "{% endraw %}",
@@ -52,6 +57,8 @@ def test_the_customers_own_event_is_not_an_offer_and_lint_agrees(text, language,
     ("You've redeemed 500 points for a free coffee. This week only: 20% off all pastries!", "en", "discount"),
     ("A spot opened up on May 3! Reply YES to book. Use code SPOT10 for 10% off.", "en", "coupon-code"),
     ("Thanks for joining our VIP list! Get 15% off your first order with code VIP15.", "en", "discount"),
+    ("You've reached Gold! This weekend only: 20% off everything.", "en", "discount"),
+    ("Your order has shipped! New arrivals just dropped: shop now at acme.com.", "en", "call-to-buy"),
     ("Votre code promo a bien été appliqué. Profitez aussi de -20 % sur les accessoires ce week-end !", "fr", "discount"),
 ])
 def test_an_offer_outside_the_guards_reach_is_still_mixed_content(text, language, marker, write):
