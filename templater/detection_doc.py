@@ -83,7 +83,10 @@ a transactional or conversational template); where there is none, the learned sc
 read the message as promotional (below). Otherwise evidence of a reply (a `reply` signal:
 "thanks for your message", "as you asked", "you texted us", "we missed your call", an answer
 opening the message ("Found it!", "Happy to help!", « C'est noté ! »), the answer to a look-up ("I
-don't see any upcoming appointments for this number") or to STOP ("Text START to rejoin"),
+don't see any upcoming appointments for this number") or to STOP ("Text START to rejoin"), the answer
+to HELP opening on the help contact ("Acme: for help, call …", « Acme : pour obtenir de l'aide,
+appelez … »), a request answered with a question back ("got your request about a fence - want me to
+send a quote?"),
 "merci pour votre message", "comme demandé", « nous avons raté votre appel »..., or `in_reply_to`
 declared) makes it conversational, and a
 transactional signal makes it transactional. Transactional signals cover the customer's own
