@@ -83,7 +83,10 @@ a transactional or conversational template); where there is none, the learned sc
 read the message as promotional (below). Otherwise evidence of a reply (a `reply` signal:
 "thanks for your message", "as you asked", "you texted us", "we missed your call", an answer
 opening the message ("Found it!", "Happy to help!", « C'est noté ! »), the answer to a look-up ("I
-don't see any upcoming appointments for this number") or to STOP ("Text START to rejoin"),
+don't see any upcoming appointments for this number") or to STOP ("Text START to rejoin"), the answer
+to HELP opening on the help contact ("Acme: for help, call …", « Acme : pour obtenir de l'aide,
+appelez … »), a request answered with a question back ("got your request about a fence - want me to
+send a quote?"),
 "merci pour votre message", "comme demandé", « nous avons raté votre appel »..., or `in_reply_to`
 declared) makes it conversational, and a
 transactional signal makes it transactional. Transactional signals cover the customer's own
@@ -94,6 +97,36 @@ feedback on a service received ("how was your visit?", « laissez-nous un avis �
 order, code and payment markers are evidence for `classify` only (`mixes: false`). With no evidence at all a message is transactional,
 consent express, and `classify` says so with `"basis": "default"`: a message is never read as a
 reply, which needs only implied consent, without evidence of one.
+
+**Guards: the customer's own event.** An offer-looking word in something the customer started or
+holds is not an offer. A signal may say so with `covers`: its evidence drops the promotional
+markers it names within its reach, `match` (its own span), `sentence`, `after` (from its sentence
+to the end of the message) or `message`:
+
+```yaml
+covers: {signals: [call-to-buy, special-offer, invitation], reach: after}
+```
+
+The transactional packs hold such guards: a reward redeemed "for: 10% Off Coupon"
+(`reward-redeemed`), a waitlist spot that opened up with its "Reply YES to book, first come, first
+served" (`waitlist-opening`), prepaid credits expiring (`expiring-balance`), a vaccination or
+check-up due (`care-due`), a standing order the customer can skip (`standing-order`), the offers an
+opt-in confirmation says are to come ("Stay tuned for great deals", « vous recevrez nos offres »:
+`program-welcome`), a coupon, discount or free gift already applied or shipped (`own-incentive`),
+a back-in-stock or price alert the customer asked for (`stock-alert`, `price-alert`), a prize won at
+a game the customer played (`prize-won`), a referral reward earned (`referral-reward`), a gift card
+someone bought for the customer (`gift-received`), a tier reached with its perks (`tier-reached`), a
+reward ready to collect (`reward-ready`) or earned by a purchase (`reward-earned`), a deadline on the
+customer's own booking or parcel (`deadline-notice`), what a plan or booking includes
+(`included-benefit`), an amount owed or held (`amount-stated`), an order ready to collect
+(`pickup-ready`) or shipped with what it holds (`order-contents`), and a booking welcomed ("You're
+booked! Join us Friday": `booked-visit`); the `reply` signal covers `outreach` (a call proposed to
+someone who wrote first is no cold outreach), and the answer to STOP covers the offers it names
+("You will no longer receive offers": `opt-out-scope`). A guard is written as
+a frame of the customer's own event, never as one message, and its reach is the smallest that
+holds: a marker outside it still counts, so "Reward redeemed! Use code SAVE20 for 20% off your next
+order." is still mixed content. Each guard's `fail` examples show it covering, its `pass` examples
+the same words selling.
 
 ### Adding a phrase
 
