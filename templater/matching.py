@@ -9,7 +9,8 @@ text (text.normalize has already folded typographic spaces, quotes and dashes):
 * a dash glued between a letter and a number ("menu—15% off") reads as a space;
 * SMS abbreviations of the text's language read as the word ("reduc" reads "reduction");
 * every placeholder, a masked Jinja expression or one of another tool's (``{x}``, ``{{x}}``,
-  ``${x}``, ``[X]``, ``#X#``, ``%X%``, ``:x``; ``*x*`` loses its asterisks), reads as one slot
+  ``${x}``, ``[X]``, ``#X#``, ``%X%``, ``:x``, ``<x>``, ``<%= x %>``, ``%(x)s``, ``$x``, ``@x``,
+  ``__X__``; ``*x*`` loses its asterisks), reads as one slot
   character, SLOT: a digit (``\\d``), hence a word character (``\\w``, ``\\b``), so that a pattern
   expecting a number or a word reads a placeholder there; a pattern may also name it (``\\u0660``).
 
@@ -43,6 +44,11 @@ ABBREVIATIONS: dict[str, dict[str, str]] = {
         "qd": "quand", "pdt": "pendant", "tjs": "toujours", "tjrs": "toujours",
         "liv": "livraison", "cmd": "commande", "cde": "commande", "msg": "message",
         "slt": "salut", "stp": "s'il te plait", "svp": "s'il vous plait",
+        "mag": "magasin", "mags": "magasins", "we": "week-end", "kdo": "cadeau", "kdos": "cadeaux",
+        "ptit": "petit", "ptits": "petits", "ptite": "petite", "ptites": "petites", "qq": "quelques",
+        "qqs": "quelques", "auj": "aujourd'hui", "ajd": "aujourd'hui", "aujd": "aujourd'hui", "jrs": "jours",
+        "nvo": "nouveau", "nouvo": "nouveau", "nveau": "nouveau", "nvl": "nouvelle", "nvle": "nouvelle",
+        "nvlle": "nouvelle", "gratos": "gratuit", "exclu": "exclusivite", "mnt": "maintenant",
     },
 }
 
@@ -56,9 +62,15 @@ _PLACEHOLDER = (
     r"|#[A-Za-z_][\w.]{0,40}#"                # #X#
     r"|%[A-Za-z_][\w.]{0,40}%"                # %X%
     r"|:(?<![\w:/]:)[A-Za-z_]\w{0,40}"        # :x (not in 'http://' nor after a word)
+    r"|<%=?[^%\n]{1,60}%>"                    # <%= x %> (ERB, EJS)
+    r"|<[A-Za-z_][\w .-]{0,40}>"              # <x>
+    r"|%\([A-Za-z_]\w{0,40}\)[sd]"            # %(x)s (Python)
+    r"|\$[A-Za-z_]\w{0,40}"                   # $x (PHP, shell); "$5" stays a price
+    r"|@(?<![\w.]@)[A-Za-z_]\w{0,40}"         # @x (not in an e-mail address)
+    r"|__[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*__"  # __X__
     r"|" + HOLE + "+"                         # a Jinja expression, masked
 )
-_TRIGGERS = "{[#%:" + HOLE  # a text holding none of these holds no placeholder
+_TRIGGERS = "{[#%:<$@_" + HOLE  # a text holding none of these holds no placeholder
 _NOT_WORD = str.maketrans({c: " " for c in ".,;:!?()[]{}<>\"/\\|*+=~^`&@#%$\n\t\r"})
 
 
@@ -123,7 +135,7 @@ def _names(placeholder: str) -> list[str]:
     'coupon_code') and, for a dotted name, the whole path ('{{offer.title}}' -> 'offer_title', as
     'title' alone says nothing); none for a masked expression or an expression that is not a plain
     name (a call, an operator)."""
-    inner = placeholder.strip("{}[]#%:$ ")
+    inner = placeholder.strip("{}[]#%:$<>=@_ ")
     if not _PLAIN_NAME().fullmatch(inner):
         return []
     out = []

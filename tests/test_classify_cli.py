@@ -120,12 +120,19 @@ def test_in_reply_to_is_evidence_of_a_reply(write):
     ("Winter coats %PCT%% off until Sunday.", "discount", "%PCT%% off"),
     ("Winter coats ${pct}% off until Sunday.", "discount", "${pct}% off"),
     ("Winter coats :pct% off until Sunday.", "discount", ":pct% off"),
+    ("Bonjour <prenom>, -<remise>% sur tout le magasin !", "discount", "-<remise>%"),
+    ("Bonjour <%= prenom %>, -<%= pct %>% sur tout le magasin !", "discount", "-<%= pct %>%"),
+    ("Bonjour %(prenom)s, -%(pct)s%% sur tout le magasin !", "discount", "-%(pct)s%"),
+    ("Bonjour $prenom, -$pct% sur tout le magasin !", "discount", "-$pct%"),
+    ("Bonjour @prenom, -@pct% sur tout le magasin !", "discount", "-@pct%"),
+    ("Bonjour __PRENOM__, -__PCT__% sur tout le magasin !", "discount", "-__PCT__%"),
     ("Hi {{name}}, use {coupon_code} at checkout.", "coupon-code", "{coupon_code}"),
     # a dotted name is read whole as well as by its last part ('title' alone says nothing)
     ("Le Vieux Moulin : {{offer.title}}. Bon appétit !", "special-offer", "{{offer.title}}"),
     ("Your order #{{order_id}} has shipped.", "order-number", "order #"),
     # French SMS abbreviations and text without accents
     ("Grosse reduc sur ts les articles ce week-end !", "discount", "reduc"),
+    ("1 kdo offert pr tt achat ds nos mags ce we !", "free-shipping", "1 kdo offert"),
     ("Votre commande est prete, livraison prevue demain.", "order-update", "livraison prevue"),
 ])
 def test_matching_view_reaches_through_typography_placeholders_and_abbreviations(text, signal, evidence):
