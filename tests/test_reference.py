@@ -12,6 +12,7 @@ import pytest
 
 from conftest import run_cli, template_source
 from templater import readability, reference
+from templater.context import LintContext
 from templater.jinja import plain
 from templater.pool import _Worker
 from templater.render.recheck import MessageCheck
@@ -38,6 +39,7 @@ FAST_PATHS = [
     ("the signal patterns' plan per set of literals", PatternGroup, "_plan", LINT),
     ("the rules a kind of template runs, worked out once", Linter, "_runnable", LINT),
     ("the cached hyphenation patterns (readability)", readability.Patterns, "syllables", LINT),
+    ("mixed-content's scan for its own markers alone", LintContext, "_find_only", LINT),
     ("the plain-body plan (bulk rows)", plain.Plain, "renderer", RENDER),
     ("the re-check's literal pre-test", MessageCheck, "may_fail", RENDER),
     ("the batched reading of CSV rows", RowReader, "_read_together", RENDER),
