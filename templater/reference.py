@@ -22,7 +22,8 @@ What it turns off (docs/checks.md lists the same):
   hyphenation patterns: pyphen itself counts syllables;
 - lint's quick exit (cli._exit_at_once): Python's own exit tears the interpreter down;
 - the batched reading of CSV rows: each record is read alone;
-- the front matter's plain-tree construction: PyYAML's constructor builds every value;
+- the front matter's plain-tree construction: PyYAML's constructor builds every value; and its
+  short reading of the usual shape (front_matter.py): PyYAML reads every front matter;
 - mixed-content's scan for the markers that can make it fire alone (LintContext.evidence_of):
   every signal is looked for, and the evidence filtered;
 - forked workers (lint --jobs, render --jobs): everything runs in this process;

@@ -10,7 +10,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from templater.records import dataclass
-from templater import reference
+from templater import front_matter, reference
 from templater.errors import yaml_problem
 
 # The YAML loader of front matter, rule packs and markets.yaml: the C loader, several times faster,
@@ -295,6 +295,10 @@ def parse(source: str, path: str, default_id: str) -> tuple[Template | None, lis
         shape = _shape_problem(yaml_text)
         if shape is not None:
             return None, [shape]
+        usual = None if reference.ON else front_matter.read(yaml_text)
+        if usual is not None:  # the usual shape, read without PyYAML (front_matter.py)
+            body = "\n".join(lines[end + 1:])
+            return Template(path, source, usual[0], body, end + 2, usual[1], usual[2], default_id), []
         loader = SafeLoader(yaml_text)
         try:
             node = loader.get_single_node()
