@@ -24,6 +24,7 @@ What it turns off (docs/checks.md lists the same):
 - the batched reading of CSV rows: each record is read alone;
 - the front matter's plain-tree construction: PyYAML's constructor builds every value; and its
   short reading of the usual shape (front_matter.py): PyYAML reads every front matter;
+- reading a template file by os.open and os.read: a file object reads it;
 - mixed-content's scan for the markers that can make it fire alone (LintContext.evidence_of):
   every signal is looked for, and the evidence filtered;
 - forked workers (lint --jobs, render --jobs): everything runs in this process;
