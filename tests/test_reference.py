@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli, template_source
-from templater import front_matter, readability, reference, template
+from templater import discovery, front_matter, readability, reference, template
 from templater.context import LintContext
 from templater.jinja import plain
 from templater.pool import _Worker
@@ -41,6 +41,7 @@ FAST_PATHS = [
     ("the cached hyphenation patterns (readability)", readability.Patterns, "syllables", LINT),
     ("the usual front matter read without PyYAML", front_matter, "read", LINT),
     ("a template file read by the system's calls", template, "_read_bytes", LINT),
+    ("the ids of a folder's files from its parts below the root, worked out once", discovery, "stem", LINT),
     ("mixed-content's scan for its own markers alone", LintContext, "_find_only", LINT),
     ("the plain-body plan (bulk rows)", plain.Plain, "renderer", RENDER),
     ("the re-check's literal pre-test", MessageCheck, "may_fail", RENDER),
