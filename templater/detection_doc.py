@@ -37,6 +37,16 @@ that wordings nobody listed still match:
   (« Réservez : {lien} »), never the noun (« suivez votre commande en ligne »);
 * replenishment: one frame for "time to restock", "refill time", "don't run out", "restock your
   ...", "running low?" (not a balance, data or a pharmacy's own refill);
+* English selling without offer words, written as the constructions marketing copy is built
+  from rather than as its sentences: a question that sells ("Looking for a last-minute gift?",
+  "Did you know {business} also caters?", "Ready to upgrade?", "Is your furnace ready for
+  winter?"), never one about the customer's own order or bill; a sale kept warm ("following up
+  on the proposal", "any questions about the estimate?", "thinking of selling?"); a price with
+  its terms ("$35 through Dec 24", "$12/lb", "wings are 50 cents during the game", "first
+  adjustment $39"); the business's goods in a construction ("make hosting easy with our ...",
+  "fuel your day with ...", "with our new ...", "our famous ..."); an event or a visit ("join us
+  Sunday", "come watch the game", "no appointment needed", "National Donut Day"); scarcity and
+  deadlines without a date ("only a few left", "going quickly", "act now", "order by Thursday");
 * a launch by anyone ("our / a / the new ... is live / lands / is here"), the business's goods
   pointed at ("discover our collection", « découvrez notre collection »), a win-back
   (« ça fait un moment », « votre prochaine coupe vous attend ») and scarcity in a sale ("before
