@@ -4,7 +4,7 @@ Run `python benchmarks/accuracy.py` from the repository root. Messages are group
 (benchmarks/corpus_split.py: GitHub owner/repo, else the site) and every headline figure scores a
 group with nothing built from it:
 
-* the frozen test split (new sources of batches pass9 to pass12, 1 in 3 by hash): measured, never read.
+* the frozen test split (new sources of batches pass9 to pass13, 1 in 3 by hash): measured, never read.
   Only its aggregate figures are printed. `--show-frozen-misses` prints its misses: whoever uses it
   may no longer write rules or tune the scorer, so nobody working on detection does;
 * grouped 5-fold cross-validation over the development part (every other row) by source group:
@@ -542,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
     print(judged.counts + (f"; scoring batch {args.batch} only" if args.batch else ""))
     for ms in measurements:
         print(f"\n== HEADLINE, leave-source-out: {ms.detector} ==")
-        print("-- frozen test split (new sources of pass9 to pass12; measured, never read) --")
+        print("-- frozen test split (new sources of pass9 to pass13; measured, never read) --")
         for r in ms.frozen:
             print("\n".join(format_figures(r, frozen=True)))
         print(f"-- grouped {corpus_split.FOLDS}-fold cross-validation over the development part by source (the "

@@ -24,6 +24,7 @@ from typing import Iterator
 
 from templater.matching import fold_accents, replace_placeholders
 from templater.template import LANGUAGES
+from templater.text import normalize
 
 DATA = Path(__file__).resolve().parent / "data"
 SIGNAL = "scorer"
@@ -33,6 +34,12 @@ SLOT = "§"  # every placeholder, whatever its syntax, reads as this one token
 # the signals' matching view knows (templater.matching), each read as one slot token.
 _LINK = re.compile(r"https?:|www\.|[\w-]\.(?:com|fr|io|co|net|org|ly|me|app|shop)\b")  # in a lower-case token
 _DIGITS = re.compile(r"\d")
+# A dash glued between a letter or a placeholder and a number ("menu-00%" once digits are 0s).
+_GLUED_DASH = re.compile(r"(?<=[^\W\d_]|§)-(?=0)")
+# Classes of numbers, in a token whose digits are 0s: a price, a percentage, a code (4 digits or more).
+_PRICE = re.compile(r"[$€£]0|0(?:[.,]0+)?(?:€|\$|£|eur|euros?|fcfa)$")
+_PERCENT = re.compile(r"0%")
+_CODE = re.compile(r"0{4,}")
 _SENTENCE = re.compile(r"\S(?:[^\n]*?[.!?…](?=\s)|[^\n]*\S)?")
 _EDGE_PUNCT = ".,;:!?\"'()[]{}…-–—/*"
 
@@ -45,16 +52,30 @@ def _same_length(match: re.Match) -> str:
 
 def prepare(text: str) -> str:
     """The text as the model reads it, of the same length (so that sentence spans hold in both):
-    placeholders as one slot token, every digit as 0, lower case."""
-    text = _DIGITS.sub("0", replace_placeholders(text, _same_length))
+    typographic dashes, quotes and spaces as ASCII (templater.text.normalize), placeholders as one
+    slot token, every digit as 0, a dash glued to a number as a space, lower case."""
+    text = _DIGITS.sub("0", replace_placeholders(normalize(text), _same_length))
+    if "-" in text:
+        text = _GLUED_DASH.sub(" ", text)
     lowered = text.lower()
     return lowered if len(lowered) == len(text) else "".join(ch.lower()[0] for ch in text)
 
 
 def _as_read(token: str) -> str:
-    """A token of a prepared text as the features see it: a link as 'url', without accents (SMS
-    are often written without them)."""
-    return "url" if _LINK.search(token) else fold_accents(token)
+    """A token of a prepared text as the features see it: a link as 'url', a price as '0price', a
+    percentage as '0pct', a code of 4 digits or more as '0code', without accents (SMS are often
+    written without them)."""
+    if _LINK.search(token):
+        return "url"
+    if "0" in token:
+        bare = token.strip(_EDGE_PUNCT)
+        if _PERCENT.search(bare):
+            return "0pct"
+        if _PRICE.search(bare):
+            return "0price"
+        if _CODE.fullmatch(bare):
+            return "0code"
+    return fold_accents(token)
 
 
 def _read(token: str) -> tuple[str, list[str]]:

@@ -67,7 +67,36 @@ def find_in_text(pairs: list[tuple[Signal, re.Pattern]], text: str, where: str =
                 if variables.fullmatch(name):
                     found.append(Evidence(signal.id, signal.kind, text[start:end], start, end, where))
     found.sort(key=lambda e: (e.start, e.end, e.signal))
-    return found
+    return _uncovered(found, {s.id: s for s, _p in pairs}, text)
+
+
+# Where a sentence ends: a stop followed by a space, or a line end.
+_SENTENCE_END = re.compile(r"[.!?\u2026](?=\s)|\n")
+
+
+def _reach(signal: Signal, ev: Evidence, text: str) -> tuple[int, int]:
+    """The part of the text a covering signal's evidence speaks for (Signal.reach)."""
+    if signal.reach == "match":
+        return ev.start, ev.end
+    if signal.reach == "message":
+        return 0, len(text)
+    start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, ev.start)), default=0)
+    if signal.reach == "after":
+        return start, len(text)
+    end = _SENTENCE_END.search(text, ev.end)
+    return start, end.end() if end else len(text)
+
+
+def _uncovered(found: list[Evidence], signals: dict[str, Signal], text: str) -> list[Evidence]:
+    """The evidence without the promotional markers that a covering signal's evidence shows to be the
+    customer's own: "10% Off Coupon" in "You've redeemed 500 points for: 10% Off Coupon", "Book now"
+    after "A spot opened up!" (a waitlist). A marker outside the cover's reach still counts."""
+    covers = [(signals[e.signal].covers, _reach(signals[e.signal], e, text))
+              for e in found if e.signal in signals and signals[e.signal].covers]
+    if not covers:
+        return found
+    return [e for e in found if not any(e.signal in ids and start <= e.start and e.end <= end
+                                         for ids, (start, end) in covers)]
 
 
 def find_in_variables(signals: list[Signal], names: dict[str, int]) -> list[Evidence]:

@@ -59,7 +59,7 @@ def test_frozen_groups_are_new_in_pass9_and_one_in_three_by_hash() -> None:
     assert corpus_split.frozen_groups(rows) == {frozen}
 
 
-@pytest.mark.parametrize("batch", ["pass10", "pass11", "pass12"])
+@pytest.mark.parametrize("batch", ["pass10", "pass11", "pass12", "pass13"])
 def test_groups_first_seen_in_a_later_frozen_batch_are_frozen_by_the_same_rule(batch: str) -> None:
     in9, new, kept = _frozen_name("nine"), _frozen_name(batch), _unfrozen_name(batch)
     old = _frozen_name("older")  # hashes into the split, but a pass8 row makes it not new

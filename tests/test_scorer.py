@@ -43,6 +43,15 @@ def test_features_fold_accents_and_links_and_stay_within_a_sentence() -> None:
     assert scorer.sentence_spans("One. Two!  Three\nFour") == [(0, 4), (5, 9), (11, 16), (17, 21)]
 
 
+def test_prices_percentages_and_codes_read_as_classes_and_a_glued_dash_as_a_space() -> None:
+    text = "Lunch menu\u201415% off, only $9.99 or 12,50\u20ac. Code 123456 \u2013 see you at 9"
+    prepared = scorer.prepare(text)
+    assert len(prepared) == len(text) and "menu 00%" in prepared and " - see" in prepared
+    found = scorer.features(text)
+    assert {"w:0pct", "w:0price", "w:0code", "w:menu 0pct", "w:0"} <= set(found)
+    assert not {"w:00%", "w:$0.00", "w:000000"} & set(found)
+
+
 def test_classify_names_the_scorers_sentence_and_words(toy_model) -> None:
     result = run_cli("classify", "--format", "json", "--language", "en", "--text", TEXT)
     [item] = json.loads(result.stdout)

@@ -15,7 +15,7 @@ from templater.matching import fold_pattern
 from templater.cache import cached
 from templater.rulepacks.patterns import LazyPattern
 from templater.rulepacks.regex_safety import backtracking_risk
-from templater.rulepacks.model import RULE_KINDS, SIGNAL_KINDS, Example, Rule, Signal, Variant
+from templater.rulepacks.model import REACHES, RULE_KINDS, SIGNAL_KINDS, Example, Rule, Signal, Variant
 from templater.template import CATEGORIES, LANGUAGES, SafeLoader
 
 # What a loaded rule set depends on besides the packs, for the cache's key: the code that loads
@@ -28,7 +28,7 @@ CODE = [*(_HERE / n for n in ("loader.py", "model.py", "patterns.py", "literals.
 
 LINE = "__line__"
 PACK_KEYS = {"pack", "language", "description", "signals", "rules"}
-SIGNAL_KEYS = {"id", "signal", "label", "doc", "patterns", "variables", "mixes", "answers", "examples"}
+SIGNAL_KEYS = {"id", "signal", "label", "doc", "patterns", "variables", "mixes", "answers", "covers", "examples"}
 EXAMPLE_KEYS = {"body", "category", "language", "meta", "source", "line", "column", "count", "fixed"}
 
 
@@ -207,9 +207,38 @@ def _load_signal(pack: _Pack, raw: Any, language: str, ruleset: RuleSet) -> None
         if not signal.mixes or language not in LANGUAGES:
             raise pack.fail(f"{what}: 'answers' needs 'mixes: true' and the pack's 'language'", raw)
         signal.answers[language] = answers
+    if "covers" in raw:
+        _load_covers(pack, raw, signal, what)
     signal.fail += fail
     signal.passes += passes
     signal.packs.append(str(pack.path))
+
+
+def _load_covers(pack: _Pack, raw: dict, signal: Signal, what: str) -> None:
+    """covers: {signals: [promotional signal ids], reach: match|sentence|after|message}, the same in every
+    language's pack of the signal (checked against the loaded signals by _check_covers)."""
+    value = raw["covers"]
+    if not isinstance(value, dict) or set(value) - {"signals", "reach", LINE}:
+        raise pack.fail(f"{what}: 'covers' maps 'signals' (a list of promotional signal ids) and 'reach'", raw, "covers")
+    ids, reach = value.get("signals"), value.get("reach", "match")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise pack.fail(f"{what}: 'covers' needs 'signals', a list of promotional signal ids", raw, "covers")
+    if reach not in REACHES:
+        raise pack.fail(f"{what}: 'covers' 'reach' must be one of {', '.join(REACHES)}", raw, "covers")
+    if signal.covers and (signal.covers != frozenset(ids) or signal.reach != reach):
+        raise pack.fail(f"{what}: 'covers' differs from the one in {signal.packs[0]}: give the same in every pack",
+                        raw, "covers")
+    signal.covers, signal.reach = frozenset(ids), reach
+
+
+def _check_covers(ruleset: RuleSet) -> None:
+    """Every signal a 'covers' names exists and is promotional."""
+    for signal in ruleset.signals.values():
+        for sid in sorted(signal.covers):
+            covered = ruleset.signals.get(sid)
+            if covered is None or covered.kind != "promotional":
+                raise RulePackError(f"signal '{signal.id}': 'covers' names '{sid}', which is not a promotional signal",
+                                    signal.packs[-1], None)
 
 
 LEMMA = re.compile(r"\{lemma:([^\W\d_][^{}\s]*)\}")
@@ -404,6 +433,7 @@ def load_ruleset(folders: Iterable[Path]) -> RuleSet:
         for path in files:
             load_pack(path, ruleset, drafts)
         ruleset.rules = {rid: _finish_rule(rid, draft) for rid, draft in drafts.items()}
+        _check_covers(ruleset)
         return ruleset
 
     return cached([*CODE, *files], load)

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
 
 SIGNAL_KINDS = ("promotional", "transactional", "conversational")  # conversational: evidence of a reply
 RULE_KINDS = ("builtin", "requirement", "existence")
+# How far a covering signal's evidence reaches: its own span, the sentence it is in, from its
+# sentence to the end of the message, or the whole message.
+REACHES = ("match", "sentence", "after", "message")
 
 
 @dataclass
@@ -47,6 +50,11 @@ class Signal:
     mixes: bool = True
     # Per language: the kinds of customer question (in_reply_to) this marker answers rather than mixes into.
     answers: dict[str, LazyPattern] = field(default_factory=dict)
+    # The promotional signals whose evidence this signal's evidence shows to be the customer's own
+    # (a reward redeemed "for: 10% Off Coupon", "Book now" for a waitlist spot that opened up), and
+    # how far from it: REACHES.
+    covers: frozenset[str] = frozenset()
+    reach: str = "match"
     fail: list[Example] = field(default_factory=list)
     passes: list[Example] = field(default_factory=list)
     packs: list[str] = field(default_factory=list)
