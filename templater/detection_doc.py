@@ -163,6 +163,15 @@ from another source, so a frame that generalises raises it and a fitted phrase d
 frame from several wordings of your own (a notice followed by an offer, the same offer in other
 words) rather than from one corpus message.
 
+A near miss that one promotional pattern catches is kept out by a lookahead in that pattern; a
+kind of customer event that several promotional signals misread (a waitlist spot and its "Book
+now, first come first served", a prize won and its code) is kept out by a guard: a transactional
+signal in `rules/transactional.<language>.yaml` whose pattern is the event's frame, with `covers`
+naming the promotional signals it speaks for and the smallest `reach` that holds. Give it a `fail`
+example where it covers a marker and a `pass` example where the same words sell, and add an offer
+beside the event to `tests/test_guards.py` to show the offer still fires. A signal's `covers`
+(signals and reach) is the same in every language's pack.
+
 * **English** (`rules/promotional.en.yaml`): widen an existing alternative of the same frame
   rather than adding a sibling phrase (the verbs of taking, the incentive words, the objects), and
   guard it against the customer's own event with a lookbehind or lookahead (`(?<!your\\s)`,
