@@ -172,7 +172,8 @@ class LintContext:
         """The evidence of the signals of these kinds (with mixing, also of every signal that
         `mixes`): what `evidence` holds of them, in its order, found by scanning for them alone.
 
-        The other signals' evidence changes nothing of theirs: repeats are told apart signal by
+        The other signals' evidence changes nothing of theirs but for the signals that `cover`
+        markers (signals._uncovered), which are scanned as well: repeats are told apart signal by
         signal (see _find), so this is `evidence` filtered, at a fraction of the scan.
         """
         key = (kinds, mixing)
@@ -182,8 +183,9 @@ class LintContext:
                 return signal.kind in kinds or (mixing and signal.mixes)
             if reference.ON or "evidence" in self.__dict__:
                 found = [e for e in self.evidence if keep(self.ruleset.signals[e.signal])]
-            else:
-                found = self._find_only(keep)
+            else:  # the covering signals are scanned too: their evidence drops kept markers
+                found = [e for e in self._find_only(lambda s: keep(s) or bool(s.covers))
+                         if keep(self.ruleset.signals[e.signal])]
             self._evidence_of[key] = found
         return found
 
