@@ -37,10 +37,24 @@ that wordings nobody listed still match:
   (« Réservez : {lien} »), never the noun (« suivez votre commande en ligne »);
 * replenishment: one frame for "time to restock", "refill time", "don't run out", "restock your
   ...", "running low?" (not a balance, data or a pharmacy's own refill);
+* English selling without offer words, written as the constructions marketing copy is built
+  from rather than as its sentences: a question that sells ("Looking for a last-minute gift?",
+  "Did you know {business} also caters?", "Ready to upgrade?", "Is your furnace ready for
+  winter?"), never one about the customer's own order or bill; a sale kept warm ("following up
+  on the proposal", "any questions about the estimate?", "thinking of selling?"); a price with
+  its terms ("$35 through Dec 24", "$12/lb", "wings are 50 cents during the game", "first
+  adjustment $39"); the business's goods in a construction ("make hosting easy with our ...",
+  "fuel your day with ...", "with our new ...", "our famous ..."); an event or a visit ("join us
+  Sunday", "come watch the game", "no appointment needed", "National Donut Day"); scarcity and
+  deadlines without a date ("only a few left", "going quickly", "act now", "order by Thursday");
 * a launch by anyone ("our / a / the new ... is live / lands / is here"), the business's goods
   pointed at ("discover our collection", « découvrez notre collection »), a win-back
   (« ça fait un moment », « votre prochaine coupe vous attend ») and scarcity in a sale ("before
-  they sell out", « avant rupture »).
+  they sell out", « avant rupture »);
+* in French, the commercial opt-out itself (`marketing-opt-out`: « STOP au 36xxx »,
+  « STOP=Désabonnement », « STOP pour ne plus recevoir nos offres »): French law asks it of
+  commercial prospection only, so a message carrying it is sent as marketing; the STOP of a
+  notification stream (« STOP pour ne plus recevoir ces SMS », « ... vos alertes ») is not it.
 
 `benchmarks/accuracy.py` measures whether a frame generalises: its source-supported recall counts
 a detection only where the pattern alternative that made it also matches promotional content from
@@ -148,6 +162,15 @@ source-supported recall counts a detection only where its pattern also matches p
 from another source, so a frame that generalises raises it and a fitted phrase does not). Write the
 frame from several wordings of your own (a notice followed by an offer, the same offer in other
 words) rather than from one corpus message.
+
+A near miss that one promotional pattern catches is kept out by a lookahead in that pattern; a
+kind of customer event that several promotional signals misread (a waitlist spot and its "Book
+now, first come first served", a prize won and its code) is kept out by a guard: a transactional
+signal in `rules/transactional.<language>.yaml` whose pattern is the event's frame, with `covers`
+naming the promotional signals it speaks for and the smallest `reach` that holds. Give it a `fail`
+example where it covers a marker and a `pass` example where the same words sell, and add an offer
+beside the event to `tests/test_guards.py` to show the offer still fires. A signal's `covers`
+(signals and reach) is the same in every language's pack.
 
 * **English** (`rules/promotional.en.yaml`): widen an existing alternative of the same frame
   rather than adding a sibling phrase (the verbs of taking, the incentive words, the objects), and

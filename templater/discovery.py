@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from templater import reference
 from templater.errors import InputError
 
 DEFAULT_EXCLUDE = (".*", "venv", "node_modules", "__pycache__")
@@ -241,14 +242,21 @@ def discover(paths: Iterable[str], excludes_for) -> list[tuple[Path, str, str]]:
         root = Path(arg)
         if root.is_dir():
             unlisted: list[OSError] = []
-            files = list(walk(root, excludes_for, unlisted))
+            files = [(Path(current, entry.name), current, entry.name)
+                     for current, _real, entry in entries(root, excludes_for, unlisted)]
             if not files and not unlisted:
                 raise InputError("no .sms templates here (hidden folders, .venv, venv, node_modules, "
                                  "__pycache__, what .gitignore ignores and the configured exclude are "
                                  "skipped): give the folder that holds the templates", arg)
-            for file in sorted(files):
-                rel = file.relative_to(root).with_suffix("")
-                found.append((file, str(file), ".".join(rel.parts)))
+            below: dict[str, tuple[str, ...]] = {}  # each folder's parts below root, worked out once
+            for file, current, name in sorted(files, key=lambda f: f[0]):
+                if reference.ON:
+                    found.append((file, str(file), ".".join(file.relative_to(root).with_suffix("").parts)))
+                    continue
+                parts = below.get(current)
+                if parts is None:
+                    parts = below[current] = Path(current).relative_to(root).parts
+                found.append((file, str(file), ".".join((*parts, stem(name)))))
             # A folder that cannot be listed (permissions) is linted as an unreadable file: a finding.
             found += [(Path(e.filename), e.filename, "") for e in unlisted if e.filename]
         elif root.is_file():
@@ -257,6 +265,24 @@ def discover(paths: Iterable[str], excludes_for) -> list[tuple[Path, str, str]]:
         else:
             raise InputError("no such file or folder (give .sms files or folders that hold them)", arg)
     return found
+
+
+def stem(name: str) -> str:
+    """A file name without its suffix, as Path(name).with_suffix("").name has it ('a.b.sms' -> 'a.b',
+    '.sms' -> '.sms')."""
+    i = name.rfind(".")
+    return name[:i] if 0 < i < len(name) - 1 else name
+
+
+def ids_below(folder: Path, root: Path | None) -> tuple[str, ...] | None:
+    """The parts of a (resolved) folder below the project root, for default_id of its files; None
+    where its files take their fallback id (no root, or the folder lies outside it)."""
+    if root is None:
+        return None
+    try:
+        return folder.relative_to(root).parts
+    except ValueError:
+        return None
 
 
 def default_id(real: Path, root: Path | None, fallback: str) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterable
 
 from templater.records import dataclass
-from templater import config as configuration, discovery, project_ids
+from templater import config as configuration, discovery, project_ids, reference
 from templater.findings import Finding, Severity
 from templater.linter import FileResult, Linter, LintOptions
 from templater.resources import rules_dir
@@ -103,15 +103,22 @@ class Policies:
         """(file, display path, default id) of every template the paths name, found as
         discovery.py says, each id from its project root."""
         out: list[tuple[Path, str, str]] = []
-        roots: dict[tuple[int, Path], tuple[Path, Path]] = {}
+        roots: dict[tuple[int, Path], tuple[Path, Path, tuple[str, ...] | None]] = {}
         for file, display, fallback in discovery.discover(paths, self.excludes_for):
             policy = self.for_path(file)
-            known = roots.get((id(policy), file.parent))  # one root per folder and policy, not per file
+            parent = file.parent
+            known = roots.get((id(policy), parent))  # one root per folder and policy, not per file
             if known is None:
-                folder = file.parent.resolve()
-                known = roots[(id(policy), file.parent)] = (folder, policy.root_for(folder))
-            folder, root = known
-            out.append((file, display, discovery.default_id(folder / file.name, root, fallback)))
+                folder = parent.resolve()
+                root = policy.root_for(folder)
+                below = None if reference.ON else discovery.ids_below(folder, root)
+                known = roots[(id(policy), parent)] = (folder, root, below)
+            folder, root, below = known
+            if reference.ON:
+                out.append((file, display, discovery.default_id(folder / file.name, root, fallback)))
+            else:  # default_id's answer from the folder's parts below the root, worked out once
+                tid = fallback if below is None else ".".join((*below, discovery.stem(file.name)))
+                out.append((file, display, tid))
         return out
 
     def elsewhere(self, paths: Iterable[str], entries: list[tuple[Path, str, str]]) -> dict[str, str]:

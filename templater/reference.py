@@ -22,7 +22,13 @@ What it turns off (docs/checks.md lists the same):
   hyphenation patterns: pyphen itself counts syllables;
 - lint's quick exit (cli._exit_at_once): Python's own exit tears the interpreter down;
 - the batched reading of CSV rows: each record is read alone;
-- the front matter's plain-tree construction: PyYAML's constructor builds every value;
+- the front matter's plain-tree construction: PyYAML's constructor builds every value; and its
+  short reading of the usual shape (front_matter.py): PyYAML reads every front matter;
+- reading a template file by os.open and os.read: a file object reads it;
+- discovery's ids from each folder's parts below the root, worked out once: pathlib works out
+  every file's;
+- mixed-content's scan for the markers that can make it fire alone (LintContext.evidence_of):
+  every signal is looked for, and the evidence filtered;
 - forked workers (lint --jobs, render --jobs): everything runs in this process;
 - the C JSON encoder of reject lines: json.JSONEncoder.
 """

@@ -107,3 +107,33 @@ def test_a_folder_without_templates_is_an_input_error(repo):
     (only_ignored / "node_modules").mkdir(parents=True)
     (only_ignored / "node_modules" / "a.sms").write_text(SHIPPED, encoding="utf-8")
     assert run_cli("lint", "vendor").exit_code == 2
+
+
+def test_discovery_gives_the_same_files_and_ids_with_and_without_its_shortcuts(repo, monkeypatch):
+    """Policies.discover works out each folder's parts below the root once and cuts the suffix off
+    the name as a string; with TEMPLATER_REFERENCE=1 every file's path goes through pathlib. Folders
+    in and out of the root, a linked folder, odd names, '.', relative and absolute arguments."""
+    from templater import reference
+    from templater.policy import Policies
+
+    for rel in ("templates/brand-a/a.b.en.sms", "templates/brand-a/x..sms", "templates/deep/er/t.sms",
+                "other/.config.sms", "other/v1.2/t.fr.sms"):
+        path = repo / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(SHIPPED, encoding="utf-8")
+    (repo / "other" / ".templater.yaml").write_text("exclude: []\n", encoding="utf-8")
+    (repo / "linked").symlink_to(repo / "templates" / "deep")
+    outside = repo.parent / "outside"
+    outside.mkdir()
+    (outside / "t.sms").write_text(SHIPPED, encoding="utf-8")
+    argument_sets = [["."], ["templates"], [str(repo / "templates"), "other/v1.2/t.fr.sms"], ["./other", "linked"],
+                     [str(outside), "templates/brand-a/x..sms"]]
+    for arguments in argument_sets:
+        found = []
+        for switch in (False, True):
+            monkeypatch.setattr(reference, "ON", switch)
+            found.append(Policies().discover(arguments))
+        assert found[0] == found[1] and found[0], arguments
+    ids = {display: tid for _f, display, tid in Policies().discover(["."])}
+    assert ids["templates/brand-a/a.b.en.sms"] == "templates.brand-a.a.b.en"
+    assert ids["templates/brand-a/x..sms"] == "templates.brand-a.x."

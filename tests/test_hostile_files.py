@@ -118,26 +118,63 @@ def test_aliases_within_the_bounds_still_work(write):
     assert result.exit_code == 0 and result.stdout.startswith("Hi Ana and Ana")
 
 
-def test_a_huge_file_is_not_read_whole(tmp_path, monkeypatch):
-    """read_source reads at most the cap plus one byte, whatever the file's size."""
-    from templater import template
+@pytest.mark.parametrize("reference_run", [False, True], ids=["system calls", "file object"])
+def test_a_huge_file_is_not_read_whole(tmp_path, monkeypatch, reference_run):
+    """read_source reads at most the cap plus one byte, whatever the file's size, in small reads
+    (os.read; with TEMPLATER_REFERENCE=1 a file object's read)."""
+    import os
+
+    from templater import reference, template
+    monkeypatch.setattr(reference, "ON", reference_run)
     path = tmp_path / "huge.sms"
     with path.open("wb") as handle:
         handle.truncate(50 * MAX_FILE_BYTES)  # sparse: big on paper, nothing on disk
     reads: list[int] = []
-    real_open = type(path).open
+    if reference_run:
+        real_open = type(path).open
 
-    def spy(self, *args, **kwargs):
-        handle = real_open(self, *args, **kwargs)
-        real_read = handle.read
-        handle.read = lambda n=-1: reads.append(n) or real_read(n)  # type: ignore[method-assign]
-        return handle
+        def spy(self, *args, **kwargs):
+            handle = real_open(self, *args, **kwargs)
+            real_read = handle.read
+            handle.read = lambda n=-1: reads.append(n) or real_read(n)  # type: ignore[method-assign]
+            return handle
 
-    monkeypatch.setattr(type(path), "open", spy)
+        monkeypatch.setattr(type(path), "open", spy)
+    else:
+        real_read = os.read
+        monkeypatch.setattr(os, "read", lambda fd, n: reads.append(n) or real_read(fd, n))
     with pytest.raises(ValueError, match="byte limit"):
         template.read_source(path)
     assert sum(reads) == MAX_FILE_BYTES + 1  # a small first read, then the rest of the cap
     assert reads[0] < MAX_FILE_BYTES
+
+
+@pytest.mark.parametrize("size", [0, 10, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 40_000, MAX_FILE_BYTES,
+                                  MAX_FILE_BYTES + 1])
+def test_a_file_reads_the_same_by_system_calls_and_by_a_file_object(size, tmp_path, monkeypatch):
+    from templater import reference, template
+    path = tmp_path / "t.sms"
+    path.write_bytes(("é\r\n" * size)[:size].encode("utf-8", "replace")[:size] if size else b"")
+    outcomes = []
+    for switch in (False, True):
+        monkeypatch.setattr(reference, "ON", switch)
+        try:
+            outcomes.append(template.read_source(path))
+        except ValueError as exc:
+            outcomes.append(f"{type(exc).__name__}: {exc}")
+    assert outcomes[0] == outcomes[1]
+
+
+def test_a_folder_or_a_missing_file_raises_the_same_by_system_calls_and_by_a_file_object(tmp_path, monkeypatch):
+    from templater import reference, template
+    for target in (tmp_path, tmp_path / "missing.sms"):
+        errors = []
+        for switch in (False, True):
+            monkeypatch.setattr(reference, "ON", switch)
+            with pytest.raises(OSError) as caught:
+                template.read_source(target)
+            errors.append((type(caught.value), str(caught.value), caught.value.filename))
+        assert errors[0] == errors[1] and str(target) in errors[0][1]
 
 
 def test_hostile_vars_files_are_one_line_errors(write):

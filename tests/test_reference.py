@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli, template_source
-from templater import readability, reference
+from templater import discovery, front_matter, readability, reference, template
+from templater.context import LintContext
 from templater.jinja import plain
 from templater.pool import _Worker
 from templater.render.recheck import MessageCheck
@@ -38,6 +39,10 @@ FAST_PATHS = [
     ("the signal patterns' plan per set of literals", PatternGroup, "_plan", LINT),
     ("the rules a kind of template runs, worked out once", Linter, "_runnable", LINT),
     ("the cached hyphenation patterns (readability)", readability.Patterns, "syllables", LINT),
+    ("the usual front matter read without PyYAML", front_matter, "read", LINT),
+    ("a template file read by the system's calls", template, "_read_bytes", LINT),
+    ("the ids of a folder's files from its parts below the root, worked out once", discovery, "stem", LINT),
+    ("mixed-content's scan for its own markers alone", LintContext, "_find_only", LINT),
     ("the plain-body plan (bulk rows)", plain.Plain, "renderer", RENDER),
     ("the re-check's literal pre-test", MessageCheck, "may_fail", RENDER),
     ("the batched reading of CSV rows", RowReader, "_read_together", RENDER),

@@ -13,7 +13,7 @@ language: fr
 variables:
   note: {description: Note du magasin, example: "Votre commande est prête."}
 ---
-Boutique Acme : {{ note }} STOP au 36111
+Boutique Acme : {{ note }}
 """
 
 

@@ -187,3 +187,21 @@ def test_the_threshold_stops_before_the_scorer_adds_near_misses() -> None:
     assert train_scorer.choose_threshold(examples, scores, caught, least=3) == float("inf")
     # With room for the near miss and 0.75 precision, it may pass it.
     assert train_scorer.choose_threshold(examples, scores, caught, precision=0.75, near_misses=1.0, least=1) == 1.5
+
+
+def test_study_lists_the_top_additions_of_the_study_half_only() -> None:
+    """`train_scorer.py --study N` shows what the scorer would add, best first, with its rank among
+    every addition; the check half's messages are counted in the ranks and never shown."""
+    train_scorer = _train_scorer()
+    halves = {train_scorer.corpus_split.dev_half(f"site{i}.example"): f"site{i}.example" for i in range(20)}
+    study, check = halves["study"], halves["check"]
+    examples = [train_scorer.Example("Zorblax tasting Friday.", "en", True, check, id="en-1"),
+                train_scorer.Example("Your points were added.", "en", False, study, True, "en-2"),
+                train_scorer.Example("Flash sale, 20% off!", "en", True, study, id="en-3"),
+                train_scorer.Example("Your order shipped.", "en", False, study, id="en-4")]
+    lines = train_scorer.study(examples, [3.0, 2.0, 5.0, 1.0], [False, False, True, False], 5)
+    assert lines == ["  #2 2.00 en-2 [near miss] 'Your points were added.'",
+                     "  #3 1.00 en-4 [other] 'Your order shipped.'"]
+    assert "Zorblax" not in "".join(lines)  # the check half's addition: ranked first, not shown
+    ranked = train_scorer.ranked_additions(examples, [3.0, 2.0, 5.0, 1.0], [False, False, True, False])
+    assert train_scorer.ranking(ranked, (2,)) == "its 2 highest-scoring additions hold 1/2 (1 near misses) promotional"

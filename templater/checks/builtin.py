@@ -173,12 +173,15 @@ def mixed_content(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     if category not in ("transactional", "conversational"):
         return
     signals = ctx.ruleset.signals
+    # Only the markers that can make it fire here (_mixing_markers) are looked for; the scorer's
+    # second opinion asks only whether a promotional one was found.
+    evidence = ctx.evidence_of(("promotional",), mixing=category == "conversational")
     if not ctx.is_message:  # the template's own lint gives this warning; rendering checks only errors
-        for ev in second_opinion(ctx.evidence, ctx.masked, ctx.language):
+        for ev in second_opinion(evidence, ctx.masked, ctx.language):
             yield Hit(rule.id, {"text": ev.text, "words": ", ".join(ev.words), "category": category,
                                 "needed": CONSENT_FOR["promotional"], "has": CONSENT_FOR[category]},
                       offset=ev.start, variant="scorer")
-    for ev in ctx.evidence:
+    for ev in evidence:
         signal = signals[ev.signal]
         if ev.kind == "promotional":
             variant, needed = "promotional", CONSENT_FOR["promotional"]

@@ -174,7 +174,7 @@ _MET_CACHE = 1024  # sets of met literals whose patterns are remembered; cleared
 
 
 class LiteralFinder:
-    """Which of some literals (each numbered: its slot) occur in a lower-cased text: the one literal
+    """Which of some literals (each with its slot: a number, or the literal itself) occur in a lower-cased text: the one literal
     pre-filter, for the lint's rule patterns (patterns.py) and the bulk re-check (LiteralIndex).
 
     A literal without white space lies inside one word of the text, so the text is cut into words
@@ -185,7 +185,7 @@ class LiteralFinder:
     with one of its first-GRAM-character grams. Literals with white space are tested on the whole text.
     """
 
-    def __init__(self, literals: Iterable[tuple[str, int]]) -> None:
+    def __init__(self, literals: Iterable[tuple[str, Any]]) -> None:
         self.by_gram: dict[str, list[tuple[str, int]]] = {}
         self.whole: list[tuple[str, int]] = []  # tested on the whole text
         for lit, slot in literals:

@@ -30,15 +30,15 @@ Alternative = tuple[str, "Literals | None", "tuple[Literals, ...]"]
 Choice = tuple[re.Pattern, "Literals | None"]
 
 _UNIVERSE: set[str] = set()  # the literals of every pattern made so far
-# Which of them a text holds: literals.LiteralFinder over the universe, made when first needed
-# after the universe grew ([finder, the literals by slot]); texts seen before are then looked at again.
-_FINDER: list = [None, ()]
+# Which of them a text holds: literals.LiteralFinder over the universe, each literal its own slot
+# (so that what it finds is the literals themselves), made when first needed after the universe
+# grew; texts seen before are then looked at again.
+_FINDER: list[LiteralFinder | None] = [None]
 _VERSION = [0]  # bumped when the universe grows
 _RECENT: dict[int, tuple[str, int, str, frozenset[str]] | tuple[str, int, None, None]] = {}
-_NAMES: dict[frozenset[int], frozenset[str]] = {}  # slots met -> their literals; texts share them
 _SHORT = 48  # texts shorter than this (variable names) skip the shared index of literals
 _SUBSETS = 64  # compiled alternations kept per pattern, by which alternatives they hold
-_CACHE = 4096  # sets of met slots remembered; cleared when full
+_CACHE = 4096  # plans remembered per signal group; cleared when full
 _SHORT_CACHE = 256  # short texts remembered per pattern (a few dozen variable names in practice)
 
 
@@ -56,19 +56,10 @@ def _register(literals: frozenset[str]) -> None:
 
 def _present(low: str) -> frozenset[str]:
     """The universe's literals in a lower-cased text."""
-    finder, names = _FINDER
+    finder = _FINDER[0]
     if finder is None:
-        names = tuple(sorted(_UNIVERSE))
-        finder = LiteralFinder(zip(names, range(len(names))))
-        _FINDER[:] = finder, names
-        _NAMES.clear()
-    slots = finder.met(low)
-    found = _NAMES.get(slots)
-    if found is None:
-        if len(_NAMES) >= _CACHE:
-            _NAMES.clear()
-        found = _NAMES[slots] = frozenset(map(names.__getitem__, slots))
-    return found
+        finder = _FINDER[0] = LiteralFinder((lit, lit) for lit in sorted(_UNIVERSE))
+    return finder.met(low)  # type: ignore[return-value]  # its slots are the literals
 
 
 def _seen(string: str) -> tuple[str | None, frozenset[str] | None]:
