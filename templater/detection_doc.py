@@ -55,6 +55,9 @@ that wordings nobody listed still match:
   « STOP=Désabonnement », « STOP pour ne plus recevoir nos offres »): French law asks it of
   commercial prospection only, so a message carrying it is sent as marketing; the STOP of a
   notification stream (« STOP pour ne plus recevoir ces SMS », « ... vos alertes ») is not it.
+  It decides only alone (`mixes: false` on a promotional signal): beside a transactional or reply
+  marker (a sign-up confirmation, the answer to AIDE) neither `classify` nor `mixed-content`
+  counts it.
 
 `benchmarks/accuracy.py` measures whether a frame generalises: its source-supported recall counts
 a detection only where the pattern alternative that made it also matches promotional content from
