@@ -14,9 +14,10 @@ from templater.findings import Finding, Severity, end_column
 from templater.markets import of_template
 from templater.checks import builtin  # noqa: F401 - registers the builtin checks
 from templater.checks.kinds import checks_messages, run, runnable
-from templater.checks.registry import REGISTRY
+from templater.checks.registry import REGISTRY, spec_of
 from templater.rulepacks.loader import RuleSet
 from templater.rulepacks.model import Rule
+from templater.rulepacks.patterns import LazyPattern, literals_held
 from templater.template import Problem, Template, parse, read_source
 from templater.text import fold, mask_jinja, normalize
 
@@ -105,6 +106,7 @@ class Linter:
         self.active = [self._configured(r) for r in ruleset.rules.values() if self.options.enabled(r.id)]
         self.active_ids = {r.id for r in self.active}
         self._runs: dict[tuple, list[tuple[Rule, Any]]] = {}  # see _runnable
+        self._own: dict[tuple, tuple[dict[str, list[int]], frozenset[str], frozenset[int]]] = {}  # see _silent
 
     def _configured(self, rule: Rule) -> Rule:
         # Configured values reach the rule as its options; the loaded rule itself is not mutated.
@@ -147,7 +149,11 @@ class Linter:
                 for hit in run(rule, ctx):
                     findings.append(self._finding(rule, hit, template, path))
         else:
-            for rule, check in self._runnable(markets, template.category, ctx.ast is not None):
+            runs = self._runnable(markets, template.category, ctx.ast is not None)
+            silent = self._silent((markets, template.category, ctx.ast is not None), runs, ctx)
+            for i, (rule, check) in enumerate(runs):
+                if i in silent:
+                    continue
                 for hit in check(rule, ctx):
                     findings.append(self._finding(rule, hit, template, path))
         return FileResult(path, sorted(set(_with_ends(findings, template.source))), template.id,
@@ -168,6 +174,39 @@ class Linter:
                     found.append((rule, spec.run))
             self._runs[key] = found
         return found
+
+    def _silent(self, key: tuple, runs: list[tuple[Rule, Any]], ctx: LintContext) -> frozenset[int] | tuple:
+        """Which of runs cannot fire on this template: the rules that fire only on a match of their
+        own patterns (CheckSpec.matches_own), none of whose literals the body's text or its rendered
+        example holds. The literals a text holds are looked up once in an index of all those rules'
+        (literal -> rules), instead of a test per rule and text."""
+        language = ctx.language
+        own = self._own.get((key, language))
+        if own is None:
+            index: dict[str, list[int]] = {}
+            for i, (rule, check) in enumerate(runs):
+                spec = spec_of(rule)
+                pattern = rule.pattern_for(language)
+                if (spec is not None and spec.matches_own and spec.run is check and isinstance(pattern, LazyPattern)
+                        and pattern.alts is not None and pattern.literals is not None):
+                    for literal in pattern.literals:
+                        index.setdefault(literal, []).append(i)
+            candidates = frozenset(i for rules in index.values() for i in rules)
+            own = self._own[(key, language)] = (index, frozenset(index), candidates)
+        index, keys, candidates = own
+        if not candidates:
+            return ()
+        held = literals_held(ctx.masked)
+        rendered = ctx.rendered
+        other = literals_held(rendered) if rendered else frozenset()
+        if held is None or other is None:
+            return ()  # case folding could hide a match: every rule looks for itself
+        found = keys.intersection(held)
+        if other:
+            found |= keys.intersection(other)
+        if not found:
+            return candidates
+        return candidates.difference([i for literal in found for i in index[literal]])
 
     def _infer_language(self, template: Template) -> None:
         """A template that declares no language: the configuration's, else the body's when it

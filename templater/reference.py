@@ -27,6 +27,8 @@ What it turns off (docs/checks.md lists the same):
 - reading a template file by os.open and os.read: a file object reads it;
 - discovery's ids from each folder's parts below the root, worked out once: pathlib works out
   every file's;
+- the skip of the rules that fire only on their own patterns' matches where the template holds
+  none of their literals (Linter._silent): each rule looks for itself;
 - mixed-content's scan for the markers that can make it fire alone (LintContext.evidence_of):
   every signal is looked for, and the evidence filtered;
 - forked workers (lint --jobs, render --jobs): everything runs in this process;

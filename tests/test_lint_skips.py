@@ -1,10 +1,12 @@
 """What the lint skips gives nothing the plain code would find (the reference run, TEMPLATER_REFERENCE=1).
 
 - mixed-content scans a template for the markers that can make it fire there and no others
-  (LintContext.evidence_of): what it finds is the whole scan's evidence, filtered, in its order.
+  (LintContext.evidence_of): what it finds is the whole scan's evidence, filtered, in its order;
+- the rules that fire only on their own patterns' matches are skipped where neither the body's text
+  nor its rendered example holds one of their literals (Linter._silent).
 
-Checked on every real message of the corpus as templates, with a variable whose example brings
-words of its own (the rendered example's evidence)."""
+Checked on every real message of the corpus and every rule example, as templates, with a variable
+whose example brings words of its own (the rendered example's evidence and matches)."""
 from __future__ import annotations
 
 import json
@@ -13,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from conftest import template_source
-from templater import api
+from templater import api, reference
 from templater.context import LintContext
+from templater.linter import Linter
 from templater.template import parse
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +56,31 @@ def test_a_context_that_already_holds_the_whole_evidence_filters_it():
     whole = ctx.evidence
     assert ctx.evidence_of(("promotional",)) == [e for e in whole if e.kind == "promotional"] != []
 
+
+def _bodies() -> list[tuple[str, str | None, str]]:
+    found = [(row["text"], "transactional", row.get("language", "en")) for row in MESSAGES]
+    for item in [*RULES.signals.values(), *RULES.rules.values()]:
+        found += [(e.body, e.category, e.language) for e in [*item.fail, *item.passes] if e.body]
+    return [(body, category, language) for body, category, language in found if language in ("en", "fr")]
+
+
+# An example that brings matches of its own; one that case folding changes (no literal pre-test then).
+@pytest.mark.parametrize("example", ["Flash sale: 20% off with code SAVE20, more at bit.ly/x, 21+ only",
+                                     "İSTANBUL ẞTRASSE"])
+def test_the_rules_skipped_by_their_literals_would_have_found_nothing(example, monkeypatch):
+    linter = Linter(RULES)
+    bodies = _bodies()
+    compared = fired = 0
+    for body, category, language in bodies:
+        source = template_source("{{ offer }} " + body, category, language,
+                                 variables={"offer": {"example": example, "required": True}})
+        monkeypatch.setattr(reference, "ON", False)
+        fast = linter.lint_source(source, "t.sms", "t").findings
+        monkeypatch.setattr(reference, "ON", True)
+        assert fast == linter.lint_source(source, "t.sms", "t").findings, body
+        compared += 1
+        fired += len(fast)
+    assert compared > 1000 and fired > compared
 
 
 @pytest.mark.parametrize("category", ["transactional", "conversational"])

@@ -43,6 +43,7 @@ FAST_PATHS = [
     ("a template file read by the system's calls", template, "_read_bytes", LINT),
     ("the ids of a folder's files from its parts below the root, worked out once", discovery, "stem", LINT),
     ("mixed-content's scan for its own markers alone", LintContext, "_find_only", LINT),
+    ("the rules that cannot fire skipped by their literals", Linter, "_silent", LINT),
     ("the plain-body plan (bulk rows)", plain.Plain, "renderer", RENDER),
     ("the re-check's literal pre-test", MessageCheck, "may_fail", RENDER),
     ("the batched reading of CSV rows", RowReader, "_read_together", RENDER),

@@ -45,7 +45,7 @@ def footer(rule: Rule, ctx: LintContext) -> Fix | None:
     return Fix(f"footer added: '{wording}'", (ctx.edit(kept, len(body), f"\n{wording}{final}"),))
 
 
-@check("existence", needs_body=True, on_messages=True, fires_when="present")
+@check("existence", needs_body=True, on_messages=True, fires_when="present", matches_own=True)
 def existence(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """Fires on every match of the rule's patterns in the body text, then in the rendered example."""
     pattern = rule.pattern_for(ctx.language)

@@ -35,7 +35,7 @@ def recurring_requirement(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
         yield from requirement(rule, ctx)
 
 
-@check("age_gated_existence", needs_body=True, on_messages=True, fires_when="present")
+@check("age_gated_existence", needs_body=True, on_messages=True, fires_when="present", matches_own=True)
 def age_gated_existence(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
     """The existence kind, except in templates whose metadata declares `age_gated: true`."""
     if ctx.template.meta.get("age_gated") is not True:

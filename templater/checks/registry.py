@@ -37,6 +37,9 @@ class CheckSpec:
     fires_when: str | None = None
     triggers: Triggers = own_patterns
     reads_view: bool = False        # its triggers are signal patterns, which read a message's matching view
+    # It fires only on a match of the rule's own patterns (for the template's language) in the
+    # body's text or its rendered example: the linter skips it where none of their literals is.
+    matches_own: bool = False
 
 
 REGISTRY: dict[str, CheckSpec] = {}

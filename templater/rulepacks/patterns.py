@@ -80,6 +80,13 @@ def _seen(string: str) -> tuple[str | None, frozenset[str] | None]:
     return entry[2], entry[3]
 
 
+def literals_held(string: str) -> frozenset[str] | None:
+    """The literals of every pattern made so far that a text holds (lower-cased), or None when
+    case folding could hide a match: a LazyPattern none of whose `_any` literals is among them
+    cannot match the text."""
+    return _seen(string)[1]
+
+
 def _seen_like(string: str, like: str) -> tuple[str | None, frozenset[str] | None]:
     """_seen(string), for a string known to hold the same literals as `like` (unless a literal
     holds the character the two differ by: text.HOLE, '\x00')."""
