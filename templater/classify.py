@@ -76,16 +76,6 @@ def decide(evidence: list[Evidence]) -> tuple[str, str]:
     return "transactional", "default"
 
 
-def without_weak(evidence: list[Evidence], ruleset: RuleSet) -> list[Evidence]:
-    """The evidence without the promotional signals that count only alone (`mixes: false` in their
-    pack: the French marketing STOP) when a transactional or reply marker is there too; lint's
-    mixed-content drops them on the same condition (checks.builtin)."""
-    if not any(e.kind != "promotional" for e in evidence):
-        return evidence
-    signals = ruleset.signals
-    return [e for e in evidence if e.kind != "promotional" or e.signal not in signals or signals[e.signal].mixes]
-
-
 def message_context(text: str, ruleset: RuleSet, language: str | None, path: str = "<text>") -> LintContext:
     """The lint context of a plain message, as `templater lint` builds it for a rendered message.
 
@@ -106,7 +96,6 @@ def classify_text(text: str, ruleset: RuleSet, path: str = "<text>", language: s
     ctx = message_context(text, ruleset, lang, path)
     evidence = _dedupe(ctx.evidence)
     evidence += second_opinion(evidence, ctx.masked, lang)
-    evidence = without_weak(evidence, ruleset)
     category, basis = decide(evidence)
     return Classification(path, category, CONSENT_FOR[category], evidence, lang, basis=basis)
 
@@ -120,7 +109,6 @@ def classify_template(ctx: LintContext, language: str | None = None) -> Classifi
     question = ctx.template.meta.get("in_reply_to")
     if isinstance(question, str) and question.strip():  # the team says which customer message it answers
         evidence.append(Evidence("in-reply-to", "conversational", question.strip(), 0, 0, "metadata"))
-    evidence = without_weak(evidence, ctx.ruleset)
     category, basis = decide(evidence)
     declared = ctx.template.category
     return Classification(ctx.template.path, category, CONSENT_FOR[category], evidence,

@@ -50,14 +50,7 @@ that wordings nobody listed still match:
 * a launch by anyone ("our / a / the new ... is live / lands / is here"), the business's goods
   pointed at ("discover our collection", « découvrez notre collection »), a win-back
   (« ça fait un moment », « votre prochaine coupe vous attend ») and scarcity in a sale ("before
-  they sell out", « avant rupture »);
-* in French, the commercial opt-out itself (`marketing-opt-out`: « STOP au 36xxx »,
-  « STOP=Désabonnement », « STOP pour ne plus recevoir nos offres »): French law asks it of
-  commercial prospection only, so a message carrying it is sent as marketing; the STOP of a
-  notification stream (« STOP pour ne plus recevoir ces SMS », « ... vos alertes ») is not it.
-  It decides only alone (`mixes: false` on a promotional signal): beside a transactional or reply
-  marker (a sign-up confirmation, the answer to AIDE) neither `classify` nor `mixed-content`
-  counts it.
+  they sell out", « avant rupture »).
 
 `benchmarks/accuracy.py` measures whether a frame generalises: its source-supported recall counts
 a detection only where the pattern alternative that made it also matches promotional content from

@@ -181,14 +181,8 @@ def mixed_content(rule: Rule, ctx: LintContext) -> Iterator[Hit]:
             yield Hit(rule.id, {"text": ev.text, "words": ", ".join(ev.words), "category": category,
                                 "needed": CONSENT_FOR["promotional"], "has": CONSENT_FOR[category]},
                       offset=ev.start, variant="scorer")
-    # a promotional signal with mixes: false (the French marketing STOP) counts only where nothing
-    # else is evidence: the whole scan is asked for only when such a marker is found
-    others = any(ev.kind == "promotional" and not signals[ev.signal].mixes for ev in evidence) and (
-        any(e.kind != "promotional" for e in ctx.evidence) or bool(ctx.template.meta.get("in_reply_to")))
     for ev in evidence:
         signal = signals[ev.signal]
-        if ev.kind == "promotional" and not signal.mixes and others:
-            continue
         if ev.kind == "promotional":
             variant, needed = "promotional", CONSENT_FOR["promotional"]
         elif category == "conversational" and signal.mixes and not _answers(signal, ctx.template):
